@@ -20,6 +20,8 @@ export interface ReadyOptions {
 export interface Backend {
   kernels: Kernels;
   arena: Arena;
+  /** The GEMM's packing scratch, reserved once: kernels run one at a time, so one suffices. */
+  gemmScratch: number;
 }
 
 let current: Backend | null = null;
@@ -47,7 +49,8 @@ async function instantiate(source: ReadyOptions['wasm']): Promise<Backend> {
   const module = await compile(source);
   const instance = await WebAssembly.instantiate(module, { env: { abort: onAbort } });
   const kernels = instance.exports as unknown as Kernels;
-  return { kernels, arena: new Arena(kernels.memory, kernels.heapBase()) };
+  const arena = new Arena(kernels.memory, kernels.heapBase());
+  return { kernels, arena, gemmScratch: arena.alloc(kernels.gemmScratchBytes()) };
 }
 
 async function compile(source: ReadyOptions['wasm']): Promise<WebAssembly.Module> {
@@ -60,7 +63,7 @@ async function compile(source: ReadyOptions['wasm']): Promise<WebAssembly.Module
   return WebAssembly.compile(source ?? decodeBase64(wasmBase64));
 }
 
-function decodeBase64(text: string): Uint8Array {
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

@@ -1,0 +1,133 @@
+/**
+ * Functional ops on Tensors: copy operands into the arena, run one kernel, copy the result out.
+ * For one-off computation; models use planned buffers instead.
+ */
+import { getActivation, type ActivationName } from '../activations.js';
+import { Tensor, normalizeAxis, tensor, type TensorLike } from './tensor.js';
+import { getBackend, type Kernels } from './wasm.js';
+
+function asTensor(value: TensorLike, who: string, arg: string): Tensor {
+  if (value instanceof Tensor) return value;
+  try {
+    return tensor(value);
+  } catch (e) {
+    throw new TypeError(`${who}: ${arg}: ${(e as Error).message}`);
+  }
+}
+
+function checkFiniteValues(t: Tensor, who: string, arg: string): void {
+  for (let i = 0; i < t.data.length; i++) {
+    if (!Number.isFinite(t.data[i])) throw new RangeError(`${who}: ${arg} contains ${t.data[i]} at flat index ${i}`);
+  }
+}
+
+/** Runs `body` with the inputs copied into fresh arena blocks and an output block of `outSize` floats. */
+function withBuffers(inputs: Tensor[], outSize: number, body: (k: Kernels, ptrs: number[], out: number) => void): Float32Array {
+  const { kernels, arena } = getBackend();
+  const ptrs = inputs.map((t) => arena.allocF32(t.size));
+  const out = arena.allocF32(outSize);
+  try {
+    inputs.forEach((t, i) => arena.f32.set(t.data, ptrs[i] >> 2));
+    body(kernels, ptrs, out);
+    return arena.f32.slice(out >> 2, (out >> 2) + outSize);
+  } finally {
+    for (const p of ptrs) arena.release(p);
+    arena.release(out);
+  }
+}
+
+/** Options of {@link matMul}. */
+export interface MatMulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+/** Matrix product of two rank-2 tensors, optionally transposed. */
+export function matMul(aIn: TensorLike, bIn: TensorLike, options: MatMulOptions = {}): Tensor {
+  const a = asTensor(aIn, 'matMul', 'a');
+  const b = asTensor(bIn, 'matMul', 'b');
+  if (a.rank !== 2 || b.rank !== 2) throw new RangeError(`matMul: expects rank-2 tensors, got a [${a.shape.join(', ')}] and b [${b.shape.join(', ')}]`);
+  const tA = options.transposeA ?? false;
+  const tB = options.transposeB ?? false;
+  const [m, kA] = tA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [kB, n] = tB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (kA !== kB) {
+    throw new RangeError(`matMul: inner dimensions differ: a${tA ? 'ᵀ' : ''} is [${m}, ${kA}] and b${tB ? 'ᵀ' : ''} is [${kB}, ${n}]`);
+  }
+  const { gemmScratch } = getBackend();
+  const data = withBuffers([a, b], m * n, (k, [pa, pb], out) => {
+    k.gemm(+tA, +tB, m, n, kA, pa, a.shape[1], pb, b.shape[1], out, n, 0, gemmScratch);
+  });
+  return new Tensor(data, [m, n]);
+}
+
+/** Same shape, or `b` a vector over the last axis of `a`; nothing else is broadcast. */
+function binary(who: string, aIn: TensorLike, bIn: TensorLike,
+  same: (k: Kernels, a: number, b: number, out: number, n: number) => void,
+  row: (k: Kernels, a: number, v: number, out: number, rows: number, cols: number) => void): Tensor {
+  const a = asTensor(aIn, who, 'a');
+  const b = asTensor(bIn, who, 'b');
+  const sameShape = a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);
+  const cols = a.shape[a.rank - 1];
+  if (sameShape) return new Tensor(withBuffers([a, b], a.size, (k, [pa, pb], out) => same(k, pa, pb, out, a.size)), a.shape);
+  if (b.rank === 1 && a.rank >= 1 && b.shape[0] === cols) {
+    return new Tensor(withBuffers([a, b], a.size, (k, [pa, pb], out) => row(k, pa, pb, out, a.size / cols, cols)), a.shape);
+  }
+  throw new RangeError(`${who}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ; expected equal shapes or b a vector of length ${cols} over a's last axis`);
+}
+
+/** Element-wise sum (or a plus a bias vector over its last axis). */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return binary('add', a, b, (k, pa, pb, out, n) => k.addArrays(pa, pb, out, n), (k, pa, v, out, r, c) => k.addRowVector(pa, v, out, r, c));
+}
+
+/** Element-wise product (or a times a vector over its last axis). */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return binary('mul', a, b, (k, pa, pb, out, n) => k.mulArrays(pa, pb, out, n), (k, pa, v, out, r, c) => k.mulRowVector(pa, v, out, r, c));
+}
+
+function unary(name: ActivationName, xIn: TensorLike, axis = -1): Tensor {
+  const x = asTensor(xIn, name, 'x');
+  checkFiniteValues(x, name, 'x');
+  if (x.rank === 0) throw new RangeError(`${name}: expects a tensor of rank ≥ 1, got a scalar`);
+  const ax = normalizeAxis(axis, x.rank, name);
+  if (ax !== x.rank - 1) throw new RangeError(`${name}: only the last axis is supported, got axis ${axis}`);
+  const cols = x.shape[x.rank - 1];
+  const act = getActivation(name, name);
+  return new Tensor(withBuffers([x], x.size, (k, [px], out) => act.forward(k, px, out, x.size / cols, cols)), x.shape);
+}
+
+export const relu = (x: TensorLike): Tensor => unary('relu', x);
+export const sigmoid = (x: TensorLike): Tensor => unary('sigmoid', x);
+export const tanh = (x: TensorLike): Tensor => unary('tanh', x);
+export const selu = (x: TensorLike): Tensor => unary('selu', x);
+export const softplus = (x: TensorLike): Tensor => unary('softplus', x);
+
+/** max(x, alpha·x); alpha default 0.2 as tfjs `tf.leakyRelu`. */
+export function leakyRelu(xIn: TensorLike, alpha = 0.2): Tensor {
+  const x = asTensor(xIn, 'leakyRelu', 'x');
+  checkFiniteValues(x, 'leakyRelu', 'x');
+  return new Tensor(withBuffers([x], x.size, (k, [px], out) => k.leakyReluForward(px, out, x.size, alpha)), x.shape);
+}
+
+/** x for x > 0, alpha·(eˣ − 1) otherwise; alpha default 1. */
+export function elu(xIn: TensorLike, alpha = 1): Tensor {
+  const x = asTensor(xIn, 'elu', 'x');
+  checkFiniteValues(x, 'elu', 'x');
+  return new Tensor(withBuffers([x], x.size, (k, [px], out) => k.eluForward(px, out, x.size, alpha)), x.shape);
+}
+
+/** Softmax over the last axis. */
+export function softmax(x: TensorLike, axis = -1): Tensor {
+  return unary('softmax', x, axis);
+}
+
+/** log(softmax(x)) over the last axis, computed stably. */
+export function logSoftmax(xIn: TensorLike, axis = -1): Tensor {
+  const x = asTensor(xIn, 'logSoftmax', 'x');
+  checkFiniteValues(x, 'logSoftmax', 'x');
+  const ax = normalizeAxis(axis, x.rank, 'logSoftmax');
+  if (ax !== x.rank - 1) throw new RangeError(`logSoftmax: only the last axis is supported, got axis ${axis}`);
+  const cols = x.shape[x.rank - 1];
+  return new Tensor(withBuffers([x], x.size, (k, [px], out) => k.logSoftmaxForward(px, out, x.size / cols, cols)), x.shape);
+}

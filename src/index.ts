@@ -1,0 +1,18 @@
+/**
+ * simdnn: Keras-style neural networks on a WebAssembly SIMD core.
+ * Public API: re-exports only.
+ */
+export { ready, type ReadyOptions } from './core/wasm.js';
+export { Tensor, tensor, type TensorLike, type NestedArray } from './core/tensor.js';
+export { setSeed } from './core/random.js';
+export * as ops from './core/ops.js';
+export * as layers from './layers/index.js';
+export { Layer, type LayerArgs, type Param } from './layers/layer.js';
+export { LayersModel, type CompileArgs, type FitArgs, type BatchArgs } from './models/model.js';
+export { Sequential, sequential, type SequentialArgs } from './models/sequential.js';
+export * as optimizers from './optimizers/index.js';
+export { Optimizer } from './optimizers/index.js';
+export { History, type Callback, type Logs } from './callbacks/callback.js';
+export * as data from './data/index.js';
+export type { ActivationName } from './activations.js';
+export type { LossName } from './losses.js';

@@ -1,0 +1,92 @@
+/**
+ * Dense: output = activation(input · kernel + bias), kernel [inUnits, units] as Keras.
+ * Forward and backward side by side: one GEMM forward, two backward (weights, input).
+ */
+import type { ActivationName } from '../activations.js';
+import { getInitializer, type Initializer } from '../initializers.js';
+import { Layer, formatShape, type LayerArgs, type Param } from './layer.js';
+
+/** Arguments of {@link dense}, as tfjs-layers. */
+export interface DenseArgs extends LayerArgs {
+  /** Output width. */
+  units: number;
+  /** Activation after the affine map; default 'linear'. */
+  activation?: ActivationName;
+  /** Whether to add a bias; default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform'. */
+  kernelInitializer?: string | Initializer;
+  /** Default 'zeros'. */
+  biasInitializer?: string | Initializer;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly useBias: boolean;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private kernel!: Param;
+  private bias: Param | null = null;
+
+  constructor(args: DenseArgs) {
+    super(args, 'Dense', args.activation);
+    if (!Number.isInteger(args.units) || args.units < 1) {
+      throw new RangeError(`${this.describe()}: units must be a positive integer, got ${args.units}`);
+    }
+    this.units = args.units;
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', `${this.describe()}: kernelInitializer`);
+    this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', `${this.describe()}: biasInitializer`);
+  }
+
+  /** Width of each input row. */
+  get inputUnits(): number {
+    return this.inputShapes[0][this.inputShapes[0].length - 1];
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    // As Keras, a rank > 1 input is transformed along its last axis.
+    return [...this.singleInput(inputShapes).slice(0, -1), this.units];
+  }
+
+  protected override createParams(): void {
+    this.kernel = this.addParam('kernel', [this.inputUnits, this.units], this.kernelInitializer);
+    if (this.useBias) this.bias = this.addParam('bias', [this.units], this.biasInitializer);
+  }
+
+  /** GEMM rows for n samples: one per sample, or per position for rank > 1 inputs. */
+  private rows(n: number): number {
+    return (n * this.outputSize) / this.units;
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const { kernels: k, gemmScratch } = this.backend;
+    const inUnits = this.inputUnits;
+    n = this.rows(n);
+    k.gemm(0, 0, n, this.units, inUnits, inputs[0], inUnits, this.kernel.ptr, this.units, output, this.units, 0, gemmScratch);
+    if (this.bias) k.addRowVector(output, this.bias.ptr, output, n, this.units);
+  }
+
+  protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    const { kernels: k, gemmScratch } = this.backend;
+    const inUnits = this.inputUnits;
+    n = this.rows(n);
+    // gradKernel = inputᵀ · gradOutput
+    k.gemm(1, 0, inUnits, this.units, n, inputs[0], inUnits, gradOutput, this.units, this.kernel.grad, this.units, 0, gemmScratch);
+    if (this.bias) k.sumRows(gradOutput, this.bias.grad, n, this.units, 0);
+    // gradInput = gradOutput · kernelᵀ, skipped for the first layer
+    if (gradInputs[0] !== 0) {
+      k.gemm(0, 1, n, inUnits, this.units, gradOutput, this.units, this.kernel.ptr, this.units, gradInputs[0], inUnits, 0, gemmScratch);
+    }
+  }
+
+  override toString(): string {
+    return `${this.describe()} ${formatShape(this.outputShape)}`;
+  }
+}
+
+/** A densely connected layer (tfjs `tf.layers.dense`). */
+export function dense(args: DenseArgs): Dense {
+  return new Dense(args);
+}

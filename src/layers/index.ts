@@ -1,0 +1,2 @@
+/** Layer factories (tfjs `tf.layers.*`). */
+export { Dense, dense, type DenseArgs } from './dense.js';

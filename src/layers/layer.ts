@@ -1,0 +1,214 @@
+/**
+ * The layer contract: shapes are inferred once, parameters live in wasm memory from build on,
+ * and forward/backward are kernel calls on buffers the model planned. Activations are applied
+ * here, once for every layer that has one, so each layer writes only its linear part.
+ */
+import { getActivation, type Activation, type ActivationName } from '../activations.js';
+import { getRandom } from '../core/random.js';
+import { getBackend, type Backend, type Kernels } from '../core/wasm.js';
+import { shapeSize } from '../core/tensor.js';
+import type { Initializer } from '../initializers.js';
+
+/** A trainable (or frozen) weight of a layer, with its gradient, both in wasm memory. */
+export interface Param {
+  /** Keras weight name, e.g. 'kernel', 'bias'. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly size: number;
+  /** Byte offset of the values. */
+  readonly ptr: number;
+  /** Byte offset of the gradient (written, not accumulated, by each backward). */
+  readonly grad: number;
+  /** Updated by the optimizer. */
+  readonly trainable: boolean;
+}
+
+/** Options every layer accepts. */
+export interface LayerArgs {
+  /** Layer name; defaults to the class name in snake case with a counter, as Keras. */
+  name?: string;
+  /** Shape of one sample (without the batch dimension); only needed on a model's first layer. */
+  inputShape?: number[];
+  /** Batch-inclusive alternative to inputShape; the first entry (batch) is ignored. */
+  batchInputShape?: (number | null)[];
+  /** Whether the optimizer updates this layer's weights. */
+  trainable?: boolean;
+}
+
+const nameCounters = new Map<string, number>();
+
+function uniqueName(base: string): string {
+  const count = nameCounters.get(base) ?? 0;
+  nameCounters.set(base, count + 1);
+  return count === 0 ? base : `${base}_${count}`;
+}
+
+function snakeCase(className: string): string {
+  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+export abstract class Layer {
+  /** The Keras class name, e.g. 'Dense'. */
+  abstract readonly className: string;
+  readonly name: string;
+  trainable: boolean;
+  /** Per-sample input shape given by the user, if any. */
+  readonly declaredInputShape: number[] | null;
+  /** Per-sample input shapes, set by build. */
+  inputShapes: number[][] = [];
+  /** Per-sample output shape, set by build. */
+  outputShape: number[] = [];
+  readonly params: Param[] = [];
+  /** The activation applied after the linear part ('linear' when none). */
+  protected activation: Activation;
+  /**
+   * Set by a model whose loss fuses this layer's activation (softmax + cross-entropy):
+   * forward then writes logits and backward receives the gradient with respect to them.
+   */
+  activationFusedIntoLoss = false;
+  private built = false;
+
+  protected constructor(args: LayerArgs, className: string, activation?: ActivationName | string) {
+    this.name = args.name ?? uniqueName(snakeCase(className));
+    this.trainable = args.trainable ?? true;
+    const shape = args.inputShape ?? (args.batchInputShape ? (args.batchInputShape.slice(1) as number[]) : null);
+    if (shape) checkSampleShape(shape, `${className} '${this.name}': inputShape`);
+    this.declaredInputShape = shape ? [...shape] : null;
+    this.activation = getActivation(activation, `${className} '${this.name}'`);
+  }
+
+  /** Name of the activation applied after the linear part. */
+  get activationName(): ActivationName {
+    return this.activation.name;
+  }
+
+  /** True once shapes are known and parameters allocated. */
+  get isBuilt(): boolean {
+    return this.built;
+  }
+
+  /** Values in one sample of the output. */
+  get outputSize(): number {
+    return shapeSize(this.outputShape);
+  }
+
+  /** Infers the output shape and allocates and initialises the parameters; idempotent for equal shapes. */
+  build(inputShapes: number[][]): void {
+    if (this.built) {
+      const same = inputShapes.length === this.inputShapes.length &&
+        inputShapes.every((s, i) => s.length === this.inputShapes[i].length && s.every((d, j) => d === this.inputShapes[i][j]));
+      if (!same) {
+        throw new Error(`${this.describe()}: already built for input ${formatShapes(this.inputShapes)}, cannot reuse it for ${formatShapes(inputShapes)}`);
+      }
+      return;
+    }
+    this.outputShape = this.computeOutputShape(inputShapes);
+    this.inputShapes = inputShapes.map((s) => [...s]);
+    this.createParams();
+    this.built = true;
+  }
+
+  /** 'Dense 'dense_1'': how errors name this layer. */
+  describe(): string {
+    return `${this.className} '${this.name}'`;
+  }
+
+  /** Number of values in all parameters. */
+  countParams(): number {
+    return this.params.reduce((sum, p) => sum + p.size, 0);
+  }
+
+  /** Per-batch buffers (beyond input and output) the layer needs for `maxBatch` samples. */
+  plan(_maxBatch: number): void {}
+
+  /** Returns per-batch buffers to the arena. */
+  releasePlan(): void {}
+
+  /** Returns the parameters to the arena. */
+  dispose(): void {
+    this.releasePlan();
+    const { arena } = getBackend();
+    for (const p of this.params) { arena.release(p.ptr); arena.release(p.grad); }
+    this.params.length = 0;
+    this.built = false;
+  }
+
+  /** Runs the layer on `n` samples: output = activation(linear(inputs)). */
+  forward(n: number, inputs: readonly number[], output: number, training: boolean): void {
+    this.forwardLinear(n, inputs, output, training);
+    if (this.activation.name !== 'linear' && !this.activationFusedIntoLoss) {
+      const cols = this.outputShape[this.outputShape.length - 1];
+      this.activation.forward(getBackend().kernels, output, output, (n * this.outputSize) / cols, cols);
+    }
+  }
+
+  /**
+   * Back-propagates `gradOutput` (overwritten: it becomes the gradient before the activation)
+   * into the parameter gradients and, where a pointer is non-zero, into `gradInputs`.
+   */
+  backward(n: number, inputs: readonly number[], output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    if (this.activation.name !== 'linear' && !this.activationFusedIntoLoss) {
+      const cols = this.outputShape[this.outputShape.length - 1];
+      this.activation.backward(getBackend().kernels, output, gradOutput, gradOutput, (n * this.outputSize) / cols, cols);
+    }
+    this.backwardLinear(n, inputs, output, gradOutput, gradInputs);
+  }
+
+  /** Applies this layer's activation to `rows × cols` values (x may equal y). */
+  applyActivation(k: Kernels, x: number, y: number, rows: number, cols: number): void {
+    this.activation.forward(k, x, y, rows, cols);
+  }
+
+  /** Per-sample output shape for the given per-sample input shapes; throws on incompatible inputs. */
+  protected abstract computeOutputShape(inputShapes: number[][]): number[];
+
+  /** The layer before its activation. */
+  protected abstract forwardLinear(n: number, inputs: readonly number[], output: number, training: boolean): void;
+
+  /** Gradients of the linear part, given the gradient with respect to its output. */
+  protected abstract backwardLinear(n: number, inputs: readonly number[], output: number, gradOutput: number, gradInputs: readonly number[]): void;
+
+  /** Allocates the parameters; layers without weights keep the default. */
+  protected createParams(): void {}
+
+  /** Allocates a parameter and its gradient, filled by `initializer`. */
+  protected addParam(name: string, shape: number[], initializer: Initializer, trainable = true): Param {
+    const { arena } = getBackend();
+    const size = shapeSize(shape);
+    const values = new Float32Array(size);
+    initializer.fill(values, shape, getRandom());
+    const ptr = arena.allocF32(size);
+    const grad = arena.allocF32(size);
+    arena.f32.set(values, ptr >> 2);
+    arena.f32.fill(0, grad >> 2, (grad >> 2) + size);
+    const param: Param = { name, shape: Object.freeze([...shape]), size, ptr, grad, trainable: trainable && this.trainable };
+    this.params.push(param);
+    return param;
+  }
+
+  /** The single input shape of a one-input layer, or an error naming the layer. */
+  protected singleInput(inputShapes: number[][]): number[] {
+    if (inputShapes.length !== 1) throw new Error(`${this.describe()}: expects 1 input, got ${inputShapes.length}`);
+    return inputShapes[0];
+  }
+
+  /** Kernels and arena, for subclasses. */
+  protected get backend(): Backend {
+    return getBackend();
+  }
+}
+
+/** Throws unless a per-sample shape is a non-empty list of positive integers. */
+export function checkSampleShape(shape: readonly number[], who: string): void {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new RangeError(`${who} must be a non-empty list of positive integers, got ${JSON.stringify(shape)}`);
+  }
+}
+
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
+}
+
+function formatShapes(shapes: number[][]): string {
+  return shapes.map(formatShape).join(', ');
+}

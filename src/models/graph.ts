@@ -1,0 +1,36 @@
+/**
+ * The model's computation as an ordered list of nodes: node 0 is the input, every other node
+ * applies one layer to earlier nodes. Sequential models are a chain; functional models are
+ * sorted topologically once, so forward runs the list in order and backward in reverse.
+ */
+import type { Layer } from '../layers/layer.js';
+import { shapeSize } from '../core/tensor.js';
+
+export interface GraphNode {
+  /** null for the model input. */
+  readonly layer: Layer | null;
+  /** Indices of the nodes feeding this one (empty for the input). */
+  readonly inputs: readonly number[];
+  /** Per-sample output shape. */
+  readonly shape: readonly number[];
+  /** Values per sample. */
+  readonly size: number;
+}
+
+/** Builds the chain of a sequential model, building each layer on its predecessor's shape. */
+export function chainGraph(inputShape: readonly number[], layers: readonly Layer[]): GraphNode[] {
+  const nodes: GraphNode[] = [{ layer: null, inputs: [], shape: [...inputShape], size: shapeSize(inputShape) }];
+  for (const layer of layers) {
+    const prev = nodes[nodes.length - 1];
+    layer.build([[...prev.shape]]);
+    nodes.push({ layer, inputs: [nodes.length - 1], shape: [...layer.outputShape], size: layer.outputSize });
+  }
+  return nodes;
+}
+
+/** For each node, the nodes that consume its output. */
+export function consumersOf(nodes: readonly GraphNode[]): number[][] {
+  const consumers: number[][] = nodes.map(() => []);
+  nodes.forEach((node, j) => node.inputs.forEach((i) => consumers[i].push(j)));
+  return consumers;
+}

@@ -1,0 +1,223 @@
+/**
+ * LayersModel: the state a user holds (layers, compiled loss/optimizer/metrics, the memory plan)
+ * and the Keras verbs. The loops themselves live in training.ts.
+ */
+import { Tensor, type TensorLike } from '../core/tensor.js';
+import { getBackend } from '../core/wasm.js';
+import type { Callback } from '../callbacks/callback.js';
+import { History } from '../callbacks/callback.js';
+import type { Layer, Param } from '../layers/layer.js';
+import { getLoss, type Loss, type LossName } from '../losses.js';
+import { getMetrics, type Metric } from '../metrics.js';
+import { getOptimizer, type Optimizer } from '../optimizers/index.js';
+import type { GraphNode } from './graph.js';
+import { ExecutionPlan } from './plan.js';
+import { summaryTable } from './summary.js';
+import { evaluateLoop, fitLoop, predictLoop } from './training.js';
+
+/** Arguments of {@link LayersModel.compile}. */
+export interface CompileArgs {
+  /** An optimizer object or its name ('sgd', 'adam'); names use Keras defaults. */
+  optimizer: string | Optimizer;
+  /** Loss name. */
+  loss: LossName | string;
+  /** Metric names; 'accuracy' is supported. */
+  metrics?: string[];
+}
+
+/** Arguments of {@link LayersModel.fit}, as tfjs. */
+export interface FitArgs {
+  /** Samples per gradient step; default 32. */
+  batchSize?: number;
+  /** Passes over the data; default 1. */
+  epochs?: number;
+  /** Data to evaluate on after each epoch, as [x, y]. */
+  validationData?: [TensorLike, TensorLike];
+  /** Fraction of the data (taken from its end, before shuffling, as Keras) held out for validation. */
+  validationSplit?: number;
+  /** Shuffle the training samples before each epoch; default true. */
+  shuffle?: boolean;
+  /** Seed for shuffling (and other per-fit randomness): same seed, same history. */
+  seed?: number;
+  /** Hooks called during training. */
+  callbacks?: Callback[];
+  /** 1 prints one line per epoch; 0 is silent. Default 1. */
+  verbose?: 0 | 1;
+}
+
+/** Arguments of {@link LayersModel.evaluate} and {@link LayersModel.predict}. */
+export interface BatchArgs {
+  /** Samples per batch; default 32. */
+  batchSize?: number;
+}
+
+/** The compiled training configuration. */
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: Loss;
+  metrics: Metric[];
+  /** The output layer's activation is folded into the loss (softmax/sigmoid + cross-entropy). */
+  fused: boolean;
+}
+
+/** A model whose layers form a graph: the base of Sequential and of functional models. */
+export abstract class LayersModel {
+  readonly name: string;
+  /** Set by a callback to end `fit` after the current epoch. */
+  stopTraining = false;
+  protected nodes: GraphNode[] | null = null;
+  private compiled: Compiled | null = null;
+  private plan: ExecutionPlan | null = null;
+
+  protected constructor(name: string) {
+    this.name = name;
+  }
+
+  /** The layers in execution order. */
+  abstract get layers(): Layer[];
+
+  /** Builds the graph (shapes and weights); throws when shapes are unknown or incompatible. */
+  protected abstract buildGraph(): GraphNode[];
+
+  /** The built graph. */
+  graph(): GraphNode[] {
+    this.nodes ??= this.buildGraph();
+    return this.nodes;
+  }
+
+  /** Per-sample input shape. */
+  get inputShape(): number[] {
+    return [...this.graph()[0].shape];
+  }
+
+  /** Per-sample output shape. */
+  get outputShape(): number[] {
+    const nodes = this.graph();
+    return [...nodes[nodes.length - 1].shape];
+  }
+
+  /** Configures training: optimizer, loss and metrics. Must come before `fit` and `evaluate`. */
+  compile(args: CompileArgs): void {
+    if (!args || typeof args !== 'object') throw new TypeError('compile: expected { optimizer, loss, metrics? }');
+    if (args.loss === undefined) throw new Error("compile: 'loss' is required, e.g. 'categoricalCrossentropy'");
+    if (args.optimizer === undefined) throw new Error("compile: 'optimizer' is required, e.g. 'sgd'");
+    const loss = getLoss(args.loss);
+    const optimizer = getOptimizer(args.optimizer);
+    const nodes = this.graph();
+    const output = nodes[nodes.length - 1];
+    const cols = output.shape[output.shape.length - 1];
+    const metrics = getMetrics(args.metrics ?? [], loss, cols);
+    const last = output.layer;
+    for (const layer of this.layers) layer.activationFusedIntoLoss = false;
+    const fused = last !== null && loss.fusesWith !== null && last.activationName === loss.fusesWith;
+    if (last) last.activationFusedIntoLoss = fused;
+    this.releasePlan();
+    this.compiled = { optimizer, loss, metrics, fused };
+  }
+
+  /** The compiled configuration, or an error naming `who` when compile has not run. */
+  requireCompiled(who: string): Compiled {
+    if (!this.compiled) throw new Error(`${who}: the model must be compiled first; call model.compile({ optimizer, loss, metrics })`);
+    return this.compiled;
+  }
+
+  /** Whether compile has run. */
+  get isCompiled(): boolean {
+    return this.compiled !== null;
+  }
+
+  /** A memory plan for at least `batch` samples, made anew only when the current one is too small. */
+  planFor(batch: number, training: boolean): ExecutionPlan {
+    const current = this.plan;
+    if (current && current.capacity >= batch && (current.training || !training)) return current;
+    const capacity = Math.max(batch, current?.capacity ?? 0);
+    this.releasePlan();
+    const nodes = this.graph();
+    const output = nodes[nodes.length - 1];
+    const cols = output.shape[output.shape.length - 1];
+    const labelWidth = this.compiled ? (this.compiled.loss.labelWidth(cols) * output.size) / cols : 0;
+    this.plan = new ExecutionPlan(nodes, capacity, training, this.compiled?.fused ?? false, labelWidth);
+    return this.plan;
+  }
+
+  /** Trains the model; resolves to the per-epoch History. */
+  fit(x: TensorLike, y: TensorLike, args: FitArgs = {}): Promise<History> {
+    return fitLoop(this, x, y, args);
+  }
+
+  /** Loss and metrics on (x, y), dropout off and batch norm on moving statistics. */
+  evaluate(x: TensorLike, y: TensorLike, args: BatchArgs = {}): Record<string, number> {
+    return evaluateLoop(this, x, y, args.batchSize ?? 32, 'evaluate');
+  }
+
+  /** The model's output for `x`, batch by batch. */
+  predict(x: TensorLike, args: BatchArgs = {}): Tensor {
+    return predictLoop(this, x, args.batchSize ?? 32);
+  }
+
+  /** All parameters, in layer order, kernel before bias. */
+  params(): Param[] {
+    this.graph();
+    return this.layers.flatMap((l) => l.params);
+  }
+
+  /** Number of values in all weights. */
+  countParams(): number {
+    return this.params().reduce((s, p) => s + p.size, 0);
+  }
+
+  /** Copies of the weights, in layer order, kernel before bias. */
+  getWeights(): Tensor[] {
+    const { arena } = getBackend();
+    return this.params().map((p) => new Tensor(arena.f32.slice(p.ptr >> 2, (p.ptr >> 2) + p.size), p.shape));
+  }
+
+  /** Replaces the weights; same order, count and shapes as {@link getWeights}. */
+  setWeights(weights: Tensor[]): void {
+    const params = this.params();
+    if (!Array.isArray(weights) || weights.length !== params.length) {
+      throw new Error(`setWeights: expected ${params.length} tensors, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    weights.forEach((w, i) => {
+      const p = params[i];
+      if (!(w instanceof Tensor)) throw new TypeError(`setWeights: weight ${i} must be a Tensor`);
+      if (w.shape.length !== p.shape.length || w.shape.some((d, j) => d !== p.shape[j])) {
+        throw new Error(`setWeights: weight ${i} (${p.name}) expects shape [${p.shape.join(', ')}], got [${w.shape.join(', ')}]`);
+      }
+    });
+    const { arena } = getBackend();
+    weights.forEach((w, i) => arena.f32.set(w.data, params[i].ptr >> 2));
+  }
+
+  /** Prints the Keras-style summary and returns it. */
+  summary(): string {
+    const table = summaryTable(this.name, this.graph(), this.showsConnections());
+    console.log(table);
+    return table;
+  }
+
+  /** Frees every wasm buffer of the model; it cannot be used afterwards. */
+  dispose(): void {
+    this.releasePlan();
+    this.compiled?.optimizer.dispose();
+    this.compiled = null;
+    for (const layer of this.layers) layer.dispose();
+    this.nodes = null;
+  }
+
+  /** Whether the summary shows a 'Connected to' column. */
+  protected showsConnections(): boolean {
+    return false;
+  }
+
+  protected releasePlan(): void {
+    this.plan?.release();
+    this.plan = null;
+  }
+
+  /** Forgets the built graph after a structural change (before anything was built). */
+  protected invalidate(): void {
+    this.releasePlan();
+    this.nodes = null;
+  }
+}

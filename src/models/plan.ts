@@ -1,0 +1,99 @@
+/**
+ * One memory plan per model and batch capacity: every activation, gradient and label buffer
+ * is laid out once, and the input-pointer lists each layer reads are fixed arrays, so a
+ * training step is a fixed list of kernel calls that allocates nothing.
+ */
+import { getBackend } from '../core/wasm.js';
+import type { GraphNode } from './graph.js';
+
+/** Where one layer input's gradient goes when several consumers share a node. */
+interface GradientJoin {
+  scratch: number;
+  target: number;
+  count: number;
+}
+
+export class ExecutionPlan {
+  /** Output buffer of each node; node 0's is the model input buffer. */
+  readonly outputs: number[] = [];
+  /** Gradient with respect to each node's output (0 for the input, or when not training). */
+  readonly grads: number[] = [];
+  /** Fixed input-pointer lists per node. */
+  private readonly inputPtrs: number[][] = [];
+  /** Fixed gradient-target lists per node (0 where no gradient is needed). */
+  private readonly gradInputPtrs: number[][] = [];
+  /** Per node, gradient joins to fold in after its backward. */
+  private readonly joins: GradientJoin[][] = [];
+  /** The model's visible output (probabilities when the loss fuses the final activation). */
+  readonly visible: number;
+  /** Label buffer for one batch. */
+  readonly labels: number;
+  private readonly owned: number[] = [];
+
+  constructor(
+    private readonly nodes: readonly GraphNode[],
+    readonly capacity: number,
+    readonly training: boolean,
+    fusedOutput: boolean,
+    labelWidth: number,
+  ) {
+    const { arena } = getBackend();
+    const alloc = (floats: number): number => {
+      const ptr = arena.allocF32(floats);
+      this.owned.push(ptr);
+      return ptr;
+    };
+    for (const node of nodes) this.outputs.push(alloc(capacity * node.size));
+    const last = nodes.length - 1;
+    this.visible = fusedOutput ? alloc(capacity * nodes[last].size) : this.outputs[last];
+    this.labels = alloc(capacity * Math.max(labelWidth, 1));
+
+    nodes.forEach((node, i) => {
+      this.grads.push(training && i > 0 ? alloc(capacity * node.size) : 0);
+      this.joins.push([]);
+    });
+    // The first consumer in backward order (the last in forward order) writes a node's gradient;
+    // the others write a scratch buffer that is added in after their backward.
+    const written = nodes.map(() => false);
+    for (let j = nodes.length - 1; j >= 0; j--) {
+      const node = nodes[j];
+      this.inputPtrs[j] = node.inputs.map((i) => this.outputs[i]);
+      this.gradInputPtrs[j] = node.inputs.map((i) => {
+        if (this.grads[i] === 0) return 0;
+        if (!written[i]) { written[i] = true; return this.grads[i]; }
+        const scratch = alloc(capacity * nodes[i].size);
+        this.joins[j].push({ scratch, target: this.grads[i], count: nodes[i].size });
+        return scratch;
+      });
+    }
+    for (const node of nodes) node.layer?.plan(capacity);
+  }
+
+  /** Runs every layer on `n` samples already in `outputs[0]`. */
+  forward(n: number, training: boolean): void {
+    for (let j = 1; j < this.nodes.length; j++) {
+      this.nodes[j].layer!.forward(n, this.inputPtrs[j], this.outputs[j], training);
+    }
+  }
+
+  /** Back-propagates from `grads[last]`, filling every parameter gradient. */
+  backward(n: number): void {
+    const k = getBackend().kernels;
+    for (let j = this.nodes.length - 1; j >= 1; j--) {
+      this.nodes[j].layer!.backward(n, this.inputPtrs[j], this.outputs[j], this.grads[j], this.gradInputPtrs[j]);
+      const joins = this.joins[j];
+      for (let t = 0; t < joins.length; t++) {
+        const join = joins[t];
+        k.addArrays(join.target, join.scratch, join.target, n * join.count);
+      }
+    }
+  }
+
+  /** Returns the buffers to the arena. */
+  release(): void {
+    const { arena } = getBackend();
+    for (const node of this.nodes) node.layer?.releasePlan();
+    for (const ptr of this.owned) arena.release(ptr);
+    this.owned.length = 0;
+  }
+}

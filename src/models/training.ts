@@ -1,0 +1,255 @@
+/**
+ * The loops behind fit / evaluate / predict. fit stages the whole data set in wasm memory once,
+ * so each step is: gather a shuffled batch, forward, fused loss, backward, one optimizer kernel
+ * per parameter — kernel calls on planned buffers, nothing allocated.
+ */
+import { Random, getRandom } from '../core/random.js';
+import { Tensor, shapeSize, type TensorLike } from '../core/tensor.js';
+import { getBackend } from '../core/wasm.js';
+import { History, type Callback, type Logs } from '../callbacks/callback.js';
+import { checkFinite, checkPositiveInteger, checkSameCount, checkSampleShape, toBatch } from '../data/inputs.js';
+import type { Compiled, FitArgs, LayersModel } from './model.js';
+import type { ExecutionPlan } from './plan.js';
+
+/** Checked x and y for `who`. */
+function checkData(model: LayersModel, compiled: Compiled, xIn: TensorLike, yIn: TensorLike, who: string, names = ['x', 'y']): [Tensor, Tensor] {
+  const out = model.outputShape;
+  const cols = out[out.length - 1];
+  const x = toBatch(xIn, model.inputShape, who, names[0]);
+  const labelShape = compiled.loss.labelWidth(cols) === 1 ? out.slice(0, -1) : out;
+  const y = toBatch(yIn, labelShape.length ? labelShape : [1], who, names[1]);
+  checkSampleShape(x, model.inputShape, who, names[0]);
+  checkFinite(x, who, names[0]);
+  checkSameCount(x, y, who);
+  checkFinite(y, who, names[1]);
+  compiled.loss.checkLabels(y, out, who);
+  return [x, y];
+}
+
+/** Copies rows [start, start + n) of `t` into wasm memory at `ptr`. */
+function copyRows(t: Tensor, start: number, n: number, ptr: number): void {
+  const per = t.size / t.shape[0];
+  getBackend().arena.f32.set(t.data.subarray(start * per, (start + n) * per), ptr >> 2);
+}
+
+/** Sums of loss and metric matches over a pass, turned into logs. */
+class Totals {
+  loss = 0;
+  lossTerms = 0;
+  readonly matches: number[];
+  readonly metricTerms: number[];
+
+  constructor(private readonly compiled: Compiled) {
+    this.matches = compiled.metrics.map(() => 0);
+    this.metricTerms = compiled.metrics.map(() => 0);
+  }
+
+  /** Adds one batch: loss sum over `rows × cols` and the metrics on `plan.visible`. */
+  add(plan: ExecutionPlan, lossSum: number, rows: number, cols: number): void {
+    const k = getBackend().kernels;
+    this.loss += lossSum;
+    this.lossTerms += this.compiled.loss.terms(rows, cols);
+    for (let m = 0; m < this.compiled.metrics.length; m++) {
+      const metric = this.compiled.metrics[m];
+      this.matches[m] += metric.count(k, plan.visible, plan.labels, rows, cols);
+      this.metricTerms[m] += metric.terms(rows, cols);
+    }
+  }
+
+  logs(prefix = ''): Logs {
+    const logs: Logs = { [`${prefix}loss`]: this.loss / this.lossTerms };
+    this.compiled.metrics.forEach((m, i) => { logs[`${prefix}${m.name}`] = this.matches[i] / this.metricTerms[i]; });
+    return logs;
+  }
+}
+
+/** Runs forward + loss on (x, y) batch by batch; no gradients, no dropout. */
+function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number, prefix: string): Logs {
+  const k = getBackend().kernels;
+  const count = x.shape[0];
+  const plan = model.planFor(Math.min(batchSize, count), false);
+  const out = model.outputShape;
+  const cols = out[out.length - 1];
+  const rowsPerSample = shapeSize(out) / cols;
+  const totals = new Totals(compiled);
+  const last = plan.outputs.length - 1;
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
+    copyRows(x, start, n, plan.outputs[0]);
+    copyRows(y, start, n, plan.labels);
+    plan.forward(n, false);
+    const rows = n * rowsPerSample;
+    const lossSum = compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, 0, rows, cols, 0);
+    totals.add(plan, lossSum, rows, cols);
+  }
+  return totals.logs(prefix);
+}
+
+/** `model.evaluate`: mean loss and metrics over all of (x, y). */
+export function evaluateLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, batchSize: number, who: string): Record<string, number> {
+  const compiled = model.requireCompiled(who);
+  checkPositiveInteger(batchSize, who, 'batchSize');
+  const [x, y] = checkData(model, compiled, xIn, yIn, who);
+  return evaluateTensors(model, compiled, x, y, batchSize, '');
+}
+
+/** `model.predict`: the visible output for every sample of x. */
+export function predictLoop(model: LayersModel, xIn: TensorLike, batchSize: number): Tensor {
+  const who = 'predict';
+  checkPositiveInteger(batchSize, who, 'batchSize');
+  const x = toBatch(xIn, model.inputShape, who, 'x');
+  checkSampleShape(x, model.inputShape, who, 'x');
+  checkFinite(x, who, 'x');
+  const count = x.shape[0];
+  const plan = model.planFor(Math.min(batchSize, count), false);
+  const nodes = model.graph();
+  const last = nodes[nodes.length - 1];
+  const cols = last.shape[last.shape.length - 1];
+  const fused = last.layer?.activationFusedIntoLoss ?? false;
+  const { kernels: k, arena } = getBackend();
+  const result = new Float32Array(count * last.size);
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
+    copyRows(x, start, n, plan.outputs[0]);
+    plan.forward(n, false);
+    const logits = plan.outputs[nodes.length - 1];
+    // With the activation folded into the loss, the output layer left logits: apply it here.
+    if (fused) last.layer!.applyActivation(k, logits, plan.visible, (n * last.size) / cols, cols);
+    const from = plan.visible >> 2;
+    result.set(arena.f32.subarray(from, from + n * last.size), start * last.size);
+  }
+  return new Tensor(result, [count, ...last.shape]);
+}
+
+interface Staged {
+  x: number;
+  y: number;
+  indices: number;
+  count: number;
+}
+
+/** Copies a whole (x, y) into wasm memory with an index array for shuffled gathers. */
+function stage(x: Tensor, y: Tensor): Staged {
+  const { arena } = getBackend();
+  const count = x.shape[0];
+  const xp = arena.allocF32(x.size);
+  const yp = arena.allocF32(y.size);
+  const indices = arena.alloc(count * 4);
+  arena.f32.set(x.data, xp >> 2);
+  arena.f32.set(y.data, yp >> 2);
+  return { x: xp, y: yp, indices, count };
+}
+
+function unstage(s: Staged): void {
+  const { arena } = getBackend();
+  arena.release(s.x);
+  arena.release(s.y);
+  arena.release(s.indices);
+}
+
+/** Rows [from, to) of a tensor as a new tensor (a copy-free view of its data). */
+function sliceRows(t: Tensor, from: number, to: number): Tensor {
+  const per = t.size / t.shape[0];
+  return new Tensor(t.data.subarray(from * per, to * per), [to - from, ...t.shape.slice(1)]);
+}
+
+async function call(callbacks: readonly Callback[], hook: keyof Callback, ...args: unknown[]): Promise<void> {
+  for (const cb of callbacks) {
+    const fn = cb[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
+    if (fn) await fn.apply(cb, args);
+  }
+}
+
+function formatLogs(logs: Logs): string {
+  return Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ');
+}
+
+/** `model.fit`. */
+export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, args: FitArgs): Promise<History> {
+  const who = 'fit';
+  const compiled = model.requireCompiled(who);
+  const batchSize = args.batchSize ?? 32;
+  const epochs = args.epochs ?? 1;
+  checkPositiveInteger(batchSize, who, 'batchSize');
+  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`${who}: epochs must be a non-negative integer, got ${epochs}`);
+  let [x, y] = checkData(model, compiled, xIn, yIn, who);
+  let validation: [Tensor, Tensor] | null = null;
+  if (args.validationData) {
+    if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
+      throw new TypeError(`${who}: validationData must be [xVal, yVal]`);
+    }
+    validation = checkData(model, compiled, args.validationData[0], args.validationData[1], who, ['validationData x', 'validationData y']);
+  } else if (args.validationSplit !== undefined) {
+    const split = args.validationSplit;
+    if (!(split > 0 && split < 1)) throw new RangeError(`${who}: validationSplit must be in (0, 1), got ${split}`);
+    const trainCount = Math.floor(x.shape[0] * (1 - split));
+    if (trainCount < 1 || trainCount >= x.shape[0]) {
+      throw new RangeError(`${who}: validationSplit ${split} of ${x.shape[0]} samples leaves an empty training or validation set`);
+    }
+    validation = [sliceRows(x, trainCount, x.shape[0]), sliceRows(y, trainCount, y.shape[0])];
+    [x, y] = [sliceRows(x, 0, trainCount), sliceRows(y, 0, trainCount)];
+  }
+
+  const { kernels: k, arena } = getBackend();
+  const callbacks = args.callbacks ?? [];
+  const verbose = args.verbose ?? 1;
+  const shuffle = args.shuffle ?? true;
+  const random = new Random(args.seed ?? getRandom().seed());
+  const count = x.shape[0];
+  const steps = Math.ceil(count / batchSize);
+  const history = new History({ epochs, samples: count, batchSize, steps });
+  const out = model.outputShape;
+  const cols = out[out.length - 1];
+  const rowsPerSample = shapeSize(out) / cols;
+  const xWidth = shapeSize(model.inputShape);
+  const yWidth = y.size / y.shape[0];
+  const params = model.params();
+  const wantsBatchLogs = callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
+
+  // Plan once for the largest batch either pass needs, so validation never re-plans mid-fit.
+  const plan = model.planFor(Math.min(batchSize, Math.max(count, validation?.[0].shape[0] ?? 0)), true);
+  compiled.optimizer.prepare(params);
+  const staged = stage(x, y);
+  const last = plan.outputs.length - 1;
+  model.stopTraining = false;
+  try {
+    await call(callbacks, 'onTrainBegin');
+    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+      const started = performance.now();
+      await call(callbacks, 'onEpochBegin', epoch);
+      const idx = arena.i32;
+      const base = staged.indices >> 2;
+      for (let i = 0; i < count; i++) idx[base + i] = i;
+      if (shuffle) random.shuffle(idx, base, count);
+      const totals = new Totals(compiled);
+      for (let step = 0; step < steps; step++) {
+        const start = step * batchSize;
+        const n = Math.min(batchSize, count - start);
+        if (wantsBatchLogs) await call(callbacks, 'onBatchBegin', step, { batch: step, size: n });
+        k.gatherRows(staged.x, staged.indices + start * 4, n, xWidth, plan.outputs[0]);
+        k.gatherRows(staged.y, staged.indices + start * 4, n, yWidth, plan.labels);
+        plan.forward(n, true);
+        const rows = n * rowsPerSample;
+        const lossSum = compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible,
+          plan.grads[last], rows, cols, 1 / compiled.loss.terms(rows, cols));
+        if (!Number.isFinite(lossSum)) {
+          throw new Error(`${who}: the loss became ${lossSum} at epoch ${epoch + 1}, batch ${step + 1}; ` +
+            'lower the learning rate or check the data');
+        }
+        totals.add(plan, lossSum, rows, cols);
+        plan.backward(n);
+        compiled.optimizer.step(params);
+        if (wantsBatchLogs) await call(callbacks, 'onBatchEnd', step, { batch: step, size: n, loss: lossSum / compiled.loss.terms(rows, cols) });
+      }
+      const logs = totals.logs();
+      if (validation) Object.assign(logs, evaluateTensors(model, compiled, validation[0], validation[1], batchSize, 'val_'));
+      history.record(epoch, logs);
+      if (verbose) console.log(`Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(2)}s - ${formatLogs(logs)}`);
+      await call(callbacks, 'onEpochEnd', epoch, logs);
+    }
+    await call(callbacks, 'onTrainEnd');
+  } finally {
+    unstage(staged);
+  }
+  return history;
+}
