@@ -1,0 +1,124 @@
+// Central finite-difference checks of a layer's backward against its own forward, and of a
+// compiled model's parameter gradients against its reported loss, in float64 sums.
+import { expect } from 'vitest';
+import type { Layer } from '../../src/layers/layer.js';
+import type { LayersModel } from '../../src/models/model.js';
+import { getBackend } from '../../src/core/wasm.js';
+import { shapeSize, type Tensor } from '../../src/core/tensor.js';
+
+/** Relative error with a floor, so near-zero gradients compare absolutely. */
+function relErr(a: number, b: number, floor: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), floor);
+}
+
+/** Indices to probe: all of them when few, else a spread sample. */
+function probes(size: number, max = 24): number[] {
+  if (size <= max) return [...Array(size).keys()];
+  const step = size / max;
+  return [...Array(max).keys()].map((i) => Math.floor(i * step + step / 2));
+}
+
+export interface LayerCheck {
+  layer: Layer;
+  inputShapes: number[][];
+  batch: number;
+  rng: () => number;
+  /** Input generator; defaults to uniform [-1, 1). */
+  input?: (i: number) => number;
+  h?: number;
+  tolerance?: number;
+}
+
+/**
+ * Builds the layer, takes L = Σ r ⊙ forward(x) for random r, and compares backward's
+ * gradients for every input and parameter with (L(θ+h) − L(θ−h)) / 2h.
+ */
+export function checkLayerGradients(c: LayerCheck): { worst: number } {
+  const { kernels, arena } = getBackend();
+  const h = c.h ?? 1e-2;
+  const tol = c.tolerance ?? 2e-2;
+  c.layer.build(c.inputShapes);
+  c.layer.plan(c.batch);
+  const inSizes = c.inputShapes.map((s) => c.batch * shapeSize(s));
+  const outSize = c.batch * c.layer.outputSize;
+  const inputs = inSizes.map((n) => {
+    const ptr = arena.allocF32(n);
+    for (let i = 0; i < n; i++) arena.f32[(ptr >> 2) + i] = c.input ? c.input(i) : c.rng() * 2 - 1;
+    return ptr;
+  });
+  const gradInputs = inSizes.map((n) => arena.allocF32(n));
+  const output = arena.allocF32(outSize);
+  const gradOutput = arena.allocF32(outSize);
+  const r = Float64Array.from({ length: outSize }, () => c.rng() * 2 - 1);
+  const objective = (): number => {
+    c.layer.forward(c.batch, inputs, output, true);
+    let s = 0;
+    for (let i = 0; i < outSize; i++) s += r[i] * arena.f32[(output >> 2) + i];
+    return s;
+  };
+  objective();
+  for (let i = 0; i < outSize; i++) arena.f32[(gradOutput >> 2) + i] = r[i];
+  c.layer.backward(c.batch, inputs, output, gradOutput, gradInputs);
+  const targets: { name: string; ptr: number; grad: Float32Array; size: number }[] = [];
+  inputs.forEach((ptr, i) => targets.push({ name: `input ${i}`, ptr, grad: arena.f32.slice(gradInputs[i] >> 2, (gradInputs[i] >> 2) + inSizes[i]), size: inSizes[i] }));
+  for (const p of c.layer.params) targets.push({ name: p.name, ptr: p.ptr, grad: arena.f32.slice(p.grad >> 2, (p.grad >> 2) + p.size), size: p.size });
+  let worst = 0;
+  for (const t of targets) {
+    for (const i of probes(t.size)) {
+      const at = (t.ptr >> 2) + i;
+      const saved = arena.f32[at];
+      arena.f32[at] = saved + h;
+      const plus = objective();
+      arena.f32[at] = saved - h;
+      const minus = objective();
+      arena.f32[at] = saved;
+      const numeric = (plus - minus) / (2 * h);
+      const err = relErr(t.grad[i], numeric, 1e-1);
+      worst = Math.max(worst, err);
+      expect(err, `${c.layer.describe()} ${t.name}[${i}]: analytic ${t.grad[i]} vs numeric ${numeric}`).toBeLessThan(tol);
+    }
+  }
+  c.layer.releasePlan();
+  for (const p of [...inputs, ...gradInputs, output, gradOutput]) arena.release(p);
+  void kernels;
+  return { worst };
+}
+
+/** Analytic parameter gradients of a compiled model's mean loss on (x, y), from one training pass. */
+export function modelGradients(model: LayersModel, x: Tensor, y: Tensor): Float32Array[] {
+  const { kernels: k, arena } = getBackend();
+  const compiled = model.requireCompiled('test');
+  const n = x.shape[0];
+  const plan = model.planFor(n, true);
+  arena.f32.set(x.data, plan.outputs[0] >> 2);
+  arena.f32.set(y.data, plan.labels >> 2);
+  plan.forward(n, true);
+  const last = plan.outputs.length - 1;
+  const out = model.outputShape;
+  const cols = out[out.length - 1];
+  const rows = (n * shapeSize(out)) / cols;
+  compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, plan.grads[last], rows, cols, 1 / compiled.loss.terms(rows, cols));
+  plan.backward(n);
+  return model.params().map((p) => arena.f32.slice(p.grad >> 2, (p.grad >> 2) + p.size));
+}
+
+/** Compares modelGradients with central differences of model.evaluate's loss. */
+export function checkModelGradients(model: LayersModel, x: Tensor, y: Tensor, h = 1e-2, tol = 2e-2): void {
+  const { arena } = getBackend();
+  const grads = modelGradients(model, x, y);
+  const params = model.params();
+  const loss = (): number => model.evaluate(x, y, { batchSize: x.shape[0] }).loss;
+  params.forEach((p, pi) => {
+    for (const i of probes(p.size, 12)) {
+      const at = (p.ptr >> 2) + i;
+      const saved = arena.f32[at];
+      arena.f32[at] = saved + h;
+      const plus = loss();
+      arena.f32[at] = saved - h;
+      const minus = loss();
+      arena.f32[at] = saved;
+      const numeric = (plus - minus) / (2 * h);
+      expect(relErr(grads[pi][i], numeric, 1e-2), `${p.name} #${pi}[${i}]: analytic ${grads[pi][i]} vs numeric ${numeric}`).toBeLessThan(tol);
+    }
+  });
+}
