@@ -2,3 +2,13 @@
 // writes its outputs in place, allocates nothing and keeps no state.
 export { heapBase } from './memory';
 export * from './gemm';
+export * from './conv';
+export * from './pool';
+export * from './norm';
+export * from './join';
+export * from './elementwise';
+export * from './activations';
+export * from './softmax';
+export * from './reduce';
+export * from './loss';
+export * from './optim';

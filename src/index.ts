@@ -10,6 +10,8 @@ export * as layers from './layers/index.js';
 export { Layer, type LayerArgs, type Param } from './layers/layer.js';
 export { LayersModel, type CompileArgs, type FitArgs, type BatchArgs } from './models/model.js';
 export { Sequential, sequential, type SequentialArgs } from './models/sequential.js';
+export { Functional, model, type ModelArgs } from './models/functional.js';
+export { SymbolicTensor, input, type InputArgs } from './layers/input.js';
 export * as optimizers from './optimizers/index.js';
 export { Optimizer } from './optimizers/index.js';
 export { History, type Callback, type Logs } from './callbacks/callback.js';

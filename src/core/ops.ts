@@ -3,6 +3,7 @@
  * For one-off computation; models use planned buffers instead.
  */
 import { getActivation, type ActivationName } from '../activations.js';
+import { pair, window2D, type Padding, type Window2D } from '../layers/geometry.js';
 import { Tensor, normalizeAxis, tensor, type TensorLike } from './tensor.js';
 import { getBackend, type Kernels } from './wasm.js';
 
@@ -130,4 +131,84 @@ export function logSoftmax(xIn: TensorLike, axis = -1): Tensor {
   if (ax !== x.rank - 1) throw new RangeError(`logSoftmax: only the last axis is supported, got axis ${axis}`);
   const cols = x.shape[x.rank - 1];
   return new Tensor(withBuffers([x], x.size, (k, [px], out) => k.logSoftmaxForward(px, out, x.size / cols, cols)), x.shape);
+}
+
+/** Options of {@link conv2d}, as tfjs `tf.conv2d`. */
+export interface Conv2DOptions {
+  /** Default 1. */
+  strides?: number | [number, number];
+  /** Default 'valid'. */
+  padding?: Padding;
+  /** Default 1. */
+  dilations?: number | [number, number];
+}
+
+/** Options of {@link maxPool2d} and {@link avgPool2d}. */
+export interface Pool2DOptions {
+  poolSize: number | [number, number];
+  /** Default: poolSize. */
+  strides?: number | [number, number];
+  /** Default 'valid'. */
+  padding?: Padding;
+}
+
+function rank4(value: TensorLike, who: string, arg: string): Tensor {
+  const t = asTensor(value, who, arg);
+  if (t.rank !== 4) throw new RangeError(`${who}: ${arg} must be rank 4 [batch, height, width, channels], got [${t.shape.join(', ')}]`);
+  checkFiniteValues(t, who, arg);
+  return t;
+}
+
+/** 2-D convolution of NHWC x with kernel [kh, kw, inC, outC]. */
+export function conv2d(xIn: TensorLike, kernelIn: TensorLike, options: Conv2DOptions = {}): Tensor {
+  const x = rank4(xIn, 'conv2d', 'x');
+  const kernel = rank4(kernelIn, 'conv2d', 'kernel');
+  const [kh, kw, inC, outC] = kernel.shape;
+  if (inC !== x.shape[3]) throw new RangeError(`conv2d: x has ${x.shape[3]} channels but the kernel expects ${inC}`);
+  const w = window2D(x.shape.slice(1), [kh, kw], pair(options.strides, 1, 'conv2d', 'strides'),
+    pair(options.dilations, 1, 'conv2d', 'dilations'), options.padding ?? 'valid', 'conv2d');
+  const n = x.shape[0];
+  const rows = n * w.outH * w.outW;
+  const patch = kh * kw * inC;
+  const { arena, gemmScratch } = getBackend();
+  const data = withBuffers([x, kernel], rows * outC, (k, [px, pk], out) => {
+    const cols = arena.allocF32(rows * patch);
+    k.im2colNHWC(px, cols, n, w.inH, w.inW, inC, kh, kw, w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW);
+    k.gemm(0, 0, rows, outC, patch, cols, patch, pk, outC, out, outC, 0, gemmScratch);
+    arena.release(cols);
+  });
+  return new Tensor(data, [n, w.outH, w.outW, outC]);
+}
+
+function pool(who: string, xIn: TensorLike, options: Pool2DOptions,
+  run: (k: Kernels, x: number, y: number, n: number, w: Window2D) => void): Tensor {
+  const x = rank4(xIn, who, 'x');
+  const size = pair(options?.poolSize, 2, who, 'poolSize');
+  const w = window2D(x.shape.slice(1), size, pair(options.strides, size, who, 'strides'), [1, 1], options.padding ?? 'valid', who);
+  const n = x.shape[0];
+  const data = withBuffers([x], n * w.outH * w.outW * w.channels, (k, [px], out) => run(k, px, out, n, w));
+  return new Tensor(data, [n, w.outH, w.outW, w.channels]);
+}
+
+/** Max over 2-D windows of NHWC x. */
+export function maxPool2d(x: TensorLike, options: Pool2DOptions): Tensor {
+  return pool('maxPool2d', x, options, (k, px, out, n, w) => {
+    const { arena } = getBackend();
+    const argmax = arena.alloc(n * w.outH * w.outW * w.channels * 4);
+    k.maxPoolForward(px, out, argmax, n, w.inH, w.inW, w.channels, w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW);
+    arena.release(argmax);
+  });
+}
+
+/** Mean over 2-D windows of NHWC x (in-bounds cells only). */
+export function avgPool2d(x: TensorLike, options: Pool2DOptions): Tensor {
+  return pool('avgPool2d', x, options, (k, px, out, n, w) =>
+    k.avgPoolForward(px, out, n, w.inH, w.inW, w.channels, w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW));
+}
+
+/** Mean over all positions per channel: NHWC [n, h, w, c] → [n, c]. */
+export function globalAvgPool2d(xIn: TensorLike): Tensor {
+  const x = rank4(xIn, 'globalAvgPool2d', 'x');
+  const [n, h, w, c] = x.shape;
+  return new Tensor(withBuffers([x], n * c, (k, [px], out) => k.globalAvgPoolForward(px, out, n, h * w, c)), [n, c]);
 }

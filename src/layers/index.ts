@@ -1,2 +1,10 @@
 /** Layer factories (tfjs `tf.layers.*`). */
 export { Dense, dense, type DenseArgs } from './dense.js';
+export { Conv2D, conv2d, type Conv2DArgs } from './conv2d.js';
+export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, maxPooling2d, averagePooling2d, globalAveragePooling2d, type Pooling2DArgs } from './pooling.js';
+export { Flatten, Reshape, flatten, reshape, type ReshapeArgs } from './reshape.js';
+export { Dropout, dropout, type DropoutArgs } from './dropout.js';
+export { BatchNormalization, batchNormalization, type BatchNormalizationArgs } from './normalization.js';
+export { Activation, activation, type ActivationArgs } from './activation.js';
+export { Add, Concatenate, add, concatenate, type ConcatenateArgs } from './merge.js';
+export type { Padding } from './geometry.js';

@@ -8,6 +8,7 @@ import { getRandom } from '../core/random.js';
 import { getBackend, type Backend, type Kernels } from '../core/wasm.js';
 import { shapeSize } from '../core/tensor.js';
 import type { Initializer } from '../initializers.js';
+import { applyLayer, type SymbolicTensor } from './input.js';
 
 /** A trainable (or frozen) weight of a layer, with its gradient, both in wasm memory. */
 export interface Param {
@@ -44,7 +45,8 @@ function uniqueName(base: string): string {
 }
 
 function snakeCase(className: string): string {
-  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  // Keras's rule: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d.
+  return className.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 export abstract class Layer {
@@ -66,6 +68,8 @@ export abstract class Layer {
    * forward then writes logits and backward receives the gradient with respect to them.
    */
   activationFusedIntoLoss = false;
+  /** Set once the layer is placed in a functional graph by `apply`. */
+  appliedOnce = false;
   private built = false;
 
   protected constructor(args: LayerArgs, className: string, activation?: ActivationName | string) {
@@ -106,6 +110,14 @@ export abstract class Layer {
     this.inputShapes = inputShapes.map((s) => [...s]);
     this.createParams();
     this.built = true;
+  }
+
+  /**
+   * Functional API: applies the layer to symbolic inputs from `nn.input` or other layers'
+   * `apply`, building it for their shapes, and returns the symbolic output.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    return applyLayer(this, inputs);
   }
 
   /** 'Dense 'dense_1'': how errors name this layer. */
@@ -196,6 +208,11 @@ export abstract class Layer {
   protected get backend(): Backend {
     return getBackend();
   }
+}
+
+/** Copies `count` floats inside wasm memory (a memmove, no allocation). */
+export function copyFloats(from: number, to: number, count: number): void {
+  if (from !== to) getBackend().arena.u8.copyWithin(to, from, from + count * 4);
 }
 
 /** Throws unless a per-sample shape is a non-empty list of positive integers. */

@@ -1,0 +1,128 @@
+/**
+ * Conv2D, NHWC, kernel [kh, kw, inC, filters] as Keras. Forward: im2col into a column buffer,
+ * one GEMM, bias. Backward: gradKernel = colsᵀ·dY; gradInput = col2im(dY·kernelᵀ), reusing the
+ * same column buffer. A 1x1, stride-1, unpadded convolution is a plain GEMM on the input.
+ */
+import type { ActivationName } from '../activations.js';
+import { getInitializer, type Initializer } from '../initializers.js';
+import { window2D, pair, type Padding, type Window2D } from './geometry.js';
+import { Layer, type LayerArgs, type Param } from './layer.js';
+
+/** Arguments of {@link conv2d}, as tfjs-layers. */
+export interface Conv2DArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  /** Default 1. */
+  strides?: number | [number, number];
+  /** Default 'valid'. */
+  padding?: Padding;
+  /** Default 1. */
+  dilationRate?: number | [number, number];
+  activation?: ActivationName;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform'. */
+  kernelInitializer?: string | Initializer;
+  /** Default 'zeros'. */
+  biasInitializer?: string | Initializer;
+}
+
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly dilationRate: [number, number];
+  readonly padding: Padding;
+  readonly useBias: boolean;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private win!: Window2D;
+  private kernel!: Param;
+  private bias: Param | null = null;
+  /** im2col buffer [batch·outH·outW, kh·kw·inC]; 0 for a pointwise convolution. */
+  private colBuffer = 0;
+
+  constructor(args: Conv2DArgs) {
+    super(args, 'Conv2D', args.activation);
+    const who = this.describe();
+    if (!Number.isInteger(args.filters) || args.filters < 1) throw new RangeError(`${who}: filters must be a positive integer, got ${args.filters}`);
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize, 1, who, 'kernelSize');
+    this.strides = pair(args.strides, 1, who, 'strides');
+    this.dilationRate = pair(args.dilationRate, 1, who, 'dilationRate');
+    this.padding = args.padding ?? 'valid';
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', `${who}: kernelInitializer`);
+    this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', `${who}: biasInitializer`);
+  }
+
+  /** True when the convolution reads each input pixel once in place (no im2col needed). */
+  private get pointwise(): boolean {
+    const w = this.win;
+    return w.kh === 1 && w.kw === 1 && w.strideH === 1 && w.strideW === 1 && w.padTop === 0 && w.padLeft === 0;
+  }
+
+  private get patch(): number {
+    return this.win.kh * this.win.kw * this.win.channels;
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    this.win = window2D(this.singleInput(inputShapes), this.kernelSize, this.strides, this.dilationRate, this.padding, this.describe());
+    return [this.win.outH, this.win.outW, this.filters];
+  }
+
+  protected override createParams(): void {
+    this.kernel = this.addParam('kernel', [this.kernelSize[0], this.kernelSize[1], this.win.channels, this.filters], this.kernelInitializer);
+    if (this.useBias) this.bias = this.addParam('bias', [this.filters], this.biasInitializer);
+  }
+
+  override plan(maxBatch: number): void {
+    this.releasePlan();
+    if (!this.pointwise) this.colBuffer = this.backend.arena.allocF32(maxBatch * this.win.outH * this.win.outW * this.patch);
+  }
+
+  override releasePlan(): void {
+    this.backend.arena.release(this.colBuffer);
+    this.colBuffer = 0;
+  }
+
+  private im2col(n: number, x: number): number {
+    if (this.pointwise) return x;
+    const w = this.win;
+    this.backend.kernels.im2colNHWC(x, this.colBuffer, n, w.inH, w.inW, w.channels, w.kh, w.kw,
+      w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW);
+    return this.colBuffer;
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const { kernels: k, gemmScratch } = this.backend;
+    const rows = n * this.win.outH * this.win.outW;
+    const cols = this.im2col(n, inputs[0]);
+    k.gemm(0, 0, rows, this.filters, this.patch, cols, this.patch, this.kernel.ptr, this.filters, output, this.filters, 0, gemmScratch);
+    if (this.bias) k.addRowVector(output, this.bias.ptr, output, rows, this.filters);
+  }
+
+  protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    const { kernels: k, gemmScratch } = this.backend;
+    const w = this.win;
+    const rows = n * w.outH * w.outW;
+    const cols = this.pointwise ? inputs[0] : this.colBuffer; // still holds forward's columns
+    k.gemm(1, 0, this.patch, this.filters, rows, cols, this.patch, gradOutput, this.filters, this.kernel.grad, this.filters, 0, gemmScratch);
+    if (this.bias) k.sumRows(gradOutput, this.bias.grad, rows, this.filters, 0);
+    if (gradInputs[0] === 0) return;
+    if (this.pointwise) {
+      k.gemm(0, 1, rows, this.patch, this.filters, gradOutput, this.filters, this.kernel.ptr, this.filters, gradInputs[0], this.patch, 0, gemmScratch);
+      return;
+    }
+    // The columns are no longer needed: their buffer takes the column gradient.
+    k.gemm(0, 1, rows, this.patch, this.filters, gradOutput, this.filters, this.kernel.ptr, this.filters, this.colBuffer, this.patch, 0, gemmScratch);
+    k.col2imNHWC(this.colBuffer, gradInputs[0], n, w.inH, w.inW, w.channels, w.kh, w.kw,
+      w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW, 0);
+  }
+}
+
+/** A 2-D convolution layer (tfjs `tf.layers.conv2d`). */
+export function conv2d(args: Conv2DArgs): Conv2D {
+  return new Conv2D(args);
+}

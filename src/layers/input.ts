@@ -1,0 +1,51 @@
+/**
+ * The functional API's symbolic values: `input({shape})` starts a graph, `layer.apply(x)` extends it.
+ * A SymbolicTensor knows its per-sample shape and which layer (applied to which inputs) made it.
+ */
+import { checkSampleShape, formatShape, type Layer } from './layer.js';
+
+export class SymbolicTensor {
+  constructor(
+    /** Per-sample shape (no batch dimension). */
+    readonly shape: readonly number[],
+    /** The layer that produced it; null for a model input. */
+    readonly sourceLayer: Layer | null,
+    /** The values the layer was applied to. */
+    readonly inputs: readonly SymbolicTensor[],
+    readonly name: string,
+  ) {}
+
+  toString(): string {
+    return `SymbolicTensor ${this.name} (None, ${this.shape.join(', ')})`;
+  }
+}
+
+/** Arguments of {@link input}. */
+export interface InputArgs {
+  /** Per-sample shape, e.g. [28, 28, 1]. */
+  shape: number[];
+  name?: string;
+}
+
+let inputCount = 0;
+
+/** A model input (tfjs `tf.input`). */
+export function input(args: InputArgs): SymbolicTensor {
+  checkSampleShape(args?.shape, 'input: shape');
+  const name = args.name ?? (inputCount++ === 0 ? 'input' : `input_${inputCount - 1}`);
+  return new SymbolicTensor([...args.shape], null, [], name);
+}
+
+/** Applies `layer` to symbolic inputs: builds it for their shapes and returns its symbolic output. */
+export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  if (list.length === 0 || list.some((t) => !(t instanceof SymbolicTensor))) {
+    throw new TypeError(`${layer.describe()}.apply: expects a SymbolicTensor (from nn.input or another layer's apply) or a list of them`);
+  }
+  if (layer.isBuilt && layer.appliedOnce) {
+    throw new Error(`${layer.describe()}.apply: the layer was already applied; sharing a layer between two places is not supported`);
+  }
+  layer.build(list.map((t) => [...t.shape]));
+  layer.appliedOnce = true;
+  return new SymbolicTensor([...layer.outputShape], layer, list, `${layer.name} ${formatShape(layer.outputShape)}`);
+}

@@ -1,0 +1,96 @@
+/** Joins of branches: element-wise Add (residual connections) and Concatenate over channels. */
+import { Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
+
+export class Add extends Layer {
+  readonly className = 'Add';
+
+  constructor(args: LayerArgs = {}) {
+    super(args, 'Add');
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    if (inputShapes.length < 2) throw new Error(`${this.describe()}: needs at least 2 inputs, got ${inputShapes.length}`);
+    const first = inputShapes[0];
+    inputShapes.forEach((s, i) => {
+      if (s.length !== first.length || s.some((d, j) => d !== first[j])) {
+        throw new RangeError(`${this.describe()}: all inputs must have the same shape; input 0 is ${formatShape(first)}, input ${i} is ${formatShape(s)}`);
+      }
+    });
+    return [...first];
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const k = this.backend.kernels;
+    const count = n * this.outputSize;
+    k.addArrays(inputs[0], inputs[1], output, count);
+    for (let i = 2; i < inputs.length; i++) k.addArrays(output, inputs[i], output, count);
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    for (let i = 0; i < gradInputs.length; i++) {
+      if (gradInputs[i] !== 0) copyFloats(gradOutput, gradInputs[i], n * this.outputSize);
+    }
+  }
+}
+
+/** Arguments of {@link concatenate}. */
+export interface ConcatenateArgs extends LayerArgs {
+  /** Only the last axis (-1) is supported. */
+  axis?: number;
+}
+
+export class Concatenate extends Layer {
+  readonly className = 'Concatenate';
+
+  constructor(args: ConcatenateArgs = {}) {
+    super(args, 'Concatenate');
+    if ((args.axis ?? -1) !== -1) throw new RangeError(`${this.describe()}: only axis -1 (channels) is supported, got ${args.axis}`);
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    if (inputShapes.length < 2) throw new Error(`${this.describe()}: needs at least 2 inputs, got ${inputShapes.length}`);
+    const lead = inputShapes[0].slice(0, -1);
+    let channels = 0;
+    inputShapes.forEach((s, i) => {
+      if (s.length !== lead.length + 1 || lead.some((d, j) => d !== s[j])) {
+        throw new RangeError(`${this.describe()}: inputs must match in all but the last axis; input 0 is ${formatShape(inputShapes[0])}, input ${i} is ${formatShape(s)}`);
+      }
+      channels += s[s.length - 1];
+    });
+    return [...lead, channels];
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const k = this.backend.kernels;
+    const total = this.outputShape[this.outputShape.length - 1];
+    const rows = (n * this.outputSize) / total;
+    let offset = 0;
+    for (let i = 0; i < inputs.length; i++) {
+      const c = this.inputShapes[i][this.inputShapes[i].length - 1];
+      k.concatChannels(inputs[i], output, rows, c, total, offset);
+      offset += c;
+    }
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    const k = this.backend.kernels;
+    const total = this.outputShape[this.outputShape.length - 1];
+    const rows = (n * this.outputSize) / total;
+    let offset = 0;
+    for (let i = 0; i < gradInputs.length; i++) {
+      const c = this.inputShapes[i][this.inputShapes[i].length - 1];
+      if (gradInputs[i] !== 0) k.splitChannels(gradOutput, gradInputs[i], rows, c, total, offset, 0);
+      offset += c;
+    }
+  }
+}
+
+/** Element-wise sum of its inputs (tfjs `tf.layers.add`). */
+export function add(args: LayerArgs = {}): Add {
+  return new Add(args);
+}
+
+/** Concatenation over the channel axis (tfjs `tf.layers.concatenate`). */
+export function concatenate(args: ConcatenateArgs = {}): Concatenate {
+  return new Concatenate(args);
+}

@@ -1,0 +1,128 @@
+/**
+ * Pooling over NHWC windows: max (forward keeps the arg-max for backward), average (counting
+ * only in-bounds cells, as tfjs), and global average over all positions.
+ */
+import { shapeSize } from '../core/tensor.js';
+import { pair, window2D, type Padding, type Window2D } from './geometry.js';
+import { Layer, type LayerArgs } from './layer.js';
+
+/** Arguments of {@link maxPooling2d} and {@link averagePooling2d}, as tfjs-layers. */
+export interface Pooling2DArgs extends LayerArgs {
+  /** Default [2, 2]. */
+  poolSize?: number | [number, number];
+  /** Default: poolSize. */
+  strides?: number | [number, number];
+  /** Default 'valid'. */
+  padding?: Padding;
+}
+
+abstract class Pooling2D extends Layer {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  protected win!: Window2D;
+
+  protected constructor(args: Pooling2DArgs, className: string) {
+    super(args, className);
+    this.poolSize = pair(args.poolSize, 2, this.describe(), 'poolSize');
+    this.strides = pair(args.strides, this.poolSize, this.describe(), 'strides');
+    this.padding = args.padding ?? 'valid';
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    this.win = window2D(this.singleInput(inputShapes), this.poolSize, this.strides, [1, 1], this.padding, this.describe());
+    return [this.win.outH, this.win.outW, this.win.channels];
+  }
+}
+
+export class MaxPooling2D extends Pooling2D {
+  readonly className = 'MaxPooling2D';
+  /** i32 index into the batch input of each output's maximum. */
+  private argmax = 0;
+
+  constructor(args: Pooling2DArgs = {}) {
+    super(args, 'MaxPooling2D');
+  }
+
+  override plan(maxBatch: number): void {
+    this.releasePlan();
+    this.argmax = this.backend.arena.alloc(maxBatch * this.outputSize * 4);
+  }
+
+  override releasePlan(): void {
+    this.backend.arena.release(this.argmax);
+    this.argmax = 0;
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const w = this.win;
+    this.backend.kernels.maxPoolForward(inputs[0], output, this.argmax, n, w.inH, w.inW, w.channels,
+      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW);
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    if (gradInputs[0] === 0) return;
+    this.backend.kernels.maxPoolBackward(gradOutput, this.argmax, gradInputs[0], n * this.outputSize, n * shapeSize(this.inputShapes[0]), 0);
+  }
+}
+
+export class AveragePooling2D extends Pooling2D {
+  readonly className = 'AveragePooling2D';
+
+  constructor(args: Pooling2DArgs = {}) {
+    super(args, 'AveragePooling2D');
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const w = this.win;
+    this.backend.kernels.avgPoolForward(inputs[0], output, n, w.inH, w.inW, w.channels,
+      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW);
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    if (gradInputs[0] === 0) return;
+    const w = this.win;
+    this.backend.kernels.avgPoolBackward(gradOutput, gradInputs[0], n, w.inH, w.inW, w.channels,
+      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW, 0);
+  }
+}
+
+export class GlobalAveragePooling2D extends Layer {
+  readonly className = 'GlobalAveragePooling2D';
+
+  constructor(args: LayerArgs = {}) {
+    super(args, 'GlobalAveragePooling2D');
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    const shape = this.singleInput(inputShapes);
+    if (shape.length !== 3) throw new RangeError(`${this.describe()}: expects rank-4 input [batch, height, width, channels], got [batch, ${shape.join(', ')}]`);
+    return [shape[2]];
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const [h, w, c] = this.inputShapes[0];
+    this.backend.kernels.globalAvgPoolForward(inputs[0], output, n, h * w, c);
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    if (gradInputs[0] === 0) return;
+    const [h, w, c] = this.inputShapes[0];
+    this.backend.kernels.globalAvgPoolBackward(gradOutput, gradInputs[0], n, h * w, c, 0);
+  }
+}
+
+/** Max pooling over 2-D windows (tfjs `tf.layers.maxPooling2d`). */
+export function maxPooling2d(args: Pooling2DArgs = {}): MaxPooling2D {
+  return new MaxPooling2D(args);
+}
+
+/** Average pooling over 2-D windows (tfjs `tf.layers.averagePooling2d`). */
+export function averagePooling2d(args: Pooling2DArgs = {}): AveragePooling2D {
+  return new AveragePooling2D(args);
+}
+
+/** Mean over all positions per channel (tfjs `tf.layers.globalAveragePooling2d`). */
+export function globalAveragePooling2d(args: LayerArgs = {}): GlobalAveragePooling2D {
+  return new GlobalAveragePooling2D(args);
+}

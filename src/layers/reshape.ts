@@ -1,0 +1,67 @@
+/** Flatten and Reshape: the values are unchanged, only the per-sample shape differs. */
+import { shapeSize } from '../core/tensor.js';
+import { Layer, copyFloats, type LayerArgs } from './layer.js';
+
+
+/** Base of layers whose output is their input with another shape. */
+abstract class ShapeOnly extends Layer {
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    copyFloats(inputs[0], output, n * this.outputSize);
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    if (gradInputs[0] !== 0) copyFloats(gradOutput, gradInputs[0], n * this.outputSize);
+  }
+}
+
+export class Flatten extends ShapeOnly {
+  readonly className = 'Flatten';
+
+  constructor(args: LayerArgs = {}) {
+    super(args, 'Flatten');
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    return [shapeSize(this.singleInput(inputShapes))];
+  }
+}
+
+/** Arguments of {@link reshape}. */
+export interface ReshapeArgs extends LayerArgs {
+  /** Per-sample target shape; one entry may be -1. */
+  targetShape: number[];
+}
+
+export class Reshape extends ShapeOnly {
+  readonly className = 'Reshape';
+  readonly targetShape: number[];
+
+  constructor(args: ReshapeArgs) {
+    super(args, 'Reshape');
+    if (!Array.isArray(args.targetShape) || args.targetShape.some((d) => !Number.isInteger(d) || (d < 1 && d !== -1)) ||
+      args.targetShape.filter((d) => d === -1).length > 1) {
+      throw new RangeError(`${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(args.targetShape)}`);
+    }
+    this.targetShape = [...args.targetShape];
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    const size = shapeSize(this.singleInput(inputShapes));
+    const known = this.targetShape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+    const shape = this.targetShape.map((d) => (d === -1 ? size / known : d));
+    if (shapeSize(shape) !== size || shape.some((d) => !Number.isInteger(d))) {
+      throw new RangeError(`${this.describe()}: cannot reshape [${inputShapes[0].join(', ')}] (${size} values) to [${this.targetShape.join(', ')}]`);
+    }
+    return shape;
+  }
+}
+
+/** Flattens each sample to a vector (tfjs `tf.layers.flatten`). */
+export function flatten(args: LayerArgs = {}): Flatten {
+  return new Flatten(args);
+}
+
+/** Gives each sample a new shape of the same size (tfjs `tf.layers.reshape`). */
+export function reshape(args: ReshapeArgs): Reshape {
+  return new Reshape(args);
+}
