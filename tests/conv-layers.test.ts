@@ -200,3 +200,58 @@ function checkTrainingModeGradients(model: nn.LayersModel, x: nn.Tensor, y: nn.T
     plan.forward = original;
   }
 }
+
+describe('bad input to convolutional layers gets a clear error', () => {
+  it('a kernel larger than the padded input', () => {
+    const layer = nn.layers.conv2d({ filters: 2, kernelSize: 5, name: 'big' });
+    expect(() => nn.sequential({ layers: [nn.layers.conv2d({ inputShape: [3, 3, 1], filters: 2, kernelSize: 5, name: 'big2' })] }).summary())
+      .toThrow("Conv2D 'big2': the 5x5 window (kernel 5x5, dilation 1x1) is larger than the padded 3x3 input");
+    expect(() => layer.apply(nn.input({ shape: [4, 9, 1] }))).toThrow("Conv2D 'big': the 5x5 window");
+    expect(() => nn.layers.maxPooling2d({ poolSize: 3, name: 'p' }).apply(nn.input({ shape: [2, 2, 1] })))
+      .toThrow("MaxPooling2D 'p': the 3x3 window (kernel 3x3, dilation 1x1) is larger than the padded 2x2 input");
+  });
+
+  it('a dilated kernel that no longer fits', () => {
+    expect(() => nn.layers.conv2d({ filters: 1, kernelSize: 3, dilationRate: 3, name: 'd' }).apply(nn.input({ shape: [6, 6, 1] })))
+      .toThrow("Conv2D 'd': the 7x7 window (kernel 3x3, dilation 3x3) is larger than the padded 6x6 input");
+  });
+
+  it('a channel count that does not match the weights', async () => {
+    const model = nn.sequential({ layers: [nn.layers.conv2d({ inputShape: [5, 5, 3], filters: 2, kernelSize: 3 })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    expect(() => model.predict(nn.tensor(new Float32Array(5 * 5 * 4), [1, 5, 5, 4])))
+      .toThrow('predict: x has shape [1, 5, 5, 4] but the model expects [N, 5, 5, 3]');
+    const w = model.getWeights();
+    expect(() => model.setWeights([nn.tensor(new Float32Array(3 * 3 * 4 * 2), [3, 3, 4, 2]), w[1]]))
+      .toThrow('setWeights: weight 0 (kernel) expects shape [3, 3, 3, 2], got [3, 3, 4, 2]');
+    expect(() => nn.ops.conv2d(nn.tensor(new Float32Array(25 * 4), [1, 5, 5, 4]), w[0]))
+      .toThrow('conv2d: x has 4 channels but the kernel expects 3');
+    const shared = nn.layers.conv2d({ filters: 2, kernelSize: 1, name: 'shared' });
+    shared.build([[4, 4, 3]]);
+    expect(() => shared.build([[4, 4, 5]])).toThrow("Conv2D 'shared': already built for input [4, 4, 3], cannot reuse it for [4, 4, 5]");
+  });
+
+  it('an input whose rank is not 4 for 2-D layers', () => {
+    expect(() => nn.layers.conv2d({ filters: 2, kernelSize: 3, name: 'c' }).apply(nn.input({ shape: [784] })))
+      .toThrow("Conv2D 'c': expects rank-4 input [batch, height, width, channels], got [batch, 784]");
+    expect(() => nn.layers.globalAveragePooling2d({ name: 'g' }).apply(nn.input({ shape: [4, 4] })))
+      .toThrow("GlobalAveragePooling2D 'g': expects rank-4 input");
+    expect(() => nn.ops.maxPool2d(nn.tensor([[1, 2], [3, 4]]), { poolSize: 2 })).toThrow('maxPool2d: x must be rank 4');
+  });
+
+  it('non-integer or non-positive strides and pool sizes', () => {
+    expect(() => nn.layers.conv2d({ filters: 2, kernelSize: 3, strides: 1.5, name: 's' })).toThrow("Conv2D 's': strides must be a positive integer or a pair of them, got 1.5");
+    expect(() => nn.layers.maxPooling2d({ poolSize: 0, name: 'm' })).toThrow("MaxPooling2D 'm': poolSize must be a positive integer or a pair of them, got 0");
+    expect(() => nn.layers.averagePooling2d({ poolSize: [2, -1], name: 'a' })).toThrow("AveragePooling2D 'a': poolSize must be a positive integer");
+    expect(() => nn.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as never, name: 'p' }).apply(nn.input({ shape: [5, 5, 1] })))
+      .toThrow("Conv2D 'p': padding must be 'valid', 'same' or [[top, bottom], [left, right]]");
+  });
+
+  it('joins of incompatible shapes', () => {
+    const a = nn.input({ shape: [4, 4, 3] });
+    const b = nn.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(a);
+    expect(() => nn.layers.add({ name: 'join' }).apply([a, b])).toThrow("Add 'join': all inputs must have the same shape; input 0 is [4, 4, 3], input 1 is [4, 4, 2]");
+    const c = nn.layers.maxPooling2d({ poolSize: 2 }).apply(a);
+    expect(() => nn.layers.concatenate({ name: 'cat' }).apply([a, c])).toThrow("Concatenate 'cat': inputs must match in all but the last axis; input 0 is [4, 4, 3], input 1 is [2, 2, 3]");
+  });
+});

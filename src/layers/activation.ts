@@ -8,7 +8,6 @@ export interface ActivationArgs extends LayerArgs {
 }
 
 export class Activation extends Layer {
-  readonly className = 'Activation';
 
   constructor(args: ActivationArgs) {
     super(args, 'Activation', args.activation);

@@ -28,7 +28,6 @@ export interface Conv2DArgs extends LayerArgs {
 }
 
 export class Conv2D extends Layer {
-  readonly className = 'Conv2D';
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];

@@ -21,7 +21,6 @@ export interface DenseArgs extends LayerArgs {
 }
 
 export class Dense extends Layer {
-  readonly className = 'Dense';
   readonly units: number;
   readonly useBias: boolean;
   private readonly kernelInitializer: Initializer;

@@ -15,7 +15,6 @@ export interface DropoutArgs extends LayerArgs {
 }
 
 export class Dropout extends Layer {
-  readonly className = 'Dropout';
   readonly rate: number;
   private readonly seed: number;
   private mask = 0;

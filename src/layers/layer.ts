@@ -51,7 +51,7 @@ function snakeCase(className: string): string {
 
 export abstract class Layer {
   /** The Keras class name, e.g. 'Dense'. */
-  abstract readonly className: string;
+  readonly className: string;
   readonly name: string;
   trainable: boolean;
   /** Per-sample input shape given by the user, if any. */
@@ -73,6 +73,7 @@ export abstract class Layer {
   private built = false;
 
   protected constructor(args: LayerArgs, className: string, activation?: ActivationName | string) {
+    this.className = className;
     this.name = args.name ?? uniqueName(snakeCase(className));
     this.trainable = args.trainable ?? true;
     const shape = args.inputShape ?? (args.batchInputShape ? (args.batchInputShape.slice(1) as number[]) : null);

@@ -2,7 +2,6 @@
 import { Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
 
 export class Add extends Layer {
-  readonly className = 'Add';
 
   constructor(args: LayerArgs = {}) {
     super(args, 'Add');
@@ -40,7 +39,6 @@ export interface ConcatenateArgs extends LayerArgs {
 }
 
 export class Concatenate extends Layer {
-  readonly className = 'Concatenate';
 
   constructor(args: ConcatenateArgs = {}) {
     super(args, 'Concatenate');

@@ -20,7 +20,6 @@ export interface BatchNormalizationArgs extends LayerArgs {
 }
 
 export class BatchNormalization extends Layer {
-  readonly className = 'BatchNormalization';
   readonly momentum: number;
   readonly epsilon: number;
   readonly center: boolean;

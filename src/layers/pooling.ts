@@ -36,7 +36,6 @@ abstract class Pooling2D extends Layer {
 }
 
 export class MaxPooling2D extends Pooling2D {
-  readonly className = 'MaxPooling2D';
   /** i32 index into the batch input of each output's maximum. */
   private argmax = 0;
 
@@ -67,7 +66,6 @@ export class MaxPooling2D extends Pooling2D {
 }
 
 export class AveragePooling2D extends Pooling2D {
-  readonly className = 'AveragePooling2D';
 
   constructor(args: Pooling2DArgs = {}) {
     super(args, 'AveragePooling2D');
@@ -88,7 +86,6 @@ export class AveragePooling2D extends Pooling2D {
 }
 
 export class GlobalAveragePooling2D extends Layer {
-  readonly className = 'GlobalAveragePooling2D';
 
   constructor(args: LayerArgs = {}) {
     super(args, 'GlobalAveragePooling2D');

@@ -15,7 +15,6 @@ abstract class ShapeOnly extends Layer {
 }
 
 export class Flatten extends ShapeOnly {
-  readonly className = 'Flatten';
 
   constructor(args: LayerArgs = {}) {
     super(args, 'Flatten');
@@ -33,7 +32,6 @@ export interface ReshapeArgs extends LayerArgs {
 }
 
 export class Reshape extends ShapeOnly {
-  readonly className = 'Reshape';
   readonly targetShape: number[];
 
   constructor(args: ReshapeArgs) {
