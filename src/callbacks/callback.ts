@@ -2,10 +2,14 @@
  * Training hooks, as tfjs: any object with some of these methods. `logs` carry the
  * metrics by name ('loss', 'accuracy', 'val_loss', ...).
  */
+import type { LayersModel } from '../models/model.js';
+
 export type Logs = Record<string, number>;
 
 /** Hooks called by `fit`; each may return a promise, which `fit` awaits. */
 export interface Callback {
+  /** Called by `fit` before training with the model being trained (tfjs `setModel`). */
+  setModel?(model: LayersModel): void;
   onTrainBegin?(logs?: Logs): void | Promise<void>;
   onTrainEnd?(logs?: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;

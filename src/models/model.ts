@@ -121,6 +121,11 @@ export abstract class LayersModel {
     return this.compiled;
   }
 
+  /** The compiled optimizer (callbacks such as reduceLROnPlateau change its learningRate). */
+  get optimizer(): Optimizer {
+    return this.requireCompiled('optimizer').optimizer;
+  }
+
   /** Whether compile has run. */
   get isCompiled(): boolean {
     return this.compiled !== null;

@@ -160,6 +160,18 @@ async function call(callbacks: readonly Callback[], hook: keyof Callback, ...arg
   }
 }
 
+/**
+ * Calls a batch hook on every callback in order; returns a promise only when a hook did, so
+ * synchronous hooks cost no promise per step.
+ */
+function callBatchHook(callbacks: readonly Callback[], hook: 'onBatchBegin' | 'onBatchEnd', step: number, logs: Logs, from = 0): Promise<void> | undefined {
+  for (let i = from; i < callbacks.length; i++) {
+    const result = callbacks[i][hook]?.(step, logs);
+    if (result) return result.then(() => callBatchHook(callbacks, hook, step, logs, i + 1));
+  }
+  return undefined;
+}
+
 function formatLogs(logs: Logs): string {
   return Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ');
 }
@@ -205,6 +217,8 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const yWidth = y.size / y.shape[0];
   const params = model.params();
   const wantsBatchLogs = callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
+  // One logs object for every batch, updated in place: batch hooks allocate nothing per step.
+  const batchLogs: Logs = { batch: 0, size: 0, loss: 0 };
 
   // Plan once for the largest batch either pass needs, so validation never re-plans mid-fit.
   const plan = model.planFor(Math.min(batchSize, Math.max(count, validation?.[0].shape[0] ?? 0)), true);
@@ -212,6 +226,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const staged = stage(x, y);
   const last = plan.outputs.length - 1;
   model.stopTraining = false;
+  for (const cb of callbacks) cb.setModel?.(model);
   try {
     await call(callbacks, 'onTrainBegin');
     for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
@@ -225,7 +240,12 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
       for (let step = 0; step < steps; step++) {
         const start = step * batchSize;
         const n = Math.min(batchSize, count - start);
-        if (wantsBatchLogs) await call(callbacks, 'onBatchBegin', step, { batch: step, size: n });
+        if (wantsBatchLogs) {
+          batchLogs.batch = step;
+          batchLogs.size = n;
+          const pending = callBatchHook(callbacks, 'onBatchBegin', step, batchLogs);
+          if (pending) await pending;
+        }
         k.gatherRows(staged.x, staged.indices + start * 4, n, xWidth, plan.outputs[0]);
         k.gatherRows(staged.y, staged.indices + start * 4, n, yWidth, plan.labels);
         plan.forward(n, true);
@@ -239,7 +259,11 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
         totals.add(plan, lossSum, rows, cols);
         plan.backward(n);
         compiled.optimizer.step(params);
-        if (wantsBatchLogs) await call(callbacks, 'onBatchEnd', step, { batch: step, size: n, loss: lossSum / compiled.loss.terms(rows, cols) });
+        if (wantsBatchLogs) {
+          batchLogs.loss = lossSum / compiled.loss.terms(rows, cols);
+          const pending = callBatchHook(callbacks, 'onBatchEnd', step, batchLogs);
+          if (pending) await pending;
+        }
       }
       const logs = totals.logs();
       if (validation) Object.assign(logs, evaluateTensors(model, compiled, validation[0], validation[1], batchSize, 'val_'));
