@@ -16,5 +16,7 @@ export * as optimizers from './optimizers/index.js';
 export { Optimizer } from './optimizers/index.js';
 export { History, type Callback, type Logs } from './callbacks/callback.js';
 export * as data from './data/index.js';
+export * as regularizers from './regularizers.js';
+export * as initializers from './initializers.js';
 export type { ActivationName } from './activations.js';
 export type { LossName } from './losses.js';

@@ -5,6 +5,7 @@
  */
 import type { ActivationName } from '../activations.js';
 import { getInitializer, type Initializer } from '../initializers.js';
+import { getRegularizer, type Regularizer } from '../regularizers.js';
 import { window2D, pair, type Padding, type Window2D } from './geometry.js';
 import { Layer, type LayerArgs, type Param } from './layer.js';
 
@@ -25,6 +26,10 @@ export interface Conv2DArgs extends LayerArgs {
   kernelInitializer?: string | Initializer;
   /** Default 'zeros'. */
   biasInitializer?: string | Initializer;
+  /** Penalty on the kernel, e.g. nn.regularizers.l2({ l2: 1e-4 }). */
+  kernelRegularizer?: string | Regularizer;
+  /** Penalty on the bias. */
+  biasRegularizer?: string | Regularizer;
 }
 
 export class Conv2D extends Layer {
@@ -36,6 +41,8 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
+  private readonly kernelRegularizer: Regularizer | null;
+  private readonly biasRegularizer: Regularizer | null;
   private win!: Window2D;
   private kernel!: Param;
   private bias: Param | null = null;
@@ -54,6 +61,8 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', `${who}: kernelInitializer`);
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', `${who}: biasInitializer`);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${who}: kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${who}: biasRegularizer`);
   }
 
   /** True when the convolution reads each input pixel once in place (no im2col needed). */
@@ -72,8 +81,8 @@ export class Conv2D extends Layer {
   }
 
   protected override createParams(): void {
-    this.kernel = this.addParam('kernel', [this.kernelSize[0], this.kernelSize[1], this.win.channels, this.filters], this.kernelInitializer);
-    if (this.useBias) this.bias = this.addParam('bias', [this.filters], this.biasInitializer);
+    this.kernel = this.addParam('kernel', [this.kernelSize[0], this.kernelSize[1], this.win.channels, this.filters], this.kernelInitializer, true, this.kernelRegularizer);
+    if (this.useBias) this.bias = this.addParam('bias', [this.filters], this.biasInitializer, true, this.biasRegularizer);
   }
 
   override plan(maxBatch: number): void {

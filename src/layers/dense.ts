@@ -4,6 +4,7 @@
  */
 import type { ActivationName } from '../activations.js';
 import { getInitializer, type Initializer } from '../initializers.js';
+import { getRegularizer, type Regularizer } from '../regularizers.js';
 import { Layer, formatShape, type LayerArgs, type Param } from './layer.js';
 
 /** Arguments of {@link dense}, as tfjs-layers. */
@@ -18,6 +19,10 @@ export interface DenseArgs extends LayerArgs {
   kernelInitializer?: string | Initializer;
   /** Default 'zeros'. */
   biasInitializer?: string | Initializer;
+  /** Penalty on the kernel, e.g. nn.regularizers.l2({ l2: 1e-4 }). */
+  kernelRegularizer?: string | Regularizer;
+  /** Penalty on the bias. */
+  biasRegularizer?: string | Regularizer;
 }
 
 export class Dense extends Layer {
@@ -25,6 +30,8 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
+  private readonly kernelRegularizer: Regularizer | null;
+  private readonly biasRegularizer: Regularizer | null;
   private kernel!: Param;
   private bias: Param | null = null;
 
@@ -37,6 +44,8 @@ export class Dense extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotUniform', `${this.describe()}: kernelInitializer`);
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', `${this.describe()}: biasInitializer`);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${this.describe()}: kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${this.describe()}: biasRegularizer`);
   }
 
   /** Width of each input row. */
@@ -50,8 +59,8 @@ export class Dense extends Layer {
   }
 
   protected override createParams(): void {
-    this.kernel = this.addParam('kernel', [this.inputUnits, this.units], this.kernelInitializer);
-    if (this.useBias) this.bias = this.addParam('bias', [this.units], this.biasInitializer);
+    this.kernel = this.addParam('kernel', [this.inputUnits, this.units], this.kernelInitializer, true, this.kernelRegularizer);
+    if (this.useBias) this.bias = this.addParam('bias', [this.units], this.biasInitializer, true, this.biasRegularizer);
   }
 
   /** GEMM rows for n samples: one per sample, or per position for rank > 1 inputs. */

@@ -8,6 +8,7 @@ import { getRandom } from '../core/random.js';
 import { getBackend, type Backend, type Kernels } from '../core/wasm.js';
 import { shapeSize } from '../core/tensor.js';
 import type { Initializer } from '../initializers.js';
+import type { Regularizer } from '../regularizers.js';
 import { applyLayer, type SymbolicTensor } from './input.js';
 
 /** A trainable (or frozen) weight of a layer, with its gradient, both in wasm memory. */
@@ -22,6 +23,8 @@ export interface Param {
   readonly grad: number;
   /** Updated by the optimizer. */
   readonly trainable: boolean;
+  /** Penalty on this weight, added to the loss and its gradient. */
+  readonly regularizer: Regularizer | null;
 }
 
 /** Options every layer accepts. */
@@ -185,7 +188,7 @@ export abstract class Layer {
   protected createParams(): void {}
 
   /** Allocates a parameter and its gradient, filled by `initializer`. */
-  protected addParam(name: string, shape: number[], initializer: Initializer, trainable = true): Param {
+  protected addParam(name: string, shape: number[], initializer: Initializer, trainable = true, regularizer: Regularizer | null = null): Param {
     const { arena } = getBackend();
     const size = shapeSize(shape);
     const values = new Float32Array(size);
@@ -194,7 +197,7 @@ export abstract class Layer {
     const grad = arena.allocF32(size);
     arena.f32.set(values, ptr >> 2);
     arena.f32.fill(0, grad >> 2, (grad >> 2) + size);
-    const param: Param = { name, shape: Object.freeze([...shape]), size, ptr, grad, trainable: trainable && this.trainable };
+    const param: Param = { name, shape: Object.freeze([...shape]), size, ptr, grad, trainable: trainable && this.trainable, regularizer };
     this.params.push(param);
     return param;
   }

@@ -7,6 +7,7 @@ import { Random, getRandom } from '../core/random.js';
 import { Tensor, shapeSize, type TensorLike } from '../core/tensor.js';
 import { getBackend } from '../core/wasm.js';
 import { History, type Callback, type Logs } from '../callbacks/callback.js';
+import { addPenaltyGradients, totalPenalty } from './penalty.js';
 import { checkFinite, checkPositiveInteger, checkSameCount, checkSampleShape, toBatch } from '../data/inputs.js';
 import type { Compiled, FitArgs, LayersModel } from './model.js';
 import type { ExecutionPlan } from './plan.js';
@@ -73,6 +74,7 @@ function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: T
   const rowsPerSample = shapeSize(out) / cols;
   const totals = new Totals(compiled);
   const last = plan.outputs.length - 1;
+  const penalty = totalPenalty(k, model.params());
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     copyRows(x, start, n, plan.outputs[0]);
@@ -80,7 +82,7 @@ function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: T
     plan.forward(n, false);
     const rows = n * rowsPerSample;
     const lossSum = compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, 0, rows, cols, 0);
-    totals.add(plan, lossSum, rows, cols);
+    totals.add(plan, lossSum + penalty * compiled.loss.terms(rows, cols), rows, cols);
   }
   return totals.logs(prefix);
 }
@@ -216,6 +218,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const xWidth = shapeSize(model.inputShape);
   const yWidth = y.size / y.shape[0];
   const params = model.params();
+  const hasPenalty = params.some((p) => p.regularizer !== null);
   const wantsBatchLogs = callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
   // One logs object for every batch, updated in place: batch hooks allocate nothing per step.
   const batchLogs: Logs = { batch: 0, size: 0, loss: 0 };
@@ -256,11 +259,14 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
           throw new Error(`${who}: the loss became ${lossSum} at epoch ${epoch + 1}, batch ${step + 1}; ` +
             'lower the learning rate or check the data');
         }
-        totals.add(plan, lossSum, rows, cols);
         plan.backward(n);
+        // Penalties on the weights the forward used: into the reported loss and the gradients.
+        const penalty = hasPenalty ? totalPenalty(k, params) : 0;
+        if (hasPenalty) addPenaltyGradients(k, params);
+        totals.add(plan, lossSum + penalty * compiled.loss.terms(rows, cols), rows, cols);
         compiled.optimizer.step(params);
         if (wantsBatchLogs) {
-          batchLogs.loss = lossSum / compiled.loss.terms(rows, cols);
+          batchLogs.loss = lossSum / compiled.loss.terms(rows, cols) + penalty;
           const pending = callBatchHook(callbacks, 'onBatchEnd', step, batchLogs);
           if (pending) await pending;
         }
