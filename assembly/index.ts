@@ -12,3 +12,4 @@ export * from './softmax';
 export * from './reduce';
 export * from './loss';
 export * from './optim';
+export * from './regularize';
