@@ -142,3 +142,29 @@ describe('training', () => {
     model.dispose();
   });
 });
+
+describe('convolutional networks', () => {
+  it('trains a CNN (conv, batch norm, pooling, dropout, residual add) on MNIST digits: forward and backward in the browser', async () => {
+    nn.setSeed(4);
+    const { train, test } = nn.data.mnist({ trainSize: 512, testSize: 128 });
+    const input = nn.input({ shape: [784] });
+    let x = nn.layers.reshape({ targetShape: [28, 28, 1] }).apply(input);
+    x = nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x);
+    x = nn.layers.maxPooling2d({ poolSize: 2 }).apply(x);
+    let h = nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same' }).apply(x);
+    h = nn.layers.batchNormalization().apply(h);
+    x = nn.layers.activation({ activation: 'relu' }).apply(nn.layers.add().apply([h, x]));
+    x = nn.layers.maxPooling2d({ poolSize: 2 }).apply(x);
+    x = nn.layers.dropout({ rate: 0.2 }).apply(nn.layers.flatten().apply(x));
+    const model = nn.model({ inputs: input, outputs: nn.layers.dense({ units: 10, activation: 'softmax' }).apply(x) });
+    model.compile({ optimizer: nn.optimizers.adam({ learningRate: 3e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const history = await model.fit(train.x, train.y, { batchSize: 32, epochs: 3, seed: 1, verbose: 0 });
+    const loss = history.history.loss;
+    expect(loss.at(-1)!).toBeLessThan(0.7 * loss[0]);
+    const result = model.evaluate(test.x, test.y);
+    expect(result.accuracy).toBeGreaterThan(0.5); // chance is 0.1
+    const a = model.predict(test.x), b = model.predict(test.x);
+    expect(Array.from(b.data)).toEqual(Array.from(a.data)); // dropout off, batch norm on moving statistics
+    model.dispose();
+  });
+});
