@@ -19,8 +19,12 @@ export function makeRng(seed: number): () => number {
   };
 }
 
-/** A seed that differs on each run, printed on failure via the test name or message. */
+/**
+ * A seed that differs on each run, shown in test names; TEST_SEED=<n> replays a failing run.
+ */
 export function freshSeed(): number {
+  const fixed = typeof process !== 'undefined' ? process.env?.TEST_SEED : undefined;
+  if (fixed) return Number(fixed) >>> 0;
   return (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) >>> 0;
 }
 
