@@ -8,3 +8,9 @@ export { BatchNormalization, batchNormalization, type BatchNormalizationArgs } f
 export { Activation, activation, type ActivationArgs } from './activation.js';
 export { Add, Concatenate, add, concatenate, type ConcatenateArgs } from './merge.js';
 export type { Padding } from './geometry.js';
+export {
+  RandomFlip, RandomTranslation, RandomRotation, RandomZoom, randomFlip, randomTranslation, randomRotation, randomZoom,
+  type RandomFlipArgs, type RandomTranslationArgs, type RandomRotationArgs, type RandomZoomArgs,
+  type RandomArgs, type AffineArgs, type FillMode, type Interpolation, type Factor,
+} from './preprocessing.js';
+export { GaussianNoise, gaussianNoise, type GaussianNoiseArgs } from './noise.js';

@@ -1,0 +1,309 @@
+/**
+ * Augmentation layers, active only while training (the identity in evaluate/predict), with the
+ * names, arguments and defaults of Keras: randomFlip, randomTranslation, randomRotation,
+ * randomZoom, on images [N, height, width, channels]. (gaussianNoise, for any shape, is in noise.ts.)
+ *
+ * Each image layer draws its per-sample parameters from its own seeded generator into a buffer
+ * planned for the largest batch, then runs one kernel over the batch. Backward is exact: the
+ * gradient goes through the adjoint of the transform applied in the last training forward (a
+ * flip is its own adjoint; resampling scatters each gradient to its source taps; the fill value
+ * has no gradient), so the layers may sit anywhere in a model, not only first. Each generator
+ * restarts from its seed when the model lays out its memory plan, as Dropout's does.
+ */
+import { Random, getRandom } from '../core/random.js';
+import { Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
+
+/**
+ * How a source pixel outside the image is filled (Keras `fill_mode`), applied to each integer
+ * pixel index: 'reflect' d c b a | a b c d | d c b a; 'constant' the fill value; 'nearest' the
+ * edge pixel; 'wrap' a b c d | a b c d | a b c d (periodic).
+ */
+export type FillMode = 'reflect' | 'constant' | 'nearest' | 'wrap';
+/** How a source point between pixels is sampled: 'bilinear', or 'nearest' (the closest pixel, halves rounded up). */
+export type Interpolation = 'bilinear' | 'nearest';
+/** A range [lower, upper], or f for [−f, f]. */
+export type Factor = number | [number, number];
+
+const FILL_MODES: readonly FillMode[] = ['reflect', 'constant', 'nearest', 'wrap'];
+const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'nearest'];
+const FLIP_MODES = ['horizontal', 'vertical', 'horizontal_and_vertical'] as const;
+
+/** Options shared by the augmentation layers. */
+export interface RandomArgs extends LayerArgs {
+  /** Seed of this layer's generator; default drawn from the library generator (`nn.setSeed`). */
+  seed?: number;
+}
+
+/** Options of the resampling layers (translation, rotation, zoom). */
+export interface AffineArgs extends RandomArgs {
+  /** Fill of points outside the image (default 'reflect': d c b a | a b c d | d c b a). */
+  fillMode?: FillMode;
+  /** Sampling between pixels (default 'bilinear'). */
+  interpolation?: Interpolation;
+  /** Value outside the image when fillMode is 'constant' (default 0). */
+  fillValue?: number;
+}
+
+function seedOf(seed: number | undefined, who: string): number {
+  if (seed === undefined) return getRandom().seed();
+  if (!Number.isFinite(seed)) throw new RangeError(`${who}: seed must be a finite number, got ${seed}`);
+  return seed;
+}
+
+function oneOf<T extends string>(value: T | undefined, allowed: readonly T[], fallback: T, who: string, arg: string): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value)) {
+    throw new RangeError(`${who}: ${arg} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** [lower, upper] from a Factor, checked: finite, lower ≤ upper, within [min, max]. */
+function range(value: Factor | undefined, who: string, arg: string, min = -Infinity, max = Infinity): [number, number] {
+  const pair = typeof value === 'number' ? [-value, value] : value;
+  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new TypeError(`${who}: ${arg} must be a finite number or a [lower, upper] pair, got ${JSON.stringify(value)}`);
+  }
+  const [lower, upper] = pair;
+  if (lower > upper) throw new RangeError(`${who}: ${arg} must have lower <= upper, got [${lower}, ${upper}]`);
+  if (lower < min || upper > max) throw new RangeError(`${who}: ${arg} must lie in [${min}, ${max}], got [${lower}, ${upper}]`);
+  return [lower, upper];
+}
+
+/** Shared plumbing of the image layers: the rank check, the parameter buffer, identity when not training. */
+abstract class ImageAugmentation extends Layer {
+  /** Seed of this layer's generator. */
+  readonly seed: number;
+  protected random: Random;
+  /** Per-sample parameters in wasm memory (planned); `paramFloats` values per sample. */
+  protected sampled = 0;
+  /** Whether the last forward applied the transform (training). */
+  protected applied = false;
+
+  protected constructor(args: RandomArgs, className: string, private readonly paramFloats: number) {
+    super(args, className);
+    this.seed = seedOf(args.seed, this.describe());
+    this.random = new Random(this.seed);
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    const shape = this.singleInput(inputShapes);
+    if (shape.length !== 3) {
+      throw new RangeError(`${this.describe()}: expects images [N, height, width, channels] (rank 4), got input ${formatShape([null, ...shape])} (rank ${shape.length + 1})`);
+    }
+    return [...shape];
+  }
+
+  override plan(maxBatch: number): void {
+    this.releasePlan();
+    this.sampled = this.backend.arena.allocF32(maxBatch * this.paramFloats);
+    this.random = new Random(this.seed);
+  }
+
+  override releasePlan(): void {
+    this.backend.arena.release(this.sampled);
+    this.sampled = 0;
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number, training: boolean): void {
+    this.applied = training;
+    if (!training) {
+      copyFloats(inputs[0], output, n * this.outputSize);
+      return;
+    }
+    if (this.sampled === 0) throw new Error(`${this.describe()}: forward in training before plan(maxBatch)`);
+    this.draw(n, this.sampled >> 2);
+    const [h, w, c] = this.outputShape;
+    this.transform(inputs[0], output, n, h, w, c);
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    if (gradInputs[0] === 0) return;
+    if (!this.applied) {
+      copyFloats(gradOutput, gradInputs[0], n * this.outputSize);
+      return;
+    }
+    const [h, w, c] = this.outputShape;
+    this.transformBackward(gradOutput, gradInputs[0], n, h, w, c);
+  }
+
+  /** Writes the parameters of n samples at index `at` of the arena's f32/i32 views. */
+  protected abstract draw(n: number, at: number): void;
+  protected abstract transform(x: number, y: number, n: number, h: number, w: number, c: number): void;
+  protected abstract transformBackward(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
+}
+
+/** Options of {@link randomFlip}. */
+export interface RandomFlipArgs extends RandomArgs {
+  /** Which flips may happen, each with probability 1/2 (default 'horizontal_and_vertical'). */
+  mode?: (typeof FLIP_MODES)[number];
+}
+
+/** Random horizontal and/or vertical flips while training; see {@link randomFlip}. */
+export class RandomFlip extends ImageAugmentation {
+  /** Which flips may happen. */
+  readonly mode: (typeof FLIP_MODES)[number];
+
+  constructor(args: RandomFlipArgs = {}) {
+    super(args, 'RandomFlip', 1);
+    this.mode = oneOf(args.mode, FLIP_MODES, 'horizontal_and_vertical', this.describe(), 'mode');
+  }
+
+  protected draw(n: number, at: number): void {
+    const flags = this.backend.arena.i32;
+    const horizontal = this.mode !== 'vertical', vertical = this.mode !== 'horizontal';
+    for (let s = 0; s < n; s++) {
+      flags[at + s] = (horizontal && this.random.next() < 0.5 ? 1 : 0) | (vertical && this.random.next() < 0.5 ? 2 : 0);
+    }
+  }
+
+  protected transform(x: number, y: number, n: number, h: number, w: number, c: number): void {
+    this.backend.kernels.augmentFlip(x, y, n, h, w, c, this.sampled);
+  }
+
+  protected transformBackward(dy: number, dx: number, n: number, h: number, w: number, c: number): void {
+    this.backend.kernels.augmentFlip(dy, dx, n, h, w, c, this.sampled);
+  }
+}
+
+/** Resampling through a per-sample affine map from output pixel (row i, col j) to a source point. */
+abstract class AffineAugmentation extends ImageAugmentation {
+  /** Fill outside the image. */
+  readonly fillMode: FillMode;
+  /** Sampling between pixels. */
+  readonly interpolation: Interpolation;
+  /** Value outside the image for fillMode 'constant'. */
+  readonly fillValue: number;
+
+  protected constructor(args: AffineArgs, className: string) {
+    super(args, className, 6);
+    this.fillMode = oneOf(args.fillMode, FILL_MODES, 'reflect', this.describe(), 'fillMode');
+    this.interpolation = oneOf(args.interpolation, INTERPOLATIONS, 'bilinear', this.describe(), 'interpolation');
+    this.fillValue = args.fillValue ?? 0;
+    if (!Number.isFinite(this.fillValue)) throw new RangeError(`${this.describe()}: fillValue must be a finite number, got ${this.fillValue}`);
+  }
+
+  protected draw(n: number, at: number): void {
+    const [h, w] = this.outputShape;
+    const f32 = this.backend.arena.f32;
+    for (let s = 0; s < n; s++) this.sample(f32, at + 6 * s, h, w);
+  }
+
+  /**
+   * Writes one sample's map [a0, a1, a2, b0, b1, b2]: source column = a0·j + a1·i + a2,
+   * source row = b0·j + b1·i + b2 (Keras's transform vector without projective terms).
+   */
+  protected abstract sample(out: Float32Array, at: number, h: number, w: number): void;
+
+  protected transform(x: number, y: number, n: number, h: number, w: number, c: number): void {
+    this.backend.kernels.augmentAffine(x, y, n, h, w, c, this.sampled, INTERPOLATIONS.indexOf(this.interpolation),
+      FILL_MODES.indexOf(this.fillMode), this.fillValue);
+  }
+
+  protected transformBackward(dy: number, dx: number, n: number, h: number, w: number, c: number): void {
+    this.backend.kernels.augmentAffineBackward(dy, dx, n, h, w, c, this.sampled, INTERPOLATIONS.indexOf(this.interpolation),
+      FILL_MODES.indexOf(this.fillMode), 0);
+  }
+}
+
+/** Options of {@link randomTranslation}. */
+export interface RandomTranslationArgs extends AffineArgs {
+  /** Vertical shift as a fraction of the height: [lower, upper] or f for [−f, f], within [−1, 1]. */
+  heightFactor: Factor;
+  /** Horizontal shift as a fraction of the width, likewise. */
+  widthFactor: Factor;
+}
+
+/** Random shifts while training; see {@link randomTranslation}. */
+export class RandomTranslation extends AffineAugmentation {
+  /** Range of the vertical shift, in fractions of the height. */
+  readonly heightFactor: [number, number];
+  /** Range of the horizontal shift, in fractions of the width. */
+  readonly widthFactor: [number, number];
+
+  constructor(args: RandomTranslationArgs) {
+    super(args, 'RandomTranslation');
+    this.heightFactor = range(args.heightFactor, this.describe(), 'heightFactor', -1, 1);
+    this.widthFactor = range(args.widthFactor, this.describe(), 'widthFactor', -1, 1);
+  }
+
+  protected sample(out: Float32Array, at: number, h: number, w: number): void {
+    const dy = this.random.uniform(...this.heightFactor) * h;
+    const dx = this.random.uniform(...this.widthFactor) * w;
+    out[at] = 1; out[at + 1] = 0; out[at + 2] = -dx;
+    out[at + 3] = 0; out[at + 4] = 1; out[at + 5] = -dy;
+  }
+}
+
+/** Options of {@link randomRotation}. */
+export interface RandomRotationArgs extends AffineArgs {
+  /** Angle as a fraction of 2π: [lower, upper] or f for [−f, f]; positive turns counter-clockwise. */
+  factor: Factor;
+}
+
+/** Random rotations about the image centre while training; see {@link randomRotation}. */
+export class RandomRotation extends AffineAugmentation {
+  /** Range of the angle, in fractions of 2π. */
+  readonly factor: [number, number];
+
+  constructor(args: RandomRotationArgs) {
+    super(args, 'RandomRotation');
+    this.factor = range(args.factor, this.describe(), 'factor');
+  }
+
+  protected sample(out: Float32Array, at: number, h: number, w: number): void {
+    const angle = this.random.uniform(...this.factor) * 2 * Math.PI;
+    const cos = Math.cos(angle), sin = Math.sin(angle);
+    out[at] = cos; out[at + 1] = -sin; out[at + 2] = (w - 1 - (cos * (w - 1) - sin * (h - 1))) / 2;
+    out[at + 3] = sin; out[at + 4] = cos; out[at + 5] = (h - 1 - (sin * (w - 1) + cos * (h - 1))) / 2;
+  }
+}
+
+/** Options of {@link randomZoom}. */
+export interface RandomZoomArgs extends AffineArgs {
+  /** Vertical zoom: [lower, upper] or f for [−f, f], lower ≥ −1; positive zooms out (0.2 shows 20% more). */
+  heightFactor: Factor;
+  /** Horizontal zoom, likewise; default: the vertical zoom drawn (aspect ratio kept). */
+  widthFactor?: Factor;
+}
+
+/** Random zoom about the image centre while training; see {@link randomZoom}. */
+export class RandomZoom extends AffineAugmentation {
+  /** Range of the vertical zoom (1 + factor scales the sampled extent). */
+  readonly heightFactor: [number, number];
+  /** Range of the horizontal zoom, or null to reuse the vertical one. */
+  readonly widthFactor: [number, number] | null;
+
+  constructor(args: RandomZoomArgs) {
+    super(args, 'RandomZoom');
+    this.heightFactor = range(args.heightFactor, this.describe(), 'heightFactor', -1);
+    this.widthFactor = args.widthFactor === undefined ? null : range(args.widthFactor, this.describe(), 'widthFactor', -1);
+  }
+
+  protected sample(out: Float32Array, at: number, h: number, w: number): void {
+    const zy = 1 + this.random.uniform(...this.heightFactor);
+    const zx = this.widthFactor ? 1 + this.random.uniform(...this.widthFactor) : zy;
+    out[at] = zx; out[at + 1] = 0; out[at + 2] = ((w - 1) / 2) * (1 - zx);
+    out[at + 3] = 0; out[at + 4] = zy; out[at + 5] = ((h - 1) / 2) * (1 - zy);
+  }
+}
+
+/** Flips each image left↔right and/or up↔down with probability 1/2 while training (Keras `RandomFlip`). */
+export function randomFlip(args: RandomFlipArgs = {}): RandomFlip {
+  return new RandomFlip(args);
+}
+
+/** Shifts each image by a random fraction of its height and width while training (Keras `RandomTranslation`). */
+export function randomTranslation(args: RandomTranslationArgs): RandomTranslation {
+  return new RandomTranslation(args ?? ({} as RandomTranslationArgs));
+}
+
+/** Rotates each image about its centre by a random angle while training (Keras `RandomRotation`). */
+export function randomRotation(args: RandomRotationArgs): RandomRotation {
+  return new RandomRotation(args ?? ({} as RandomRotationArgs));
+}
+
+/** Zooms each image in or out about its centre by a random factor while training (Keras `RandomZoom`). */
+export function randomZoom(args: RandomZoomArgs): RandomZoom {
+  return new RandomZoom(args ?? ({} as RandomZoomArgs));
+}
