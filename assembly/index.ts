@@ -13,3 +13,4 @@ export * from './reduce';
 export * from './loss';
 export * from './optim';
 export * from './regularize';
+export * from './augment';
