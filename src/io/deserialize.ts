@@ -1,0 +1,199 @@
+/**
+ * Artifacts → a simdnn model. Everything that can be checked without wasm memory is checked
+ * first (topology, layer options, weight bytes, training config); then layers are created and
+ * built one by one, each checked against the manifest before it allocates. Any failure disposes
+ * what was built, so a failed load leaves the arena as it found it.
+ */
+import type { Layer } from '../layers/layer.js';
+import { input, type SymbolicTensor } from '../layers/input.js';
+import { getBackend } from '../core/wasm.js';
+import type { LayersModel } from '../models/model.js';
+import { Sequential } from '../models/sequential.js';
+import { Functional } from '../models/functional.js';
+import { parseLayer, type ParsedLayer } from './layer-configs.js';
+import { parseTrainingConfig, restoreTraining } from './optimizer-state.js';
+import { describeValue, isObject } from './validate.js';
+import { decodeWeights, type NamedWeight } from './weights.js';
+
+/** Weights by name, with lookups tolerant of Keras's ':0' suffix and name scopes. */
+class WeightTable {
+  private readonly byName = new Map<string, NamedWeight>();
+  readonly used = new Set<NamedWeight>();
+
+  constructor(readonly weights: readonly NamedWeight[]) {
+    for (const w of weights) {
+      const key = w.name.replace(/:0$/, '');
+      if (this.byName.has(key)) throw new Error(`weight manifest: weight '${w.name}' appears twice`);
+      this.byName.set(key, w);
+    }
+  }
+
+  find(name: string): NamedWeight | undefined {
+    return this.byName.get(name) ?? [...this.byName].find(([k]) => k.endsWith(`/${name}`))?.[1];
+  }
+
+  /** The weight '<layer>/<name>' of the expected shape, or an error naming both shapes. */
+  take(layer: ParsedLayer | Layer, name: string, shape: readonly number[]): NamedWeight {
+    const full = `${layer.name}/${name}`;
+    const w = this.find(full);
+    if (!w) throw new Error(`weight manifest: no weight '${full}' (layer '${layer.name}' (${layer.className}) needs one of shape [${shape.join(', ')}])`);
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`weight manifest: weight '${w.name}' has shape [${w.shape.join(', ')}] but layer '${layer.name}' (${layer.className}) expects [${shape.join(', ')}]`);
+    }
+    this.used.add(w);
+    return w;
+  }
+}
+
+/** The layer list and connections of a Keras topology (both Keras and tfjs spellings). */
+function modelConfig(topology: unknown): { className: string; name: string | undefined; config: Record<string, unknown>; layers: unknown[] } {
+  if (!isObject(topology)) throw new Error(`modelTopology: expected an object, got ${describeValue(topology)}`);
+  const top = isObject(topology.model_config) ? topology.model_config : topology;
+  const className = top.class_name;
+  if (className !== 'Sequential' && className !== 'Model' && className !== 'Functional') {
+    throw new Error(`modelTopology: class_name ${describeValue(className)} is not supported; expected 'Sequential', 'Model' or 'Functional'`);
+  }
+  // Old Keras wrote a Sequential's config as the bare list of layers.
+  const config = Array.isArray(top.config) ? { layers: top.config } : top.config;
+  if (!isObject(config) || !Array.isArray(config.layers) || config.layers.length === 0) {
+    throw new Error(`modelTopology: ${className} config must have a non-empty 'layers' list, got ${describeValue(config)}`);
+  }
+  return { className, name: typeof config.name === 'string' ? config.name : undefined, config, layers: config.layers };
+}
+
+/** Builds `layer` for `shapes`, after checking the weights it will allocate against the manifest. */
+function checkWeights(parsed: ParsedLayer, shapes: number[][], table: WeightTable): void {
+  for (const [name, shape] of parsed.weightShapes(shapes)) table.take(parsed, name, shape);
+}
+
+function buildSequential(layers: ParsedLayer[], name: string | undefined, table: WeightTable, created: Layer[]): LayersModel {
+  const stack = layers[0].className === 'InputLayer' ? layers.slice(1) : layers;
+  const first = layers[0].inputShape;
+  if (!first) throw new Error(`modelTopology: the first layer of a Sequential, '${layers[0].name}', needs batch_input_shape`);
+  if (stack.length === 0) throw new Error('modelTopology: the Sequential has no layers after its InputLayer');
+  const extra = stack.find((l) => l.className === 'InputLayer');
+  if (extra) throw new Error(`modelTopology: InputLayer '${extra.name}' in the middle of a Sequential is not supported`);
+  let shape = first;
+  stack.forEach((parsed, i) => {
+    checkWeights(parsed, [shape], table);
+    const layer = parsed.create(i === 0 ? first : undefined);
+    created.push(layer);
+    layer.build([shape]);
+    shape = layer.outputShape;
+  });
+  return new Sequential({ name, layers: created });
+}
+
+/** [name, nodeIndex, tensorIndex] references of one inbound node (Keras 2 / tfjs list, or Keras 3 args). */
+function inboundRefs(node: unknown, who: string): unknown[] {
+  if (Array.isArray(node)) return node;
+  if (isObject(node) && Array.isArray(node.args)) {
+    const refs: unknown[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config)) refs.push(v.config.keras_history);
+    };
+    walk(node.args);
+    return refs;
+  }
+  throw new Error(`${who}: inbound node ${describeValue(node)} is not understood`);
+}
+
+/** The layer name of a [name, 0, 0] reference; other node or tensor indices mean shared layers or multiple outputs. */
+function refName(ref: unknown, who: string): string {
+  if (!Array.isArray(ref) || typeof ref[0] !== 'string') throw new Error(`${who}: expected a [layerName, nodeIndex, tensorIndex] reference, got ${describeValue(ref)}`);
+  if ((ref[1] ?? 0) !== 0 || (ref[2] ?? 0) !== 0) throw new Error(`${who}: reference ${describeValue(ref)} uses a shared layer or a layer with several outputs; not supported`);
+  return ref[0];
+}
+
+function single(list: unknown, what: string): string {
+  const refs = Array.isArray(list) && typeof list[0] === 'string' ? [list] : list;
+  if (!Array.isArray(refs) || refs.length !== 1) throw new Error(`modelTopology: exactly one ${what} is supported, got ${describeValue(list)}`);
+  return refName(refs[0], `modelTopology ${what}`);
+}
+
+function buildFunctional(entries: unknown[], parsedLayers: ParsedLayer[], mc: ReturnType<typeof modelConfig>, table: WeightTable, created: Layer[]): LayersModel {
+  const byName = new Map<string, { parsed: ParsedLayer; entry: Record<string, unknown> }>();
+  parsedLayers.forEach((parsed, i) => {
+    if (byName.has(parsed.name)) throw new Error(`modelTopology: two layers are named '${parsed.name}'`);
+    byName.set(parsed.name, { parsed, entry: entries[i] as Record<string, unknown> });
+  });
+  const inputName = single(mc.config.input_layers, 'input');
+  const outputName = single(mc.config.output_layers, 'output');
+  const values = new Map<string, SymbolicTensor>();
+  const visiting = new Set<string>();
+  const resolve = (name: string, from: string): SymbolicTensor => {
+    const done = values.get(name);
+    if (done) return done;
+    const item = byName.get(name);
+    if (!item) throw new Error(`modelTopology: ${from} refers to layer '${name}', which is not in the layer list`);
+    if (visiting.has(name)) throw new Error(`modelTopology: the graph has a cycle through layer '${name}'`);
+    visiting.add(name);
+    const { parsed, entry } = item;
+    const who = `layer '${name}' (${parsed.className})`;
+    let value: SymbolicTensor;
+    if (parsed.className === 'InputLayer') {
+      value = input({ shape: parsed.inputShape!, name });
+    } else {
+      const nodes = entry.inbound_nodes;
+      if (!Array.isArray(nodes) || nodes.length !== 1) {
+        throw new Error(`${who}: expected exactly one inbound node (shared layers are not supported), got ${describeValue(nodes)}`);
+      }
+      const refs = inboundRefs(nodes[0], who);
+      if (refs.length === 0) throw new Error(`${who}: its inbound node has no inputs`);
+      const inputs = refs.map((ref) => resolve(refName(ref, who), who));
+      checkWeights(parsed, inputs.map((t) => [...t.shape]), table);
+      const layer = parsed.create();
+      created.push(layer);
+      value = layer.apply(inputs.length === 1 ? inputs[0] : inputs);
+    }
+    visiting.delete(name);
+    values.set(name, value);
+    return value;
+  };
+  const output = resolve(outputName, 'output_layers');
+  const modelInput = values.get(inputName) ?? resolve(inputName, 'input_layers');
+  return new Functional({ inputs: modelInput, outputs: output, name: mc.name });
+}
+
+/** Writes every layer weight from the table into the model; throws on any weight left over. */
+function assignWeights(model: LayersModel, table: WeightTable): void {
+  model.graph();
+  for (const layer of model.layers) {
+    for (const p of layer.params) {
+      const w = table.take(layer, p.name, p.shape);
+      getBackend().arena.f32.set(w.values, p.ptr >> 2);
+    }
+  }
+  const unused = table.weights.find((w) => w.group !== 'optimizer' && !table.used.has(w));
+  if (unused) throw new Error(`weight manifest: weight '${unused.name}' matches no weight of the model's layers`);
+}
+
+/** A model from in-memory artifacts ({ modelTopology, weightSpecs, weightData, trainingConfig? }). */
+export function modelFromArtifacts(artifacts: unknown): LayersModel {
+  if (!isObject(artifacts)) throw new Error(`loadModel: expected model artifacts { modelTopology, weightSpecs, weightData }, got ${describeValue(artifacts)}`);
+  if (artifacts.format !== undefined && artifacts.format !== null && artifacts.format !== 'layers-model') {
+    throw new Error(`loadModel: format is ${describeValue(artifacts.format)}, expected 'layers-model' (a TensorFlow.js Layers model)`);
+  }
+  if (!isObject(artifacts.modelTopology)) throw new Error(`loadModel: missing modelTopology (expected an object, got ${describeValue(artifacts.modelTopology)})`);
+  if (artifacts.weightSpecs === undefined || artifacts.weightData === undefined) throw new Error('loadModel: missing weightSpecs or weightData');
+  const mc = modelConfig(artifacts.modelTopology);
+  const parsed = mc.layers.map((entry, i) => parseLayer(entry, i));
+  const weights = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
+  const table = new WeightTable(weights);
+  const training = parseTrainingConfig(artifacts.trainingConfig);
+  const created: Layer[] = [];
+  let model: LayersModel | null = null;
+  try {
+    model = mc.className === 'Sequential'
+      ? buildSequential(parsed, mc.name, table, created)
+      : buildFunctional(mc.layers, parsed, mc, table, created);
+    assignWeights(model, table);
+    if (training) restoreTraining(model, training, weights.filter((w) => w.group === 'optimizer'));
+    return model;
+  } catch (e) {
+    if (model) model.dispose();
+    for (const layer of created) layer.dispose();
+    throw e;
+  }
+}

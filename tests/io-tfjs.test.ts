@@ -1,0 +1,152 @@
+// TensorFlow.js interop both ways (tfjs cpu backend): same predictions within 1e-5; unsupported layers and options named.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import * as nn from '../src/index.js';
+import { freshSeed, makeRng, randomArray } from './helpers/kernels.js';
+import { artifactsOf, batchFor, bytesInUse, cnn, everyLayerSequential, maxAbsDiff, mlp, randomizeWeights, residualConcat } from './helpers/io-models.js';
+
+const seed = freshSeed();
+beforeAll(async () => {
+  await nn.ready();
+  await tf.setBackend('cpu');
+});
+
+/** What tfjs writes for a model, in memory. */
+async function tfjsArtifacts(model: tf.LayersModel, includeOptimizer = false): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer });
+  return saved!;
+}
+
+/** Random weights for a tfjs model (moving variances positive). */
+function randomizeTf(model: tf.LayersModel, s: number): void {
+  const rng = makeRng(s);
+  model.setWeights(model.weights.map((w) => {
+    const positive = w.name.includes('moving_variance');
+    return tf.tensor(randomArray(w.shape.reduce((a: number, b) => a * (b as number), 1), rng, positive ? 0.5 : -0.8, positive ? 1.5 : 0.8), w.shape as number[]);
+  }));
+}
+
+function tfPredict(model: tf.LayersModel, x: nn.Tensor): Float32Array {
+  return (model.predict(tf.tensor(x.data, [...x.shape])) as tf.Tensor).dataSync() as Float32Array;
+}
+
+describe(`simdnn → TensorFlow.js (seed ${seed})`, () => {
+  const cases: [string, () => nn.LayersModel][] = [
+    ['Dense MLP', mlp], ['CNN (conv, BN, pooling, dropout, flatten)', cnn],
+    ['every layer type (Sequential)', () => everyLayerSequential('relu')], ['residual add + concatenate (functional)', residualConcat],
+  ];
+  cases.forEach(([name, make], ci) => {
+    it(`${name}: tf.loadLayersModel predicts the same within 1e-5`, async () => {
+      const model = make();
+      randomizeWeights(model, seed + ci);
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(await artifactsOf(model) as tf.io.ModelArtifacts));
+      const x = batchFor(model.inputShape, 4, seed + 10 + ci);
+      const ours = model.predict(x);
+      expect(loaded.outputs[0].shape.slice(1)).toEqual(model.outputShape);
+      expect(maxAbsDiff(tfPredict(loaded, x), ours.data)).toBeLessThan(1e-5);
+      loaded.dispose();
+      model.dispose();
+    });
+  });
+
+  it('with includeOptimizer, tfjs restores the training config and the Adam state', async () => {
+    const model = mlp();
+    model.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const x = batchFor([6], 8, seed);
+    await model.fit(x, nn.data.toCategorical(new Uint8Array(8).map((_, i) => i % 3), 3), { epochs: 1, batchSize: 4, verbose: 0 });
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(await artifactsOf(model, { includeOptimizer: true }) as tf.io.ModelArtifacts));
+    const weights = await loaded.optimizer.getWeights();
+    expect(loaded.optimizer.getClassName()).toBe('Adam');
+    expect(weights[0].name).toBe('iter');
+    expect(weights[0].tensor.dataSync()[0]).toBe(2);
+    expect(weights.length).toBe(1 + 2 * model.params().length);
+    loaded.dispose();
+    model.dispose();
+  });
+});
+
+describe(`TensorFlow.js → simdnn (seed ${seed})`, () => {
+  function tfCNN(): tf.LayersModel {
+    return tf.sequential({ layers: [
+      tf.layers.reshape({ inputShape: [72], targetShape: [6, 6, 2] }),
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }),
+      tf.layers.batchNormalization({ momentum: 0.9 }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 3, kernelSize: [2, 2], strides: 1, dilationRate: 1, useBias: false, activation: 'elu' }),
+      tf.layers.averagePooling2d({ poolSize: 2, strides: 1 }),
+      tf.layers.dropout({ rate: 0.3 }),
+      tf.layers.activation({ activation: 'selu' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 6, activation: 'softplus', kernelInitializer: 'heNormal' }),
+      tf.layers.batchNormalization({ center: false }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ] });
+  }
+  function tfFunctional(): tf.LayersModel {
+    const x = tf.input({ shape: [5, 5, 3] });
+    const a = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }).apply(x) as tf.SymbolicTensor;
+    const sum = tf.layers.add().apply([a, x]) as tf.SymbolicTensor;
+    const b = tf.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'sigmoid' }).apply(x) as tf.SymbolicTensor;
+    const cat = tf.layers.concatenate().apply([sum, b]) as tf.SymbolicTensor;
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(cat) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2 }).apply(pooled) as tf.SymbolicTensor;
+    return tf.model({ inputs: x, outputs: out });
+  }
+  const cases: [string, () => tf.LayersModel, number[]][] = [
+    ['MLP', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [7], units: 9, activation: 'tanh' }), tf.layers.dense({ units: 4, activation: 'sigmoid', useBias: false })] }), [7]],
+    ['CNN with every supported layer', tfCNN, [72]],
+    ['functional (add, concatenate, global pooling)', tfFunctional, [5, 5, 3]],
+  ];
+  cases.forEach(([name, make, shape], ci) => {
+    it(`${name}: nn.loadModel predicts the same within 1e-5`, async () => {
+      const model = make();
+      randomizeTf(model, seed + 20 + ci);
+      const model2 = await nn.loadModel(await tfjsArtifacts(model) as nn.io.ModelArtifacts);
+      expect(model2.layers.map((l) => l.name)).toEqual(model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
+      const x = batchFor(shape, 4, seed + 30 + ci);
+      expect(maxAbsDiff(model2.predict(x).data, tfPredict(model, x))).toBeLessThan(1e-5);
+      model.dispose();
+      model2.dispose();
+    });
+  });
+
+  it('restores a tfjs training config and Adam state (includeOptimizer)', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'softmax' })] });
+    model.compile({ optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    await model.fit(tf.randomNormal([6, 3]), tf.oneHot(tf.tensor1d([0, 1, 0, 1, 1, 0], 'int32'), 2), { epochs: 3, batchSize: 6, verbose: 0 });
+    const loaded = await nn.loadModel(await tfjsArtifacts(model, true) as nn.io.ModelArtifacts);
+    expect(loaded.isCompiled).toBe(true);
+    expect(loaded.optimizer.className).toBe('Adam');
+    expect(loaded.optimizer.learningRate).toBeCloseTo(0.02);
+    expect(loaded.optimizer.iterations).toBe(3);
+    loaded.dispose();
+    model.dispose();
+  });
+
+  const unsupported: [string, () => tf.LayersModel, RegExp][] = [
+    ['an LSTM', () => tf.sequential({ layers: [tf.layers.lstm({ inputShape: [4, 3], units: 2 })] }), /layer class 'LSTM' is not supported/],
+    ['Conv2D channels_first', () => tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [3, 6, 6], filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' })] }), /'data_format' = "channels_first" is not supported/],
+    ['an unknown activation', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'relu6' })] }), /activation "relu6" is not supported/],
+    ['a kernel constraint', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelConstraint: 'maxNorm' })] }), /option 'kernel_constraint'.*not supported/],
+    ['an Embedding', () => tf.sequential({ layers: [tf.layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 3 })] }), /'Embedding' is not supported/],
+    ['two inputs', () => {
+      const a = tf.input({ shape: [2] }), b = tf.input({ shape: [2] });
+      return tf.model({ inputs: [a, b], outputs: tf.layers.add().apply([a, b]) as tf.SymbolicTensor });
+    }, /exactly one input is supported/],
+    ['Concatenate over axis 1 of a 3-D input', () => {
+      const a = tf.input({ shape: [2, 3] });
+      return tf.model({ inputs: a, outputs: tf.layers.concatenate({ axis: 1 }).apply([a, a]) as tf.SymbolicTensor });
+    }, /axis 1 is not supported/],
+  ];
+  unsupported.forEach(([what, make, message]) => {
+    it(`${what} fails with an error naming it and leaves no memory behind`, async () => {
+      const model = make();
+      const artifacts = await tfjsArtifacts(model);
+      const before = bytesInUse();
+      await expect(nn.loadModel(artifacts as nn.io.ModelArtifacts)).rejects.toThrow(message);
+      expect(bytesInUse()).toBe(before);
+      model.dispose();
+    });
+  });
+});
