@@ -1,42 +1,64 @@
-/** Adam (Kingma & Ba) with Keras/TF bias correction folded into the step size. */
+/** Adam, AMSGrad and AdamW (Kingma & Ba; Loshchilov & Hutter) with Keras bias correction. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkInRange } from './optimizer.js';
+import { Optimizer, checkBoolean, checkNumber, type OptimizerArgs } from './optimizer.js';
 
-/** Arguments of {@link adam}; defaults as Keras. */
-export interface AdamArgs {
+/** Arguments of {@link adam} and {@link adamw}; defaults as Keras. */
+export interface AdamArgs extends OptimizerArgs {
   /** Default 0.001. */
-  learningRate?: number;
-  /** Default 0.9. */
+  learningRate?: OptimizerArgs['learningRate'];
+  /** Decay of the first moment, in [0, 1); default 0.9. */
   beta1?: number;
-  /** Default 0.999. */
+  /** Decay of the second moment, in [0, 1); default 0.999. */
   beta2?: number;
-  /** Default 1e-7. */
+  /** Added to √v (Keras "epsilon hat"); default 1e-7. */
   epsilon?: number;
+  /** Divide by the largest second moment seen so far (Reddi et al.); default false. */
+  amsgrad?: boolean;
 }
 
+/**
+ * Keras `Adam`: m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g², w −= αt·m/(√v + ε) with
+ * αt = lr·√(1−β2^t)/(1−β1^t); with amsgrad v̂ = max(v̂, v) replaces v in the step.
+ * Slots: m, v (and v̂ with amsgrad).
+ */
 export class Adam extends Optimizer {
-  readonly className = 'Adam';
+  readonly className: string = 'Adam';
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  readonly amsgrad: boolean;
 
-  constructor(args: AdamArgs = {}) {
-    super(args.learningRate ?? 0.001, 2);
-    this.beta1 = args.beta1 ?? 0.9;
-    this.beta2 = args.beta2 ?? 0.999;
-    this.epsilon = args.epsilon ?? 1e-7;
-    checkInRange(this.beta1, 0, 1, 'adam: beta1');
-    checkInRange(this.beta2, 0, 1, 'adam: beta2');
-    checkInRange(this.epsilon, 0, Infinity, 'adam: epsilon');
+  constructor(args: AdamArgs = {}, who = 'adam') {
+    const amsgrad = checkBoolean(args?.amsgrad ?? false, who, 'amsgrad');
+    super(who, args, ['beta1', 'beta2', 'epsilon', 'amsgrad'], 0.001, amsgrad ? 3 : 2);
+    this.amsgrad = amsgrad;
+    this.beta1 = checkNumber(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
+    this.beta2 = checkNumber(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
+    this.epsilon = checkNumber(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
   }
 
-  protected update(k: Kernels, p: Param, slots: readonly number[]): void {
-    k.adamUpdate(p.ptr, p.grad, slots[0], slots[1], p.size, this.learningRate, this.beta1, this.beta2, this.epsilon, this.iterations);
+  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
+    k.adamUpdate(p.ptr, p.grad, slots[0], slots[1], this.amsgrad ? slots[2] : 0, p.size,
+      this.lr, this.beta1, this.beta2, this.epsilon, this.iterations, this.gradScale, this.gradClip, this.keep);
   }
 }
 
-/** Adam (tfjs `tf.train.adam`, Keras `Adam`). */
+/** Keras `AdamW`: Adam with decoupled weight decay, w −= lr·weightDecay·w before each step (default 0.004). */
+export class AdamW extends Adam {
+  override readonly className: string = 'AdamW';
+
+  constructor(args: AdamArgs = {}) {
+    super(args !== null && typeof args === 'object' ? { ...args, weightDecay: args.weightDecay ?? 0.004 } : args, 'adamw');
+  }
+}
+
+/** Adam (tfjs `tf.train.adam`, Keras `Adam`): learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7, amsgrad false. */
 export function adam(args: AdamArgs = {}): Adam {
   return new Adam(args);
+}
+
+/** AdamW (Keras `AdamW`): Adam's defaults and weightDecay 0.004, decoupled from the gradient. */
+export function adamw(args: AdamArgs = {}): AdamW {
+  return new AdamW(args);
 }

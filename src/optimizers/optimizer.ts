@@ -1,43 +1,147 @@
 /**
- * The optimizer contract: slots (velocity, moments) are planned in wasm memory once per
- * parameter, and a step is one fused kernel call per parameter.
+ * The optimizer contract: slots (velocity, moments, accumulators) are planned in wasm memory
+ * once per parameter, and a step is one fused kernel call per parameter. What every optimizer
+ * shares (Keras 3 base optimizer) lives here: the learning rate as a number or a schedule,
+ * gradient clipping (`clipNorm`, `clipValue`, `globalClipNorm`) and decoupled `weightDecay`.
+ * The per-step scalars are worked out once per step in JS and handed to the kernel, which
+ * applies them in the same pass as the update.
  */
 import { getBackend, type Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
 
+/**
+ * A learning rate as a function of the optimizer step (0, 1, 2, ...): what `nn.schedules.*`
+ * return (Keras `LearningRateSchedule`). Called once per step.
+ */
+export type LearningRateFn = (step: number) => number;
+
+/** Arguments every optimizer accepts, as the Keras 3 base optimizer. */
+export interface OptimizerArgs {
+  /** A positive rate, or a schedule giving the rate for each step. Default: the optimizer's Keras default. */
+  learningRate?: number | LearningRateFn;
+  /** Rescales each parameter's gradient so its L2 norm is at most this (Keras `clipnorm`). */
+  clipNorm?: number;
+  /** Clamps each gradient element to [−clipValue, clipValue] (Keras `clipvalue`). */
+  clipValue?: number;
+  /** Rescales all gradients together so their joint L2 norm is at most this (Keras `global_clipnorm`). */
+  globalClipNorm?: number;
+  /** Decoupled weight decay (Keras 3): w −= lr·weightDecay·w before each update. */
+  weightDecay?: number;
+}
+
+const BASE_KEYS = ['learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'];
+
+/**
+ * Base of every optimizer. A step: the rate for this step (number or schedule at `iterations`),
+ * then per trainable parameter one kernel call that clips the gradient (clipNorm scale,
+ * globalClipNorm scale or clipValue bound), decays the weights (w ← (1 − lr·weightDecay)·w)
+ * and applies the optimizer's update, all in one pass. Nothing is allocated per step.
+ */
 export abstract class Optimizer {
   /** Keras class name, e.g. 'SGD'. */
   abstract readonly className: string;
-  /** Steps taken so far (Adam's t). */
+  /** Steps taken so far; the schedule sees this before a step, bias corrections see it after (t ≥ 1). */
   iterations = 0;
+  /** Per-parameter gradient norm bound, or null. */
+  readonly clipNorm: number | null;
+  /** Element-wise gradient bound, or null. */
+  readonly clipValue: number | null;
+  /** Joint gradient norm bound, or null. */
+  readonly globalClipNorm: number | null;
+  /** Decoupled weight decay factor, or null for none. */
+  readonly weightDecay: number | null;
+  private rate = 0;
+  private readonly schedule: LearningRateFn | null;
   private readonly slots = new Map<number, number[]>();
+  /** This step's learning rate (set before `update` runs). */
+  protected lr = 0;
+  /** This parameter's gradient scale under clipNorm / globalClipNorm (1 when not clipped). */
+  protected gradScale = 1;
+  /** This step's element-wise gradient bound (+∞ when not clipped). */
+  protected gradClip = Infinity;
+  /** This step's weight-decay factor: w ← keep·w before the update. */
+  protected keep = 1;
 
-  protected constructor(public learningRate: number, protected readonly slotCount: number) {
-    checkLearningRate(learningRate, this.constructor.name);
+  /**
+   * @param who the factory name used in error messages, e.g. 'rmsprop'
+   * @param args the arguments as given; keys other than the base ones and `ownKeys` are rejected
+   * @param defaultRate the Keras default learning rate
+   * @param slotCount float32 arrays of the parameter's size kept per parameter
+   */
+  protected constructor(protected readonly who: string, args: OptimizerArgs, ownKeys: readonly string[],
+    defaultRate: number, protected readonly slotCount: number) {
+    checkArgs(args, who, [...BASE_KEYS, ...ownKeys]);
+    const lr = args.learningRate ?? defaultRate;
+    if (typeof lr === 'function') this.schedule = lr;
+    else {
+      checkLearningRate(lr, who);
+      this.schedule = null;
+      this.rate = lr;
+    }
+    this.clipNorm = optionalPositive(args.clipNorm, who, 'clipNorm');
+    this.clipValue = optionalPositive(args.clipValue, who, 'clipValue');
+    this.globalClipNorm = optionalPositive(args.globalClipNorm, who, 'globalClipNorm');
+    const clips = (['clipNorm', 'clipValue', 'globalClipNorm'] as const).filter((key) => this[key] !== null);
+    if (clips.length > 1) throw new Error(`${who}: only one of clipNorm, clipValue and globalClipNorm can be set, got ${clips.join(' and ')}`);
+    this.weightDecay = args.weightDecay === undefined || args.weightDecay === null
+      ? null : checkNumber(args.weightDecay, who, 'weightDecay', 0, Infinity);
   }
 
-  /** Reserves zeroed slots for parameters not seen before. */
-  prepare(params: readonly Param[]): void {
-    const { arena } = getBackend();
-    for (const p of params) {
-      if (this.slots.has(p.ptr)) continue;
-      const ptrs: number[] = [];
-      for (let s = 0; s < this.slotCount; s++) {
-        const ptr = arena.allocF32(p.size);
-        arena.f32.fill(0, ptr >> 2, (ptr >> 2) + p.size);
-        ptrs.push(ptr);
-      }
-      this.slots.set(p.ptr, ptrs);
+  /**
+   * The learning rate of the next step. Callbacks such as `reduceLROnPlateau` set it; an
+   * optimizer made with a schedule follows the schedule and refuses a number (as Keras).
+   */
+  get learningRate(): number {
+    return this.schedule ? this.rateAt(this.iterations) : this.rate;
+  }
+
+  set learningRate(value: number) {
+    if (this.schedule) {
+      throw new TypeError(`${this.who}: the learning rate follows a schedule and cannot be set; ` +
+        'make the optimizer with a number as learningRate to change it during training');
     }
+    checkLearningRate(value, this.who);
+    this.rate = value;
+  }
+
+  /** The schedule given as `learningRate`, or null when the rate is a number. */
+  get learningRateSchedule(): LearningRateFn | null {
+    return this.schedule;
+  }
+
+  /** Reserves slots for parameters not seen before, filled with their starting values. */
+  prepare(params: readonly Param[]): void {
+    for (const p of params) if (!this.slots.has(p.ptr)) this.reserve(p);
+  }
+
+  /**
+   * Byte offsets of `param`'s slots in the order the optimizer documents (SGD velocity; Adam
+   * first and second moments, ...), reserved on first use. Used to save and restore optimizer state.
+   */
+  slotsOf(param: Param): readonly number[] {
+    return this.slots.get(param.ptr) ?? this.reserve(param);
   }
 
   /** Applies one update to every trainable parameter from its gradient. */
   step(params: readonly Param[]): void {
+    const lr = this.schedule ? this.rateAt(this.iterations) : this.rate;
     this.iterations++;
     const k = getBackend().kernels;
+    this.lr = lr;
+    this.keep = this.weightDecay === null ? 1 : 1 - lr * this.weightDecay;
+    this.gradClip = this.clipValue ?? Infinity;
+    this.gradScale = 1;
+    if (this.globalClipNorm !== null) {
+      let sq = 0;
+      for (let i = 0; i < params.length; i++) if (params[i].trainable) sq += k.sumSquares(params[i].grad, params[i].size);
+      this.gradScale = clipScale(Math.sqrt(sq), this.globalClipNorm);
+    }
+    this.beginStep();
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
-      if (p.trainable) this.update(k, p, this.slots.get(p.ptr)!);
+      if (!p.trainable) continue;
+      if (this.clipNorm !== null) this.gradScale = clipScale(Math.sqrt(k.sumSquares(p.grad, p.size)), this.clipNorm);
+      this.update(k, p, this.slots.get(p.ptr) ?? this.reserve(p));
     }
   }
 
@@ -48,19 +152,89 @@ export abstract class Optimizer {
     this.slots.clear();
   }
 
+  /** Starting value of slot `index` (0 unless the optimizer says otherwise, e.g. Adagrad's accumulator). */
+  protected initialSlotValue(_index: number): number {
+    return 0;
+  }
+
+  /** Once per step, after `iterations` has advanced and before the first `update`. */
+  protected beginStep(): void {}
+
+  /** One fused kernel call: `param` from its gradient with this step's lr, gradScale, gradClip and keep. */
   protected abstract update(k: Kernels, param: Param, slots: readonly number[]): void;
+
+  private reserve(p: Param): number[] {
+    const { arena } = getBackend();
+    const ptrs: number[] = [];
+    for (let s = 0; s < this.slotCount; s++) {
+      const ptr = arena.allocF32(p.size);
+      arena.f32.fill(this.initialSlotValue(s), ptr >> 2, (ptr >> 2) + p.size); // arena.f32 is re-made after growth
+      ptrs.push(ptr);
+    }
+    this.slots.set(p.ptr, ptrs);
+    return ptrs;
+  }
+
+  private rateAt(step: number): number {
+    const lr = this.schedule!(step);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new RangeError(`${this.who}: the learning-rate schedule must give a finite rate ≥ 0, got ${show(lr)} at step ${step}`);
+    }
+    return lr;
+  }
+}
+
+/** Keras clip_by_norm: c / max(norm, c); NaN when the norm is not finite, so the damage shows. */
+function clipScale(norm: number, c: number): number {
+  return Number.isFinite(norm) ? c / Math.max(norm, c) : Number.NaN;
+}
+
+/** A value for an error message. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  return value !== null && typeof value === 'object' ? 'an object' : String(value);
+}
+
+/** Throws unless `args` is an object whose keys are all in `allowed`. */
+export function checkArgs(args: unknown, who: string, allowed: readonly string[]): void {
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+    throw new TypeError(`${who}: expected an arguments object, got ${show(args)}`);
+  }
+  for (const key of Object.keys(args)) {
+    if (!allowed.includes(key)) throw new TypeError(`${who}: unknown argument '${key}'; expected ${allowed.join(', ')}`);
+  }
 }
 
 /** Throws unless `value` is a finite, positive learning rate. */
-export function checkLearningRate(value: number, who: string): void {
+export function checkLearningRate(value: unknown, who: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${who}: learningRate must be a positive finite number, got ${value}`);
+    throw new RangeError(`${who}: learningRate must be a positive finite number, got ${show(value)} (or pass a schedule: (step) => rate)`);
   }
 }
 
-/** Throws unless `value` is in [lo, hi]. */
-export function checkInRange(value: number, lo: number, hi: number, who: string): void {
-  if (typeof value !== 'number' || !(value >= lo && value <= hi)) {
-    throw new RangeError(`${who} must be in [${lo}, ${hi}], got ${value}`);
+/**
+ * Returns `value` when it is a number in [lo, hi) (or [lo, hi] when `closed`); otherwise throws
+ * naming the optimizer and the argument.
+ */
+export function checkNumber(value: unknown, who: string, name: string, lo: number, hi: number, closed = false): number {
+  if (typeof value !== 'number' || !(value >= lo && (closed ? value <= hi : value < hi))) {
+    throw new RangeError(`${who}: ${name} must be a number in [${lo}, ${hi}${closed ? ']' : ')'}, got ${show(value)}`);
   }
+  return value;
+}
+
+/** Returns `value` when it is true or false; otherwise throws. */
+export function checkBoolean(value: unknown, who: string, name: string): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${who}: ${name} must be true or false, got ${show(value)}`);
+  return value;
+}
+
+function optionalPositive(value: unknown, who: string, name: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${who}: ${name} must be a positive finite number, got ${show(value)}`);
+  }
+  return value;
 }

@@ -1,38 +1,44 @@
 /** Stochastic gradient descent with optional (Nesterov) momentum, Keras formulation. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkInRange } from './optimizer.js';
+import { Optimizer, checkBoolean, checkNumber, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link sgd}; defaults as Keras. */
-export interface SGDArgs {
+export interface SGDArgs extends OptimizerArgs {
   /** Default 0.01. */
-  learningRate?: number;
-  /** Default 0 (plain SGD). */
+  learningRate?: OptimizerArgs['learningRate'];
+  /** In [0, 1]; default 0 (plain SGD). */
   momentum?: number;
-  /** Default false. */
+  /** Nesterov momentum; default false. */
   nesterov?: boolean;
 }
 
+/**
+ * Keras `SGD`: plain, w −= lr·g; with momentum v = momentum·v − lr·g and w += v, or with
+ * Nesterov w += momentum·v − lr·g. Slot: the velocity v (only with momentum).
+ */
 export class SGD extends Optimizer {
-  readonly className = 'SGD';
+  readonly className: string = 'SGD';
   readonly momentum: number;
   readonly nesterov: boolean;
 
   constructor(args: SGDArgs = {}) {
-    const momentum = args.momentum ?? 0;
-    checkInRange(momentum, 0, 1, 'sgd: momentum');
-    super(args.learningRate ?? 0.01, momentum > 0 ? 1 : 0);
+    const momentum = checkNumber(args?.momentum ?? 0, 'sgd', 'momentum', 0, 1, true);
+    super('sgd', args, ['momentum', 'nesterov'], 0.01, momentum > 0 ? 1 : 0);
     this.momentum = momentum;
-    this.nesterov = args.nesterov ?? false;
+    this.nesterov = checkBoolean(args.nesterov ?? false, 'sgd', 'nesterov');
   }
 
-  protected update(k: Kernels, p: Param, slots: readonly number[]): void {
-    if (this.momentum === 0) k.sgdUpdate(p.ptr, p.grad, p.size, this.learningRate);
-    else k.sgdMomentumUpdate(p.ptr, p.grad, slots[0], p.size, this.learningRate, this.momentum, this.nesterov ? 1 : 0);
+  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
+    if (this.momentum === 0) k.sgdUpdate(p.ptr, p.grad, p.size, this.lr, this.gradScale, this.gradClip, this.keep);
+    else {
+      k.sgdMomentumUpdate(p.ptr, p.grad, slots[0], p.size, this.lr, this.momentum, this.nesterov ? 1 : 0,
+        this.gradScale, this.gradClip, this.keep);
+    }
   }
 }
 
-/** Stochastic gradient descent (tfjs `tf.train.sgd`, Keras `SGD`). */
+/** Stochastic gradient descent (tfjs `tf.train.sgd`, Keras `SGD`): learningRate 0.01, momentum 0, nesterov false. */
 export function sgd(args: SGDArgs = {}): SGD {
   return new SGD(args);
 }

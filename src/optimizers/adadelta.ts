@@ -1,0 +1,41 @@
+/** Adadelta (Zeiler), Keras formulation: step sizes from running averages of squared gradients and updates. */
+import type { Kernels } from '../core/wasm.js';
+import type { Param } from '../layers/layer.js';
+import { Optimizer, checkNumber, type OptimizerArgs } from './optimizer.js';
+
+/** Arguments of {@link adadelta}; defaults as Keras. */
+export interface AdadeltaArgs extends OptimizerArgs {
+  /** Default 0.001 (Keras; the paper's method corresponds to 1.0). */
+  learningRate?: OptimizerArgs['learningRate'];
+  /** Decay of both running averages, in [0, 1); default 0.95. */
+  rho?: number;
+  /** Added under both roots; default 1e-7. */
+  epsilon?: number;
+}
+
+/**
+ * Keras `Adadelta`: E[g²] = ρ·E[g²] + (1−ρ)·g²; Δ = −√(E[Δ²] + ε)·g/√(E[g²] + ε);
+ * E[Δ²] = ρ·E[Δ²] + (1−ρ)·Δ²; w += lr·Δ. Slots: E[g²], E[Δ²].
+ */
+export class Adadelta extends Optimizer {
+  readonly className: string = 'Adadelta';
+  readonly rho: number;
+  readonly epsilon: number;
+
+  constructor(args: AdadeltaArgs = {}) {
+    const who = 'adadelta';
+    super(who, args, ['rho', 'epsilon'], 0.001, 2);
+    this.rho = checkNumber(args.rho ?? 0.95, who, 'rho', 0, 1);
+    this.epsilon = checkNumber(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+  }
+
+  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
+    k.adadeltaUpdate(p.ptr, p.grad, slots[0], slots[1], p.size, this.lr, this.rho, this.epsilon,
+      this.gradScale, this.gradClip, this.keep);
+  }
+}
+
+/** Adadelta (Keras `Adadelta`): learningRate 0.001, rho 0.95, epsilon 1e-7. */
+export function adadelta(args: AdadeltaArgs = {}): Adadelta {
+  return new Adadelta(args);
+}
