@@ -6,15 +6,35 @@ import type { LayersModel } from '../models/model.js';
 
 export type Logs = Record<string, number>;
 
+/** What `fit` tells callbacks before training (tfjs `setParams`). */
+export interface TrainingParams {
+  /** Epochs asked for. */
+  epochs: number;
+  /** Training samples per epoch. */
+  samples: number;
+  /** Samples per step. */
+  batchSize: number;
+  /** Steps (batches) per epoch. */
+  steps: number;
+}
+
 /** Hooks called by `fit`; each may return a promise, which `fit` awaits. */
 export interface Callback {
   /** Called by `fit` before training with the model being trained (tfjs `setModel`). */
   setModel?(model: LayersModel): void;
+  /** Called by `fit` before training with the run's sizes (tfjs `setParams`). */
+  setParams?(params: TrainingParams): void;
+  /** Before the first epoch. */
   onTrainBegin?(logs?: Logs): void | Promise<void>;
+  /** After the last epoch, or the epoch where `model.stopTraining` was set. */
   onTrainEnd?(logs?: Logs): void | Promise<void>;
+  /** Before each epoch (`epoch` counts from 0). */
   onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  /** After each epoch with its logs: loss, metrics, and `val_`-prefixed ones when validating. */
   onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  /** Before each step; logs carry `batch` and `size`. */
   onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  /** After each step; logs carry `batch`, `size` and the batch's mean `loss`. */
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
 }
 
@@ -25,7 +45,7 @@ export class History {
   /** Per metric name ('loss', 'accuracy', 'val_loss', 'val_accuracy'), one value per epoch. */
   readonly history: Record<string, number[]> = {};
 
-  constructor(readonly params: { epochs: number; samples: number; batchSize: number; steps: number }) {}
+  constructor(readonly params: TrainingParams) {}
 
   /** Appends one epoch's logs. */
   record(epoch: number, logs: Logs): void {

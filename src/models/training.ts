@@ -229,7 +229,10 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const staged = stage(x, y);
   const last = plan.outputs.length - 1;
   model.stopTraining = false;
-  for (const cb of callbacks) cb.setModel?.(model);
+  for (const cb of callbacks) {
+    cb.setParams?.(history.params);
+    cb.setModel?.(model);
+  }
   try {
     await call(callbacks, 'onTrainBegin');
     for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {

@@ -1,0 +1,9 @@
+/**
+ * simdnn/node: the Node-only helpers (they write files or use process.stdout), kept out of the
+ * core entry so 'simdnn' runs unchanged in browsers and edge runtimes.
+ */
+export { progressBar, type NodeProgressBarArgs } from './progress.js';
+export { CSVLogger, csvLogger, type CSVLoggerOptions } from './csv-logger.js';
+export { TensorBoard, tensorBoard, EventFileWriter, type TensorBoardArgs } from './tensorboard.js';
+export { saveLearningCurves } from './plot.js';
+export { fromIdxFile, fromIdxFiles, cifar10, cifar10File, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, type Cifar10DirectoryArgs, type Cifar10FileArgs } from './data-files.js';
