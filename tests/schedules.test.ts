@@ -64,6 +64,25 @@ describe('schedules', () => {
   });
 });
 
+describe('schedules as an optimizer learningRate', () => {
+  it('the optimizer follows the schedule step by step; callbacks that set the rate refuse it clearly', async () => {
+    await nn.ready();
+    nn.setSeed(4);
+    const schedule = piecewiseConstant({ boundaries: [1], values: [0.2, 0.05] });
+    const optimizer = nn.optimizers.sgd({ learningRate: schedule });
+    const model = nn.sequential({ layers: [nn.layers.dense({ inputShape: [2], units: 1 })] });
+    model.compile({ optimizer, loss: 'meanSquaredError' });
+    const seen: number[] = [];
+    const spy: nn.Callback = { onBatchBegin: () => { seen.push(optimizer.learningRate); } };
+    const x = nn.tensor([[1, 0], [0, 1], [1, 1], [0, 0]]), y = nn.tensor([[1], [2], [3], [0]]);
+    await model.fit(x, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0, callbacks: [spy] });
+    expect(seen).toEqual([0.2, 0.2, 0.05, 0.05]);
+    const plateau = nn.callbacks.reduceLROnPlateau({ monitor: 'loss', patience: 0, minDelta: 1e9 });
+    await expect(model.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0, callbacks: [plateau] })).rejects.toThrow(/learning rate follows a schedule and cannot be set/);
+    model.dispose();
+  });
+});
+
 describe('schedule arguments', () => {
   it('negative, NaN and inconsistent arguments fail naming the argument and the value', () => {
     expect(() => exponentialDecay({ initialLearningRate: -0.1, decaySteps: 10, decayRate: 0.9 })).toThrow('exponentialDecay: initialLearningRate must be a finite number > 0, got -0.1');
