@@ -26,7 +26,7 @@ interface Slotted { layer: Layer; param: Param }
 
 function trainableParams(model: LayersModel): Slotted[] {
   model.graph();
-  return model.layers.flatMap((layer) => layer.params.filter((p) => p.trainable && layer.trainable).map((param) => ({ layer, param })));
+  return model.layers.flatMap((layer) => layer.params.filter((p) => p.trainable).map((param) => ({ layer, param })));
 }
 
 /** The optimizer's fields, read by name (the optimizers' options grow; absent ones are undefined). */
@@ -116,7 +116,7 @@ export function parseTrainingConfig(tc: unknown): ParsedTraining | null {
   const loss = tc.loss;
   getLoss(loss); // throws naming the unknown loss
   const rawMetrics = tc.metrics ?? [];
-  const metrics = Array.isArray(rawMetrics) ? rawMetrics : isObject(rawMetrics) ? Object.values(rawMetrics).flat() : [rawMetrics];
+  const metrics = (Array.isArray(rawMetrics) ? rawMetrics : isObject(rawMetrics) ? Object.values(rawMetrics) : [rawMetrics]).flat(2);
   for (const m of metrics) {
     if (m !== 'accuracy' && m !== 'acc') throw new Error(`${who}: metric ${describeValue(m)} is not supported; supported: 'accuracy'`);
   }

@@ -16,6 +16,7 @@ export interface WeightQuantization {
   dtype: 'uint8' | 'uint16' | 'float16';
   /** value = stored · scale + min, for uint8/uint16. */
   scale?: number;
+  /** Offset of the affine map (see `scale`). */
   min?: number;
 }
 
@@ -23,17 +24,21 @@ export interface WeightQuantization {
 export interface WeightSpec {
   /** tfjs weight name, e.g. 'dense/kernel' or, for optimizer state, 'dense/kernel/m' and 'iter'. */
   name: string;
+  /** Dimensions, outermost first; [] for a scalar. */
   shape: number[];
   /** 'float32' for layer weights; 'int32' for the optimizer's iteration count. */
   dtype: string;
   /** 'optimizer' for optimizer state, absent for layer weights. */
   group?: string;
+  /** How the values are stored when the tfjs converter quantised them; absent for plain float32. */
   quantization?: WeightQuantization;
 }
 
 /** One group of the weights manifest: shard files, concatenated in order, hold `weights` in order. */
 export interface WeightsManifestGroup {
+  /** Shard file names, relative to model.json. */
   paths: string[];
+  /** The weights stored in the shards, in order. */
   weights: WeightSpec[];
 }
 
@@ -41,6 +46,7 @@ export interface WeightsManifestGroup {
 export interface TrainingConfig {
   /** Keras spelling, e.g. 'categorical_crossentropy'. */
   loss: string | JSONValue;
+  /** Metric names, e.g. ['accuracy'] (tfjs writes {} for none). */
   metrics?: JSONValue;
   /** tfjs optimizer config, e.g. { class_name: 'Adam', config: { learningRate: 0.001, ... } }. */
   optimizer_config: { class_name: string; config: JSONObject };
@@ -56,32 +62,47 @@ export interface ModelArtifacts {
   weightData: ArrayBuffer | ArrayBuffer[];
   /** 'layers-model'. */
   format?: string;
+  /** The library that wrote the model, e.g. 'simdnn 0.1.0' or 'TensorFlow.js tfjs-layers v4.22.0'. */
   generatedBy?: string;
+  /** The converter that made it, or null. */
   convertedBy?: string | null;
+  /** Present when saved with the optimizer. */
   trainingConfig?: TrainingConfig;
 }
 
 /** The contents of model.json (tfjs `ModelJSON`). */
 export interface ModelJSON {
+  /** Keras JSON, as in {@link ModelArtifacts}. */
   modelTopology: JSONObject;
+  /** Where the weights are and what they are. */
   weightsManifest: WeightsManifestGroup[];
+  /** 'layers-model'. */
   format?: string;
+  /** The library that wrote the model. */
   generatedBy?: string;
+  /** The converter that made it, or null. */
   convertedBy?: string | null;
+  /** Present when saved with the optimizer. */
   trainingConfig?: TrainingConfig;
 }
 
 /** Sizes of what was saved (tfjs `ModelArtifactsInfo`). */
 export interface ModelArtifactsInfo {
+  /** When the save happened. */
   dateSaved: Date;
+  /** Always 'JSON' for Layers models. */
   modelTopologyType: 'JSON';
+  /** UTF-8 bytes of the topology JSON. */
   modelTopologyBytes: number;
+  /** UTF-8 bytes of the weight specs JSON. */
   weightSpecsBytes: number;
+  /** Bytes of weight data. */
   weightDataBytes: number;
 }
 
 /** What a save resolves to (tfjs `SaveResult`). */
 export interface SaveResult {
+  /** Sizes of what was saved. */
   modelArtifactsInfo: ModelArtifactsInfo;
   /** Handler-specific results, e.g. the in-memory handler's artifacts. */
   responses?: unknown[];
@@ -89,7 +110,9 @@ export interface SaveResult {
 
 /** Where a model is saved to or loaded from (structurally a tfjs `IOHandler`). */
 export interface IOHandler {
+  /** Stores the artifacts. */
   save?(artifacts: ModelArtifacts): Promise<SaveResult>;
+  /** Reads the artifacts back. */
   load?(): Promise<ModelArtifacts>;
 }
 

@@ -8,7 +8,9 @@ import { describeValue, isObject } from './validate.js';
 
 /** A weight decoded from the weight data. */
 export interface NamedWeight {
+  /** '<layer>/<weight>', or an optimizer slot name. */
   name: string;
+  /** Dimensions; [] for a scalar. */
   shape: number[];
   /** Values as float32 (int32 specs are converted). */
   values: Float32Array;
