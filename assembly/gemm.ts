@@ -1,8 +1,30 @@
-// Placeholder-correct GEMM with the final signature; the register-blocked packed version replaces the body.
+// Packed, cache-blocked, register-blocked f32x4 GEMM (GotoBLAS/BLIS loop structure).
+// Loops, outermost first: jc over NC columns (the packed B block stays in L2/L3),
+// pc over KC depth, ic over MC rows (the packed A block stays in L2), then jr over
+// 8-column B panels (one B panel stays in L1) and ir over MR-row A panels, each one
+// call of the MR x 8 micro-kernel. Blocks are split evenly, so no block is a thin remainder.
+import { microKernel5x8 } from './gemm/micro';
+import { packA, packB } from './gemm/pack';
+import { storeTile, storeTileTransposed } from './gemm/tile';
+
+/** Rows of the register tile: 5x8 is the largest tile that V8 keeps in registers. */
+const MR = 5;
+/** Columns of the register tile: two f32x4. */
+const NR = 8;
+/** Depth of a block: an A panel (80 B per step) and a B panel (32 B per step) fit L1 (28 KiB) together. */
+const KC = 256;
+/** Rows of a packed A block (multiple of MR): 80 x 256 pre-splatted values = 320 KiB of L2. */
+const MC = 80;
+/** Columns of a packed B block (multiple of NR): 256 x 1024 floats = 1 MiB, from L2/L3. */
+const NC = 1024;
+
+const A_BYTES = MC * KC * 16; // pre-splatted: 16 bytes per value
+const B_BYTES = KC * NC * 4;
+const TILE_BYTES = MR * NR * 4;
 
 /** Bytes of scratch `gemm` needs for packed panels, whatever the sizes. */
 export function gemmScratchBytes(): i32 {
-  return 0;
+  return A_BYTES + B_BYTES + TILE_BYTES;
 }
 
 /**
@@ -15,18 +37,109 @@ export function gemm(
   a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
   accumulate: i32, scratch: usize,
 ): void {
-  const aRow: usize = transA ? 1 : <usize>lda;
-  const aCol: usize = transA ? <usize>lda : 1;
-  const bRow: usize = transB ? 1 : <usize>ldb;
-  const bCol: usize = transB ? <usize>ldb : 1;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum: f32 = 0;
-      for (let p = 0; p < k; p++) {
-        sum += load<f32>(a + ((<usize>i * aRow + <usize>p * aCol) << 2)) * load<f32>(b + ((<usize>p * bRow + <usize>j * bCol) << 2));
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) { if (!accumulate) zeroC(m, n, c, ldc); return; }
+  if (swapPays(m, n, k)) {
+    // C^T = op(B)^T · op(A)^T: the narrow side of C becomes the MR side, so it is the
+    // one padded to MR and pre-splatted; tiles are written back transposed.
+    blocked(<i32>(transB == 0), <i32>(transA == 0), n, m, k, b, ldb, a, lda, c, ldc, accumulate, scratch, 1);
+  } else {
+    blocked(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, scratch, 0);
+  }
+}
+
+/**
+ * Whether computing C^T is cheaper, in rough instruction counts: padded micro-kernel steps
+ * (~35 each: tiles x depth), packing (a pre-splatted row costs more than a plain one) and,
+ * on the C^T side, the transposing write-back of every tile after every depth block (~80).
+ */
+function swapPays(m: i32, n: i32, k: i32): bool {
+  if (n >= m) return false;
+  const kd = <f64>k;
+  const direct = 35 * <f64>(ceilDiv(m, MR) * ceilDiv(n, NR)) * kd + <f64>(5 * m + 3 * n) * kd;
+  const tilesT = <f64>(ceilDiv(n, MR) * ceilDiv(m, NR));
+  const swapped = 35 * tilesT * kd + <f64>(5 * n + 3 * m) * kd + 80 * tilesT * <f64>ceilDiv(k, KC);
+  return swapped < direct;
+}
+
+/** The blocked loops for C (+)= op(A)·op(B), or C^T (+)= ... when `cT` (C is then addressed transposed). */
+function blocked(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  accumulate: i32, scratch: usize, cT: i32,
+): void {
+  const packedA = scratch;
+  const packedB = scratch + A_BYTES;
+  const tile = packedB + B_BYTES;
+  const ldcBytes = <usize>ldc << 2;
+  const ncStep = evenSplit(n, NC, NR);
+  const kcStep = evenSplit(k, KC, 1);
+  const mcStep = evenSplit(m, MC, MR);
+  for (let jc = 0; jc < n; jc += ncStep) {
+    const nc = min(ncStep, n - jc);
+    for (let pc = 0; pc < k; pc += kcStep) {
+      const kc = min(kcStep, k - pc);
+      // Later depth blocks add to what the first one wrote.
+      const beta = pc > 0 ? 1 : accumulate;
+      packB(transB, kc, nc, b + offset(transB, pc, jc, ldb), ldb, packedB);
+      for (let ic = 0; ic < m; ic += mcStep) {
+        const mc = min(mcStep, m - ic);
+        packA(transA, mc, kc, a + offset(transA, ic, pc, lda), lda, packedA, MR);
+        const cBlock = c + (cT ? offset(0, jc, ic, ldc) : offset(0, ic, jc, ldc));
+        macroKernel(mc, nc, kc, packedA, packedB, cBlock, ldcBytes, beta, tile, cT);
       }
-      const at = c + ((<usize>i * <usize>ldc + <usize>j) << 2);
-      store<f32>(at, accumulate ? load<f32>(at) + sum : sum);
     }
   }
+}
+
+/** Runs the micro-kernel over every MR x 8 tile of one packed A block times one packed B block. */
+function macroKernel(
+  mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize,
+  c: usize, ldcBytes: usize, beta: i32, tile: usize, cT: i32,
+): void {
+  const aPanelBytes = <usize>kc * (MR << 4);
+  const bPanelBytes = <usize>kc * (NR << 2);
+  let pb = packedB;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    let pa = packedA;
+    for (let ir = 0; ir < mc; ir += MR) {
+      const rows = min(MR, mc - ir);
+      if (cT) {
+        microKernel5x8(kc, pa, pb, tile, NR << 2);
+        storeTileTransposed(rows, cols, tile, c + <usize>jr * ldcBytes + (<usize>ir << 2), ldcBytes, beta);
+      } else {
+        const cTile = c + <usize>ir * ldcBytes + (<usize>jr << 2);
+        if (rows == MR && cols == NR && !beta) {
+          microKernel5x8(kc, pa, pb, cTile, ldcBytes);
+        } else {
+          // Edge tile or accumulation: compute the tile aside, then add / copy the valid part.
+          microKernel5x8(kc, pa, pb, tile, NR << 2);
+          storeTile(rows, cols, tile, cTile, ldcBytes, beta);
+        }
+      }
+      pa += aPanelBytes;
+    }
+    pb += bPanelBytes;
+  }
+}
+
+/** Byte offset of element (row, col) of op(X), X stored row-major with stride ld (X^T when trans). */
+@inline function offset(trans: i32, row: i32, col: i32, ld: i32): usize {
+  return trans ? (<usize>col * <usize>ld + <usize>row) << 2 : (<usize>row * <usize>ld + <usize>col) << 2;
+}
+
+/** Block size <= max (a multiple of `unit`) splitting `total` into equal blocks. */
+function evenSplit(total: i32, max: i32, unit: i32): i32 {
+  const blocks = ceilDiv(total, max);
+  return min(max, ceilDiv(ceilDiv(total, blocks), unit) * unit);
+}
+
+@inline function ceilDiv(x: i32, y: i32): i32 {
+  return (x + y - 1) / y;
+}
+
+/** C = 0, for k == 0 without accumulate (an empty sum). */
+function zeroC(m: i32, n: i32, c: usize, ldc: i32): void {
+  for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
 }

@@ -1,0 +1,41 @@
+// Runs the bench sections and prints each one's table.
+//   npm run bench                      every section, full sampling
+//   npm run bench -- --quick           fewer samples and rounds, slowest cases skipped
+//   npm run bench -- gemm              only the named section(s)
+//   npm run bench -- --filter=1024,fwd only rows whose name contains one of these
+import { benchConv, formatConv } from './conv.js';
+import { benchGemm, formatGemm } from './gemm.js';
+import { benchTraining, formatTraining } from './training.js';
+import type { BenchOptions } from './table.js';
+
+interface Section {
+  name: string;
+  /** Measures and returns the printable report; progress lines go to `log`. */
+  run: (options: BenchOptions, log: (line: string) => void) => Promise<string>;
+}
+
+const sections: Section[] = [
+  { name: 'gemm', run: async (options, log) => formatGemm(await benchGemm(options, log)) },
+  { name: 'conv', run: async (options, log) => formatConv(await benchConv(options, log)) },
+  { name: 'training', run: async (options, log) => formatTraining(await benchTraining(options, log)) },
+];
+
+const args = process.argv.slice(2);
+const options: BenchOptions = {
+  quick: args.includes('--quick'),
+  filter: args.filter((a) => a.startsWith('--filter=')).flatMap((a) => a.slice('--filter='.length).split(',')).filter(Boolean),
+};
+const wanted = args.filter((a) => !a.startsWith('--'));
+const unknown = wanted.filter((name) => !sections.some((s) => s.name === name));
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${sections.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+// Progress goes to stderr so stdout holds only the tables.
+const log = (line: string) => process.stderr.write(`  ${line}\n`);
+for (const section of sections) {
+  if (wanted.length > 0 && !wanted.includes(section.name)) continue;
+  const started = performance.now();
+  const report = await section.run(options, log);
+  console.log(`\n== ${section.name} (${((performance.now() - started) / 1000).toFixed(0)} s) ==\n${report}\n`);
+}
