@@ -3,7 +3,9 @@
 //   npm run bench -- --quick           fewer samples and rounds, slowest cases skipped
 //   npm run bench -- gemm              only the named section(s)
 //   npm run bench -- --filter=1024,fwd only rows whose name contains one of these
+import { benchConv, formatConv } from './conv.js';
 import { benchGemm, formatGemm } from './gemm.js';
+import { benchTraining, formatTraining } from './training.js';
 import type { BenchOptions } from './table.js';
 
 interface Section {
@@ -14,6 +16,8 @@ interface Section {
 
 const sections: Section[] = [
   { name: 'gemm', run: async (options, log) => formatGemm(await benchGemm(options, log)) },
+  { name: 'conv', run: async (options, log) => formatConv(await benchConv(options, log)) },
+  { name: 'training', run: async (options, log) => formatTraining(await benchTraining(options, log)) },
 ];
 
 const args = process.argv.slice(2);

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * Node-only readers of data-set files: IDX (MNIST, Fashion-MNIST) and CIFAR-10 binary batches
  * from paths, gzip-compressed files decompressed with zlib. The decoding and every check are the
