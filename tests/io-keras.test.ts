@@ -87,4 +87,20 @@ describe(`Keras topologies (seed ${seed})`, () => {
     loaded.dispose();
     ref.dispose();
   });
+
+  it('dequantises the tfjs converter\'s uint8, uint16 and float16 weights', async () => {
+    const model = nn.sequential({ layers: [nn.layers.dense({ inputShape: [2], units: 2, name: 'q1' }), nn.layers.dense({ units: 1, useBias: false, name: 'q2' })] });
+    const { modelTopology } = nn.io.modelToArtifacts(model);
+    model.dispose();
+    const bytes = new Uint8Array([0, 10, 255, 128, /* float16 1, -2 */ 0x00, 0x3c, 0x00, 0xc0, /* uint16 1000, 3 */ 0xe8, 0x03, 0x03, 0x00]);
+    const loaded = await nn.loadModel({ modelTopology, weightData: bytes.buffer, weightSpecs: [
+      { name: 'q1/kernel', shape: [2, 2], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } },
+      { name: 'q1/bias', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } },
+      { name: 'q2/kernel', shape: [2, 1], dtype: 'float32', quantization: { dtype: 'uint16', scale: 0.001, min: 0 } },
+    ] });
+    expect(loaded.getWeights().map((w) => Array.from(w.data))).toEqual([
+      [-1, 4, 126.5, 63], [1, -2], [Math.fround(1000 * 0.001), Math.fround(3 * 0.001)],
+    ]);
+    loaded.dispose();
+  });
 });

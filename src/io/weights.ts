@@ -20,6 +20,9 @@ export interface NamedWeight {
   dtype: string;
 }
 
+/** Typed arrays use the platform's byte order; the format is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 };
 
 /** Checks a spec and returns its value count and stored byte length. */
@@ -88,6 +91,7 @@ export function decodeWeights(specs: unknown, data: unknown): NamedWeight[] {
     else if (q?.dtype === 'uint16') for (let j = 0; j < count; j++) values[j] = view.getUint16(at + 2 * j, true) * q.scale! + q.min!;
     else if (q?.dtype === 'float16') for (let j = 0; j < count; j++) values[j] = halfToFloat(view.getUint16(at + 2 * j, true));
     else if (raw.dtype === 'int32') for (let j = 0; j < count; j++) values[j] = view.getInt32(at + 4 * j, true);
+    else if (at % 4 === 0 && LITTLE_ENDIAN) values.set(new Float32Array(copy.buffer, at, count));
     else for (let j = 0; j < count; j++) values[j] = view.getFloat32(at + 4 * j, true);
     out.push({ name: raw.name, shape: [...raw.shape], values, dtype: raw.dtype, ...(raw.group ? { group: raw.group } : {}) });
     at += size;
@@ -102,10 +106,10 @@ export function encodeWeights(weights: readonly NamedWeight[]): { specs: WeightS
   const view = new DataView(data);
   let at = 0;
   const specs = weights.map((w) => {
-    for (let j = 0; j < w.values.length; j++, at += 4) {
-      if (w.dtype === 'int32') view.setInt32(at, w.values[j], true);
-      else view.setFloat32(at, w.values[j], true);
-    }
+    if (w.dtype === 'int32') for (let j = 0; j < w.values.length; j++) view.setInt32(at + 4 * j, w.values[j], true);
+    else if (LITTLE_ENDIAN) new Float32Array(data, at, w.values.length).set(w.values);
+    else for (let j = 0; j < w.values.length; j++) view.setFloat32(at + 4 * j, w.values[j], true);
+    at += 4 * w.values.length;
     const spec: WeightSpec = { name: w.name, shape: [...w.shape], dtype: w.dtype };
     if (w.group) spec.group = w.group;
     return spec;
