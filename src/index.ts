@@ -19,6 +19,8 @@ export * as callbacks from './callbacks/index.js';
 export * as schedules from './schedules.js';
 export type { LearningRateSchedule } from './schedules.js';
 export * as data from './data/index.js';
+export * as io from './io/index.js';
+export { loadModel } from './io/load.js';
 export * as regularizers from './regularizers.js';
 export * as initializers from './initializers.js';
 export type { ActivationName } from './activations.js';

@@ -14,6 +14,8 @@ import type { GraphNode } from './graph.js';
 import { ExecutionPlan } from './plan.js';
 import { summaryTable } from './summary.js';
 import { evaluateLoop, fitLoop, predictLoop } from './training.js';
+import { saveModel } from '../io/save.js';
+import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
 
 /** Arguments of {@link LayersModel.compile}. */
 export interface CompileArgs {
@@ -192,6 +194,15 @@ export abstract class LayersModel {
     });
     const { arena } = getBackend();
     weights.forEach((w, i) => arena.f32.set(w.data, params[i].ptr >> 2));
+  }
+
+  /**
+   * Saves the model in the TensorFlow.js Layers format (model.json + weights) to `target`:
+   * 'indexeddb://name', 'downloads://name', 'file://dir' (Node, via 'simdnn/node') or a handler;
+   * `{ includeOptimizer: true }` also saves the optimizer state so training can resume.
+   */
+  save(target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
+    return saveModel(this, target, options);
   }
 
   /** Prints the Keras-style summary and returns it. */

@@ -7,3 +7,4 @@ export { CSVLogger, csvLogger, type CSVLoggerOptions } from './csv-logger.js';
 export { TensorBoard, tensorBoard, EventFileWriter, type TensorBoardArgs } from './tensorboard.js';
 export { saveLearningCurves } from './plot.js';
 export { fromIdxFile, fromIdxFiles, cifar10, cifar10File, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, type Cifar10DirectoryArgs, type Cifar10FileArgs } from './data-files.js';
+export { fileSystem, type FileSystemOptions } from './file-io.js';
