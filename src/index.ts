@@ -1,27 +1,8 @@
 /**
  * simdnn: Keras-style neural networks on a WebAssembly SIMD core.
+ * Everything in `simdnn/core`, with `data` extended by the built-in MNIST digits.
  * Public API: re-exports only.
  */
-export { ready, type ReadyOptions } from './core/wasm.js';
-export { Tensor, tensor, type TensorLike, type NestedArray } from './core/tensor.js';
-export { setSeed } from './core/random.js';
-export * as ops from './core/ops.js';
-export * as layers from './layers/index.js';
-export { Layer, type LayerArgs, type Param } from './layers/layer.js';
-export { LayersModel, type CompileArgs, type FitArgs, type BatchArgs } from './models/model.js';
-export { Sequential, sequential, type SequentialArgs } from './models/sequential.js';
-export { Functional, model, type ModelArgs } from './models/functional.js';
-export { SymbolicTensor, input, type InputArgs } from './layers/input.js';
-export * as optimizers from './optimizers/index.js';
-export { Optimizer } from './optimizers/index.js';
-export { History, type Callback, type Logs } from './callbacks/callback.js';
-export * as callbacks from './callbacks/index.js';
-export * as schedules from './schedules.js';
-export type { LearningRateSchedule } from './schedules.js';
+export * from './core.js';
+// A local export shadows the star export of the same name: this `data` includes mnist.
 export * as data from './data/index.js';
-export * as io from './io/index.js';
-export { loadModel } from './io/load.js';
-export * as regularizers from './regularizers.js';
-export * as initializers from './initializers.js';
-export type { ActivationName } from './activations.js';
-export type { LossName } from './losses.js';

@@ -1,5 +1,3 @@
-/** Data sets and helpers. */
+/** Data sets and helpers: the portable ones plus the built-in MNIST digits. */
+export * from './portable.js';
 export { mnist, type MnistArgs, type MnistPart } from './mnist.js';
-export { toCategorical } from './categorical.js';
-export { fromIdx, fromIdxPair, decodeIdx, type BytesLike, type IdxArray, type IdxDtype, type IdxPairArgs, type IdxPart } from './idx.js';
-export { cifar10, CIFAR10_CLASSES, type Cifar10Args, type Cifar10Part } from './cifar10.js';

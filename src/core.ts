@@ -1,0 +1,28 @@
+/**
+ * simdnn/core: the whole library except the built-in MNIST digits (21 MB of JSON in the
+ * `mnist` package), for edge functions and fast cold starts. `simdnn` adds `data.mnist`.
+ * Public API: re-exports only.
+ */
+export { ready, type ReadyOptions } from './core/wasm.js';
+export { Tensor, tensor, type TensorLike, type NestedArray } from './core/tensor.js';
+export { setSeed } from './core/random.js';
+export * as ops from './core/ops.js';
+export * as layers from './layers/index.js';
+export { Layer, type LayerArgs, type Param } from './layers/layer.js';
+export { LayersModel, type CompileArgs, type FitArgs, type BatchArgs } from './models/model.js';
+export { Sequential, sequential, type SequentialArgs } from './models/sequential.js';
+export { Functional, model, type ModelArgs } from './models/functional.js';
+export { SymbolicTensor, input, type InputArgs } from './layers/input.js';
+export * as optimizers from './optimizers/index.js';
+export { Optimizer } from './optimizers/index.js';
+export { History, type Callback, type Logs } from './callbacks/callback.js';
+export * as callbacks from './callbacks/index.js';
+export * as schedules from './schedules.js';
+export type { LearningRateSchedule } from './schedules.js';
+export * as data from './data/portable.js';
+export * as io from './io/index.js';
+export { loadModel } from './io/load.js';
+export * as regularizers from './regularizers.js';
+export * as initializers from './initializers.js';
+export type { ActivationName } from './activations.js';
+export type { LossName } from './losses.js';
