@@ -3,6 +3,7 @@
 // pc over KC depth, ic over MC rows (the packed A block stays in L2), then jr over
 // 8-column B panels (one B panel stays in L1) and ir over MR-row A panels, each one
 // call of the MR x 8 micro-kernel. Blocks are split evenly, so no block is a thin remainder.
+import { rowTimesMatrix } from './gemm/gemv';
 import { microKernel5x8 } from './gemm/micro';
 import { packA, packB } from './gemm/pack';
 import { storeTile, storeTileTransposed } from './gemm/tile';
@@ -39,6 +40,11 @@ export function gemm(
 ): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { if (!accumulate) zeroC(m, n, c, ldc); return; }
+  if (m == 1 && !transB) {
+    // One row of C (batch-1 inference): stream B once instead of padding the row to a tile.
+    rowTimesMatrix(k, n, a, transA ? lda : 1, b, ldb, c, accumulate);
+    return;
+  }
   if (swapPays(m, n, k)) {
     // C^T = op(B)^T · op(A)^T: the narrow side of C becomes the MR side, so it is the
     // one padded to MR and pre-splatted; tiles are written back transposed.

@@ -29,6 +29,8 @@ describe('gemm', () => {
   // Narrow C (n well below m) is computed as C^T with the roles swapped: the same boundaries on
   // that path (its rows are C's columns), then vectors against matrices both ways.
   shapes.push([79, 33, 255], [81, 9, 256], [1030, 85, 260], [1030, 2, 260], [200, 1, 300], [1, 200, 300], [784, 10, 128]);
+  // One row of C takes the row-vector path: 16-, 4- and 1-column pieces.
+  shapes.push([1, 128, 784], [1, 10, 128], [1, 3, 1], [1, 21, 33], [1, 1, 5]);
   for (const [m, n, k] of shapes) {
     for (const transA of [false, true]) for (const transB of [false, true]) for (const accumulate of [false, true]) {
       it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB} accumulate=${accumulate} (seed ${seed})`, async () => {
