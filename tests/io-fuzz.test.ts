@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { freshSeed, makeRng } from './helpers/kernels.js';
-import { artifactsOf, batchFor, bytesInUse, mlp, randomizeWeights } from './helpers/io-models.js';
+import { artifactsOf, augmented, batchFor, bytesInUse, mlp, randomizeWeights } from './helpers/io-models.js';
 
 const seed = freshSeed();
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 1500); // FUZZ_ROUNDS=<n> for a longer run
@@ -79,10 +79,11 @@ function mutate(rng: Rng, text: string, bin: Uint8Array): { text: string; bin: U
 describe(`fuzzed model files (seed ${seed})`, () => {
   it(`${ROUNDS} mutations: an Error or a working model, never anything else; no memory kept`, async () => {
     const bases: { text: string; bin: Uint8Array }[] = [];
-    for (const [i, make] of [mlp, tinyCNN, tinyResidual].entries()) {
+    for (const [i, make] of [mlp, tinyCNN, tinyResidual, augmented].entries()) {
       const model = make();
       randomizeWeights(model, seed + i);
-      model.compile({ optimizer: i === 1 ? nn.optimizers.sgd({ momentum: 0.5 }) : 'adam', loss: 'meanSquaredError' });
+      const optimizer = i === 1 ? nn.optimizers.sgd({ momentum: 0.5 }) : i === 3 ? nn.optimizers.rmsprop({ centered: true }) : nn.optimizers.adam();
+      model.compile({ optimizer, loss: 'meanSquaredError' });
       const { modelJSON, weightFiles } = nn.io.toModelJSON(await artifactsOf(model, { includeOptimizer: i !== 2 }));
       bases.push({ text: JSON.stringify(modelJSON), bin: weightFiles['weights.bin'] });
       model.dispose();

@@ -88,6 +88,54 @@ describe(`Keras topologies (seed ${seed})`, () => {
     ref.dispose();
   });
 
+  it('Keras 3 augmentation layers: Keras spellings of factors, seeds, data_format; the identity at inference', async () => {
+    const policy = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+    const layer = (class_name: string, name: string, config: object) => ({ module: 'keras.layers', class_name, config: { name, trainable: true, dtype: policy, ...config }, registered_name: null });
+    const topology = { class_name: 'Sequential', config: { name: 'augment', trainable: true, layers: [
+      { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 5, 4, 1], dtype: 'float32', sparse: false, name: 'input_layer' }, registered_name: null },
+      layer('RandomFlip', 'random_flip', { seed: null, mode: 'horizontal_and_vertical', data_format: 'channels_last' }),
+      // A single number f is [-f, f] (Keras takes |f|), a pair is sorted.
+      layer('RandomTranslation', 'random_translation', { height_factor: 0.1, width_factor: [0.2, -0.1], fill_mode: 'reflect', interpolation: 'bilinear', seed: 42, fill_value: 0.0, data_format: 'channels_last' }),
+      layer('RandomRotation', 'random_rotation', { factor: [-0.1, 0.2], data_format: 'channels_last', fill_mode: 'constant', fill_value: 1.5, interpolation: 'nearest', seed: 7 }),
+      layer('RandomZoom', 'random_zoom', { height_factor: -0.3, width_factor: null, fill_mode: 'wrap', interpolation: 'bilinear', seed: null, fill_value: 0.0, data_format: 'channels_last' }),
+      layer('GaussianNoise', 'gaussian_noise', { stddev: 0.25, seed: 3 }),
+      layer('Flatten', 'flatten', { data_format: 'channels_last' }),
+      layer('Dense', 'dense', { units: 2, activation: 'linear', use_bias: false, ...KERAS2_INIT, kernel_regularizer: null, ...NO_PENALTIES }),
+    ] } };
+    const { a, values } = artifacts(topology, [['dense/kernel', [20, 2]]], seed + 3);
+    const loaded = await nn.loadModel(a);
+    const [flip, shift, rotate, zoom, noise] = loaded.layers as unknown as Record<string, unknown>[];
+    expect(flip).toMatchObject({ className: 'RandomFlip', mode: 'horizontal_and_vertical' });
+    expect(shift).toMatchObject({ heightFactor: [-0.1, 0.1], widthFactor: [-0.1, 0.2], fillMode: 'reflect', interpolation: 'bilinear', seed: 42, fillValue: 0 });
+    expect(rotate).toMatchObject({ factor: [-0.1, 0.2], fillMode: 'constant', interpolation: 'nearest', fillValue: 1.5, seed: 7 });
+    expect(zoom).toMatchObject({ heightFactor: [-0.3, 0.3], widthFactor: null, fillMode: 'wrap' });
+    expect(noise).toMatchObject({ stddev: 0.25, seed: 3 });
+    const x = batchFor([5, 4, 1], 3, seed + 4);
+    const ref = nn.sequential({ layers: [nn.layers.flatten({ inputShape: [5, 4, 1] }), nn.layers.dense({ units: 2, useBias: false })] });
+    ref.setWeights([nn.tensor(values[0], [20, 2])]);
+    expect(Array.from(loaded.predict(x).data)).toEqual(Array.from(ref.predict(x).data));
+    loaded.dispose();
+    ref.dispose();
+  });
+
+  it('augmentation options simdnn does not have fail naming the layer and the option', async () => {
+    const shift = { height_factor: 0.1, width_factor: 0.1 };
+    const cases: [string, object, RegExp][] = [
+      ['RandomRotation', { factor: 0.1, interpolation: 'bicubic' }, /layer 'aug' \(RandomRotation\): interpolation "bicubic" is not supported; supported: bilinear, nearest/],
+      ['RandomTranslation', { ...shift, fill_mode: 'crop' }, /fill_mode "crop" is not supported/],
+      ['RandomZoom', { height_factor: 0.1, data_format: 'channels_first' }, /option 'data_format' = "channels_first" is not supported/],
+      ['RandomFlip', { mode: 'diagonal' }, /mode "diagonal" is not supported/],
+      ['RandomTranslation', { height_factor: 1.5, width_factor: 0 }, /layer 'aug' \(RandomTranslation\): .*heightFactor must lie in \[-1, 1\]/],
+      ['RandomTranslation', { height_factor: 'a lot', width_factor: 0 }, /config 'height_factor' must be a number or a \[lower, upper\] pair/],
+      ['GaussianNoise', { stddev: -1 }, /layer 'aug' \(GaussianNoise\): .*stddev must be a finite number >= 0/],
+      ['RandomContrast', { factor: 0.1 }, /layer class 'RandomContrast' is not supported/],
+    ];
+    for (const [class_name, config, message] of cases) {
+      const topology = { class_name: 'Sequential', config: { name: 'bad', layers: [{ class_name, config: { name: 'aug', batch_input_shape: [null, 4, 4, 1], ...config } }] } };
+      await expect(nn.loadModel(artifacts(topology, [], seed).a), class_name).rejects.toThrow(message);
+    }
+  });
+
   it('dequantises the tfjs converter\'s uint8, uint16 and float16 weights', async () => {
     const model = nn.sequential({ layers: [nn.layers.dense({ inputShape: [2], units: 2, name: 'q1' }), nn.layers.dense({ units: 1, useBias: false, name: 'q2' })] });
     const { modelTopology } = nn.io.modelToArtifacts(model);

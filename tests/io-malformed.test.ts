@@ -109,6 +109,8 @@ describe('weights that do not match the manifest', () => {
     specs[m].name = 'nowhere/m';
     await expectFailure(broken, files, /optimizer state: weight '.*\/m' is missing from the manifest/);
     await expectFailure({ ...json, trainingConfig: { ...json.trainingConfig, loss: 'hinge' } }, files, /unknown loss 'hinge'/);
-    await expectFailure({ ...json, trainingConfig: { ...json.trainingConfig, optimizer_config: { class_name: 'RMSProp', config: {} } } }, files, /optimizer 'RMSProp' is not supported/);
+    await expectFailure({ ...json, trainingConfig: { ...json.trainingConfig, optimizer_config: { class_name: 'Ftrl', config: {} } } }, files, /optimizer 'Ftrl' is not supported/);
+    await expectFailure({ ...json, trainingConfig: { ...json.trainingConfig, optimizer_config: { class_name: 'RMSProp', config: { learningRate: 0.1, decay: 1.5 } } } }, files, /optimizer RMSProp: rmsprop: rho must be a number in \[0, 1\)/);
+    await expectFailure({ ...json, trainingConfig: { ...json.trainingConfig, optimizer_config: { class_name: 'Adamax', config: { learningRate: 0.1, decay: 0.01 } } } }, files, /optimizer Adamax: option 'decay' = 0.01 is not supported/);
   });
 });

@@ -119,6 +119,60 @@ function lastAxis(r: ConfigReader, axis: unknown, rank: number): void {
   if (a !== -1 && a !== rank) throw new Error(`${r.who}: axis ${describeValue(axis)} is not supported; only the last axis (-1 or ${rank}) is`);
 }
 
+/** Keras `fill_mode` and `interpolation` values simdnn's augmentation layers implement. */
+const FILL_MODES = ['reflect', 'constant', 'nearest', 'wrap'] as const;
+const INTERPOLATIONS = ['bilinear', 'nearest'] as const;
+const FLIP_MODES = ['horizontal', 'vertical', 'horizontal_and_vertical'] as const;
+
+/** A string option that must be one of `allowed` (`fallback` when absent or null). */
+function choice<T extends string>(r: ConfigReader, key: string, allowed: readonly T[], fallback: T): T {
+  const v = r.raw(key) ?? fallback;
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new Error(`${r.who}: ${key} ${describeValue(v)} is not supported; supported: ${allowed.join(', ')}`);
+  }
+  return v as T;
+}
+
+/**
+ * A Keras range factor as [lower, upper]: f means [−|f|, |f|] and a pair is sorted, as Keras
+ * reads them; undefined when absent and `optional`.
+ */
+function factor(r: ConfigReader, key: string, optional = false): [number, number] | undefined {
+  const v = r.raw(key);
+  if ((v === undefined || v === null) && optional) return undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return [-Math.abs(v), Math.abs(v)];
+  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    return [Math.min(v[0], v[1]), Math.max(v[0], v[1])];
+  }
+  throw new Error(`${r.who}: config '${key}' must be a number or a [lower, upper] pair of numbers, got ${describeValue(v)}`);
+}
+
+/** The layer's seed (a finite number), or undefined for null/absent (a seed is drawn, as Keras does). */
+function seedOf(r: ConfigReader): number | undefined {
+  return r.has('seed') ? r.number('seed') : (r.raw('seed'), undefined);
+}
+
+/** Options shared by the resampling layers (translation, rotation, zoom), Keras names and defaults. */
+function affineOptions(r: ConfigReader): { fillMode: L.FillMode; interpolation: L.Interpolation; fillValue: number; seed?: number } {
+  r.requireDefault('data_format', 'channels_last');
+  // Keras 3 writes it only when set; it changes how bounding boxes in a dict input move, not images.
+  r.ignore('bounding_box_format');
+  return { fillMode: choice(r, 'fill_mode', FILL_MODES, 'reflect'), interpolation: choice(r, 'interpolation', INTERPOLATIONS, 'bilinear'), fillValue: r.number('fill_value', 0), seed: seedOf(r) };
+}
+
+/**
+ * An augmentation layer: checked now by building it once with a fixed seed (a constructor
+ * allocates nothing and draws no seed when given one), created later with the saved seed.
+ */
+function augmentation<A extends { seed?: number }>(r: ConfigReader, args: A, make: (args: A & { inputShape?: number[] }) => Layer): ReturnType<Parser> {
+  try {
+    make({ ...args, seed: args.seed ?? 0 });
+  } catch (e) {
+    throw new Error(`${r.who}: ${(e as Error).message}`);
+  }
+  return { weightShapes: () => [], create: (inputShape) => make({ ...args, inputShape }) };
+}
+
 type Parser = (r: ConfigReader, base: { name: string; trainable: boolean }) => Omit<ParsedLayer, 'className' | 'name' | 'inputShape'>;
 
 const PARSERS: Record<string, Parser> = {
@@ -185,6 +239,28 @@ const PARSERS: Record<string, Parser> = {
       },
       create: (inputShape) => new L.BatchNormalization({ ...args, inputShape }),
     };
+  },
+  GaussianNoise(r, base) {
+    const args = { ...base, stddev: r.number('stddev'), seed: seedOf(r) };
+    return augmentation(r, args, (a) => new L.GaussianNoise(a));
+  },
+  RandomFlip(r, base) {
+    const args = { ...base, mode: choice(r, 'mode', FLIP_MODES, 'horizontal_and_vertical'), seed: seedOf(r) };
+    r.requireDefault('data_format', 'channels_last');
+    r.ignore('bounding_box_format');
+    return augmentation(r, args, (a) => new L.RandomFlip(a));
+  },
+  RandomTranslation(r, base) {
+    const args = { ...base, heightFactor: factor(r, 'height_factor')!, widthFactor: factor(r, 'width_factor')!, ...affineOptions(r) };
+    return augmentation(r, args, (a) => new L.RandomTranslation(a));
+  },
+  RandomRotation(r, base) {
+    const args = { ...base, factor: factor(r, 'factor')!, ...affineOptions(r) };
+    return augmentation(r, args, (a) => new L.RandomRotation(a));
+  },
+  RandomZoom(r, base) {
+    const args = { ...base, heightFactor: factor(r, 'height_factor')!, widthFactor: factor(r, 'width_factor', true), ...affineOptions(r) };
+    return augmentation(r, args, (a) => new L.RandomZoom(a));
   },
   Activation(r, base) {
     const act = activation(r);

@@ -1,9 +1,20 @@
 /**
  * Training configuration and optimizer state as tfjs stores them: `trainingConfig` with the
- * loss, metrics and optimizer config, and the optimizer's weights in the manifest with
- * group 'optimizer': 'iter' (int32), then per trainable weight 'w/momentum' (tfjs Momentum)
- * or 'w/m' … 'w/v' (Adam). tfjs keeps momentum as an accumulation a with w -= lr·a, simdnn
- * (Keras) a velocity v = −lr·a; the conversion happens here.
+ * loss, metrics and optimizer config, and the optimizer's weights in the manifest with group
+ * 'optimizer': 'iter' (int32), then slot by slot, each for every trainable weight in order,
+ * '<layer>/<weight>/<slot>'. tfjs reads them back by position, so the order is its order:
+ *
+ * - Momentum: 'momentum'. tfjs keeps an accumulation a with w −= lr·a, simdnn (Keras) a
+ *   velocity v = −lr·a; the conversion happens here.
+ * - Adam/AdamW: 'm', 'v' (and 'vhat' with amsgrad).
+ * - RMSProp: 'rms', 'momentum', then 'mg' when centered. tfjs always keeps 'momentum' (the
+ *   last increment when momentum is 0, multiplied by 0 before use); simdnn keeps no such slot
+ *   then, so it writes zeros and drops what it reads.
+ * - Adagrad: 'accumulator'. Adadelta: 'accum_grad' (E[g²]), 'accum_var' (E[Δ²]).
+ * - Adamax: 'm', 'v' (the names tfjs gives its slots; tfjs itself can neither save nor restore
+ *   Adamax state).
+ * - simdnn only (tfjs has no such optimizer): Nadam 'nadam_m', 'nadam_v' (its momentum-schedule
+ *   product follows from 'iter'); Rprop 'rprop_prev_grad', 'rprop_step'.
  */
 import { getBackend } from '../core/wasm.js';
 import type { Layer, Param } from '../layers/layer.js';
@@ -13,7 +24,8 @@ import * as optimizers from '../optimizers/index.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { Adam } from '../optimizers/adam.js';
 import type { SGD } from '../optimizers/sgd.js';
-import type { JSONObject, TrainingConfig } from './types.js';
+import type { RMSprop } from '../optimizers/rmsprop.js';
+import type { JSONObject, JSONValue, TrainingConfig } from './types.js';
 import { describeValue, isObject } from './validate.js';
 import type { NamedWeight } from './weights.js';
 
@@ -37,6 +49,9 @@ function field(opt: Optimizer, key: string): unknown {
 /** Options every optimizer shares, written (camelCase, as tfjs configs) only when set. */
 const BASE_OPTIONS = ['clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'];
 
+/** simdnn optimizer classes whose state can be saved. */
+const SAVABLE = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'Nadam', 'Rprop'];
+
 function optimizerConfig(opt: Optimizer): { class_name: string; config: JSONObject } {
   if (field(opt, 'learningRateSchedule')) {
     throw new Error(`save: the optimizer's learning rate follows a schedule, which cannot be saved; save without includeOptimizer or use a number`);
@@ -51,8 +66,21 @@ function optimizerConfig(opt: Optimizer): { class_name: string; config: JSONObje
     const s = opt as SGD;
     if (s.momentum !== 0) Object.assign(config, { momentum: s.momentum, useNesterov: s.nesterov });
     if (s.momentum !== 0) className = 'Momentum'; // tfjs's name for SGD with momentum
+  } else if (className === 'RMSprop') {
+    const r = opt as RMSprop;
+    className = 'RMSProp'; // tfjs's spelling; its config calls rho 'decay'
+    Object.assign(config, { decay: r.rho, momentum: r.momentum, epsilon: r.epsilon, centered: r.centered });
+  } else if (className === 'Adagrad') {
+    // tfjs writes no epsilon (it adds its backend's, 1e-7 in float32) and ignores this one.
+    Object.assign(config, { initialAccumulatorValue: field(opt, 'initialAccumulatorValue') as number, epsilon: field(opt, 'epsilon') as number });
+  } else if (className === 'Adadelta') {
+    Object.assign(config, { rho: field(opt, 'rho') as number, epsilon: field(opt, 'epsilon') as number });
+  } else if (className === 'Adamax' || className === 'Nadam') {
+    Object.assign(config, { beta1: field(opt, 'beta1') as number, beta2: field(opt, 'beta2') as number, epsilon: field(opt, 'epsilon') as number });
+  } else if (className === 'Rprop') {
+    Object.assign(config, { etas: [...(field(opt, 'etas') as number[])], stepSizes: [...(field(opt, 'stepSizes') as number[])] });
   } else {
-    throw new Error(`save: optimizer ${opt.className} cannot be saved with includeOptimizer; supported: SGD, Adam, AdamW`);
+    throw new Error(`save: optimizer ${opt.className} cannot be saved with includeOptimizer; supported: ${SAVABLE.join(', ')}`);
   }
   for (const key of BASE_OPTIONS) {
     const v = field(opt, key);
@@ -61,11 +89,27 @@ function optimizerConfig(opt: Optimizer): { class_name: string; config: JSONObje
   return { class_name: className, config };
 }
 
-/** Slot names in the order of `slotsOf`, as tfjs names them. */
-function slotSuffixes(className: string, config: JSONObject): string[] {
-  if (className === 'Momentum') return config.momentum === 0 ? [] : ['momentum'];
-  if (className === 'Adam' || className === 'AdamW') return config.amsgrad === true ? ['m', 'v', 'vhat'] : ['m', 'v'];
-  return [];
+/** One saved slot: its name suffix, and its index in `slotsOf`, or null for a slot tfjs keeps and simdnn does not. */
+interface SavedSlot { suffix: string; slot: number | null }
+
+/** The saved slots of an optimizer, in tfjs's order (see the module doc). */
+function slotLayout(opt: Optimizer): SavedSlot[] {
+  const slots = (...suffixes: string[]): SavedSlot[] => suffixes.map((suffix, slot) => ({ suffix, slot }));
+  switch (opt.className) {
+    case 'SGD': return (opt as SGD).momentum === 0 ? [] : slots('momentum');
+    case 'Adam': case 'AdamW': return (opt as Adam).amsgrad ? slots('m', 'v', 'vhat') : slots('m', 'v');
+    case 'RMSprop': {
+      const { momentum, centered } = opt as RMSprop;
+      const mom = momentum > 0;
+      return [{ suffix: 'rms', slot: 0 }, { suffix: 'momentum', slot: mom ? 1 : null }, ...(centered ? [{ suffix: 'mg', slot: mom ? 2 : 1 }] : [])];
+    }
+    case 'Adagrad': return slots('accumulator');
+    case 'Adadelta': return slots('accum_grad', 'accum_var');
+    case 'Adamax': return slots('m', 'v');
+    case 'Nadam': return slots('nadam_m', 'nadam_v');
+    case 'Rprop': return slots('rprop_prev_grad', 'rprop_step');
+    default: throw new Error(`optimizer ${opt.className}: its state cannot be saved; supported: ${SAVABLE.join(', ')}`);
+  }
 }
 
 /** The compiled model's `trainingConfig`; throws when it is not compiled. */
@@ -81,19 +125,21 @@ export function trainingConfigOf(model: LayersModel): TrainingConfig {
 /** The optimizer's state as named weights with group 'optimizer'. */
 export function optimizerWeights(model: LayersModel): NamedWeight[] {
   const opt = model.requireCompiled('save({ includeOptimizer: true })').optimizer;
-  const { arena } = getBackend();
   const params = trainableParams(model);
   const out: NamedWeight[] = [{ name: 'iter', shape: [], dtype: 'int32', values: new Float32Array([opt.iterations]), group: 'optimizer' }];
-  const slot = (s: Slotted, i: number, suffix: string, scale: number): NamedWeight => {
-    const ptr = opt.slotsOf(s.param)[i];
-    const values = arena.f32.slice(ptr >> 2, (ptr >> 2) + s.param.size);
-    if (scale !== 1) for (let j = 0; j < values.length; j++) values[j] *= scale;
-    return { name: `${s.layer.name}/${s.param.name}/${suffix}`, shape: [...s.param.shape], dtype: 'float32', values, group: 'optimizer' };
-  };
-  const { class_name: cls, config } = optimizerConfig(opt);
-  slotSuffixes(cls, config).forEach((suffix, i) => {
-    out.push(...params.map((s) => slot(s, i, suffix, cls === 'Momentum' ? -1 / opt.learningRate : 1)));
-  });
+  const scale = optimizerConfig(opt).class_name === 'Momentum' ? -1 / opt.learningRate : 1;
+  for (const { suffix, slot } of slotLayout(opt)) {
+    for (const s of params) {
+      let values: Float32Array;
+      if (slot === null) values = new Float32Array(s.param.size);
+      else {
+        const ptr = opt.slotsOf(s.param)[slot];
+        values = getBackend().arena.f32.slice(ptr >> 2, (ptr >> 2) + s.param.size); // read after slotsOf: memory may have grown
+        if (scale !== 1) for (let j = 0; j < values.length; j++) values[j] *= scale;
+      }
+      out.push({ name: `${s.layer.name}/${s.param.name}/${suffix}`, shape: [...s.param.shape], dtype: 'float32', values, group: 'optimizer' });
+    }
+  }
   return out;
 }
 
@@ -102,10 +148,39 @@ export interface ParsedTraining {
   loss: string;
   metrics: string[];
   optimizerClass: string;
-  /** Slot names, in the order of `Optimizer.slotsOf`. */
+  /** Saved slot names, in the order tfjs writes them. */
   slots: string[];
   makeOptimizer(): Optimizer;
 }
+
+/** An optimizer class as tfjs (or simdnn) names it in `optimizer_config`: its factory and the config keys it reads. */
+interface OptimizerSpec {
+  factory: string;
+  /** Keys besides learningRate and the shared ones (clipNorm, ...). */
+  keys: string[];
+  /** Config key → factory argument, where they differ. */
+  rename: Record<string, string>;
+  /** Keys accepted only at this value (or null), and then ignored. */
+  ignoreAt: Record<string, JSONValue>;
+}
+
+const optimizerSpec = (factory: string, keys: string[], rename: Record<string, string> = {}, ignoreAt: Record<string, JSONValue> = {}): OptimizerSpec => ({ factory, keys, rename, ignoreAt });
+const ADAM_KEYS = ['beta1', 'beta2', 'epsilon'];
+const RMSPROP = optimizerSpec('rmsprop', ['decay', 'rho', 'momentum', 'epsilon', 'centered'], { decay: 'rho' });
+
+const OPTIMIZERS: Record<string, OptimizerSpec> = {
+  SGD: optimizerSpec('sgd', []),
+  Momentum: optimizerSpec('sgd', ['momentum', 'useNesterov'], { useNesterov: 'nesterov' }),
+  Adam: optimizerSpec('adam', [...ADAM_KEYS, 'amsgrad']),
+  AdamW: optimizerSpec('adamw', [...ADAM_KEYS, 'amsgrad']),
+  RMSProp: RMSPROP, // tfjs
+  RMSprop: RMSPROP, // Keras
+  Adagrad: optimizerSpec('adagrad', ['initialAccumulatorValue', 'epsilon']),
+  Adadelta: optimizerSpec('adadelta', ['rho', 'epsilon']),
+  Adamax: optimizerSpec('adamax', ADAM_KEYS, {}, { decay: 0 }), // tfjs's learning-rate decay; simdnn has schedules instead
+  Nadam: optimizerSpec('nadam', ADAM_KEYS),
+  Rprop: optimizerSpec('rprop', ['etas', 'stepSizes']),
+};
 
 /** Checks `trainingConfig` without allocating; null when absent. Throws naming what is unsupported. */
 export function parseTrainingConfig(tc: unknown): ParsedTraining | null {
@@ -126,22 +201,28 @@ export function parseTrainingConfig(tc: unknown): ParsedTraining | null {
   }
   const c = oc.config as JSONObject;
   const w = `${who}: optimizer ${oc.class_name}`;
-  const known: Record<string, string[]> = {
-    SGD: [], Momentum: ['momentum', 'useNesterov'], Adam: ['beta1', 'beta2', 'epsilon', 'amsgrad'], AdamW: ['beta1', 'beta2', 'epsilon', 'amsgrad'],
-  };
-  const factories: Record<string, string> = { SGD: 'sgd', Momentum: 'sgd', Adam: 'adam', AdamW: 'adamw' };
-  const factory = Object.prototype.hasOwnProperty.call(factories, oc.class_name) ? factories[oc.class_name] : undefined;
-  const make = factory ? (optimizers as unknown as Record<string, ((args: object) => Optimizer) | undefined>)[factory] : undefined;
-  if (!make) throw new Error(`${who}: optimizer '${oc.class_name}' is not supported; supported: SGD, Momentum, Adam, AdamW`);
+  const spec = Object.prototype.hasOwnProperty.call(OPTIMIZERS, oc.class_name) ? OPTIMIZERS[oc.class_name] : undefined;
+  const make = spec ? (optimizers as unknown as Record<string, ((args: object) => Optimizer) | undefined>)[spec.factory] : undefined;
+  if (!spec || !make) throw new Error(`${who}: optimizer '${oc.class_name}' is not supported; supported: ${Object.keys(OPTIMIZERS).join(', ')}`);
   const args: Record<string, unknown> = {};
   for (const key of Object.keys(c)) {
-    if (key === 'learningRate' || BASE_OPTIONS.includes(key) || known[oc.class_name].includes(key)) args[key === 'useNesterov' ? 'nesterov' : key] = c[key];
-    else throw new Error(`${w}: option '${key}' (${describeValue(c[key])}) is not supported`);
+    if (Object.prototype.hasOwnProperty.call(spec.ignoreAt, key)) {
+      if (c[key] === null || c[key] === spec.ignoreAt[key]) continue;
+      throw new Error(`${w}: option '${key}' = ${describeValue(c[key])} is not supported (supported: ${describeValue(spec.ignoreAt[key])})`);
+    }
+    if (key !== 'learningRate' && !BASE_OPTIONS.includes(key) && !spec.keys.includes(key)) throw new Error(`${w}: option '${key}' (${describeValue(c[key])}) is not supported`);
+    if (c[key] === null && key !== 'learningRate') continue; // tfjs writes null for "the default"
+    args[spec.rename[key] ?? key] = c[key];
   }
   if (typeof args.learningRate !== 'number') throw new Error(`${w}: 'learningRate' must be a number, got ${describeValue(args.learningRate)}`);
   const makeOptimizer = (): Optimizer => make(args);
-  makeOptimizer(); // checks the hyper-parameters now (optimizers allocate nothing until used)
-  return { loss, metrics: metrics as string[], optimizerClass: oc.class_name, slots: slotSuffixes(oc.class_name, c), makeOptimizer };
+  let check: Optimizer;
+  try {
+    check = makeOptimizer(); // checks the hyper-parameters now (optimizers allocate nothing until used)
+  } catch (e) {
+    throw new Error(`${w}: ${(e as Error).message}`);
+  }
+  return { loss, metrics: metrics as string[], optimizerClass: oc.class_name, slots: slotLayout(check).map((s) => s.suffix), makeOptimizer };
 }
 
 /** Compiles `model` as configured and writes the saved optimizer state into its slots. */
@@ -162,19 +243,21 @@ export function restoreTraining(model: LayersModel, training: ParsedTraining, we
   };
   const iter = take('iter', []);
   if (!Number.isSafeInteger(iter[0]) || iter[0] < 0) throw new Error(`optimizer state: 'iter' must be a non-negative integer, got ${iter[0]}`);
-  const suffixes = training.slots;
+  const layout = slotLayout(optimizer);
   const params = trainableParams(model);
-  const values = params.map((s) => suffixes.map((suf) => take(`${s.layer.name}/${s.param.name}/${suf}`, s.param.shape)));
+  const values = layout.map(({ suffix }) => params.map((s) => take(`${s.layer.name}/${s.param.name}/${suffix}`, s.param.shape)));
   const unused = weights.find((w) => !used.has(w.name));
   if (unused) throw new Error(`optimizer state: weight '${unused.name}' matches no trainable weight of the model (optimizer ${training.optimizerClass})`);
   optimizer.iterations = iter[0];
   const scale = training.optimizerClass === 'Momentum' ? -optimizer.learningRate : 1;
-  params.forEach((s, i) => {
-    const slots = optimizer.slotsOf(s.param);
-    values[i].forEach((v, k) => {
-      const { arena } = getBackend(); // read after each slotsOf: memory may have grown
-      const at = slots[k] >> 2;
-      for (let j = 0; j < v.length; j++) arena.f32[at + j] = v[j] * scale;
+  layout.forEach(({ slot }, k) => {
+    if (slot === null) return; // a slot only tfjs keeps (RMSProp's momentum at momentum 0): dropped
+    params.forEach((s, i) => {
+      const ptr = optimizer.slotsOf(s.param)[slot];
+      const f32 = getBackend().arena.f32; // read after each slotsOf: memory may have grown
+      const v = values[k][i];
+      const at = ptr >> 2;
+      for (let j = 0; j < v.length; j++) f32[at + j] = v[j] * scale;
     });
   });
 }

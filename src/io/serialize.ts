@@ -60,6 +60,20 @@ function penalties(layer: Layer): JSONObject {
   };
 }
 
+/**
+ * Keras options of the resampling augmentation layers. Factors are written as the [lower, upper]
+ * pairs the layer holds (Keras reads a pair as is); no data_format, which Keras 2 would refuse
+ * and Keras 3 defaults to channels_last.
+ */
+function affine(l: Record<string, JSONValue>): JSONObject {
+  return { fill_mode: l.fillMode, interpolation: l.interpolation, seed: l.seed, fill_value: l.fillValue };
+}
+
+/** A copy of a [lower, upper] range, or null (RandomZoom's width following the height). */
+function pair(v: JSONValue): JSONValue {
+  return Array.isArray(v) ? [...v] : NONE;
+}
+
 /** The class-specific part of a layer's Keras config. */
 function classConfig(layer: Layer): JSONObject {
   const l = layer as unknown as Record<string, JSONValue>;
@@ -94,8 +108,18 @@ function classConfig(layer: Layer): JSONObject {
       return { activation: layer.activationName };
     case 'Concatenate':
       return { axis: -1 };
+    case 'GaussianNoise':
+      return { stddev: l.stddev, seed: l.seed };
+    case 'RandomFlip':
+      return { mode: l.mode, seed: l.seed };
+    case 'RandomTranslation':
+      return { height_factor: pair(l.heightFactor), width_factor: pair(l.widthFactor), ...affine(l) };
+    case 'RandomRotation':
+      return { factor: pair(l.factor), ...affine(l) };
+    case 'RandomZoom':
+      return { height_factor: pair(l.heightFactor), width_factor: pair(l.widthFactor), ...affine(l) };
     default:
-      throw new Error(`save: layer '${layer.name}' of class ${layer.className} cannot be saved; supported: Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization, Activation, Add, Concatenate`);
+      throw new Error(`save: layer '${layer.name}' of class ${layer.className} cannot be saved; supported: Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization, Activation, Add, Concatenate, GaussianNoise, RandomFlip, RandomTranslation, RandomRotation, RandomZoom`);
   }
 }
 

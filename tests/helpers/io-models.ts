@@ -61,6 +61,45 @@ export function residualConcat(): nn.Functional {
   return nn.model({ inputs: x, outputs: out, name: 'res_concat' });
 }
 
+/**
+ * Every augmentation layer, with options away from the defaults, in front of a small conv net
+ * (gaussianNoise also on a flat input): at inference the augmentations are the identity.
+ * tfjs has no RandomFlip/Translation/Rotation/Zoom, so this model is simdnn (and Keras) only.
+ */
+export function augmented(): nn.Sequential {
+  return nn.sequential({ layers: [
+    nn.layers.randomFlip({ inputShape: [6, 6, 2], mode: 'horizontal', seed: 11 }),
+    nn.layers.randomTranslation({ heightFactor: 0.2, widthFactor: [-0.1, 0.3], fillMode: 'constant', fillValue: 0.5, interpolation: 'nearest' }),
+    nn.layers.randomRotation({ factor: [-0.05, 0.1], fillMode: 'wrap', seed: 3 }),
+    nn.layers.randomZoom({ heightFactor: [-0.2, 0.1], fillMode: 'nearest' }),
+    nn.layers.randomZoom({ heightFactor: 0.1, widthFactor: [0, 0.2], seed: 5 }),
+    nn.layers.gaussianNoise({ stddev: 0.2 }),
+    nn.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
+    nn.layers.flatten(),
+    nn.layers.gaussianNoise({ stddev: 0.05, seed: 9 }),
+    nn.layers.dense({ units: 2, activation: 'softmax' }),
+  ] });
+}
+
+/** The network of {@link augmented} without its augmentation layers: the same predictions for the same weights. */
+export function augmentedAtInference(): nn.Sequential {
+  return nn.sequential({ layers: [
+    nn.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, activation: 'relu' }),
+    nn.layers.flatten(),
+    nn.layers.dense({ units: 2, activation: 'softmax' }),
+  ] });
+}
+
+/** A model tfjs can load too: gaussianNoise between dense layers. */
+export function noisyMlp(): nn.Sequential {
+  return nn.sequential({ layers: [
+    nn.layers.gaussianNoise({ inputShape: [6], stddev: 0.3, seed: 4 }),
+    nn.layers.dense({ units: 5, activation: 'tanh' }),
+    nn.layers.gaussianNoise({ stddev: 0.1 }),
+    nn.layers.dense({ units: 3, activation: 'softmax' }),
+  ] });
+}
+
 /** Replaces every weight with random values (moving variances positive), so nothing is at its initial value. */
 export function randomizeWeights(model: nn.LayersModel, seed: number): void {
   const rng = makeRng(seed);
