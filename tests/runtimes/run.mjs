@@ -25,6 +25,25 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+/**
+ * Bun's binary: node_modules/.bin/bun is a placeholder until the `bun` package's postinstall
+ * replaces it (npm may be set to skip install scripts), so fall back to the platform package's
+ * own binary (@oven/bun-linux-x64 and kin).
+ */
+function bunBinary() {
+  try {
+    execFileSync(bin('bun'), ['--version'], { stdio: 'ignore', timeout: 30_000 });
+    return bin('bun');
+  } catch {
+    const arch = process.arch === 'arm64' ? 'aarch64' : 'x64';
+    for (const variant of ['', '-baseline', '-musl', '-musl-baseline']) {
+      const candidate = join(root, 'node_modules', '@oven', `bun-${process.platform}-${arch}${variant}`, 'bin', 'bun');
+      if (existsSync(candidate)) return candidate;
+    }
+    throw new Error("no working bun: node_modules/.bin/bun fails (postinstall not run?) and no @oven/bun-* platform package is installed; run `npm ci`");
+  }
+}
 const TIMEOUT_MS = Number(process.env.RUNTIME_TIMEOUT_MS ?? 180_000);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ALL = ['node', 'bun', 'deno', 'chromium', 'workerd'];
@@ -170,8 +189,9 @@ const runtimes = {
   },
 
   async bun(dir, ctx) {
-    const version = execFileSync(bin('bun'), ['--version'], { encoding: 'utf8', timeout: 30_000 }).trim();
-    const output = await run(bin('bun'), ['--no-install', 'bun.mjs', join(dir, 'fixtures')], {
+    const bun = bunBinary();
+    const version = execFileSync(bun, ['--version'], { encoding: 'utf8', timeout: 30_000 }).trim();
+    const output = await run(bun, ['--no-install', 'bun.mjs', join(dir, 'fixtures')], {
       cwd: dir, env: { ...process.env, DO_NOT_TRACK: '1', BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0' },
     }, ctx);
     const result = parseResult(output);
