@@ -103,3 +103,35 @@ describe('training', () => {
     model.dispose();
   });
 });
+
+describe('fit keeps its memory plan', () => {
+  it('evaluate with a larger batch inside a callback does not change training', async () => {
+    await nn.ready();
+    const { train, test } = nn.data.mnist({ trainSize: 256, testSize: 300 });
+    const run = async (probe: boolean) => {
+      nn.setSeed(11);
+      const model = nn.sequential({ layers: [
+        nn.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
+        nn.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
+        nn.layers.maxPooling2d({ poolSize: 2 }),
+        nn.layers.flatten(),
+        nn.layers.dropout({ rate: 0.3 }),
+        nn.layers.dense({ units: 10, activation: 'softmax' }),
+      ] });
+      model.compile({ optimizer: nn.optimizers.adam({ learningRate: 3e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const probes: number[] = [];
+      const callbacks = probe ? [{ onEpochEnd: () => { probes.push(model.evaluate(test.x, test.y, { batchSize: 300 }).loss); } }] : [];
+      const history = await model.fit(train.x, train.y, { batchSize: 32, epochs: 3, seed: 2, verbose: 0, callbacks });
+      const weights = model.getWeights().map((w) => Array.from(w.data));
+      const afterwards = model.evaluate(test.x, test.y, { batchSize: 300 }).loss;
+      model.dispose();
+      return { loss: history.history.loss, weights, probes, afterwards };
+    };
+    const quiet = await run(false);
+    const probed = await run(true);
+    expect(probed.loss).toEqual(quiet.loss);
+    expect(probed.weights).toEqual(quiet.weights);
+    expect(probed.probes).toHaveLength(3);
+    expect(probed.probes[2]).toBeCloseTo(probed.afterwards, 5);
+  });
+});

@@ -67,6 +67,8 @@ export abstract class LayersModel {
   readonly name: string;
   /** Set by a callback to end `fit` after the current epoch. */
   stopTraining = false;
+  /** True while `fit` runs: its memory plan must not be replaced. */
+  fitting = false;
   protected nodes: GraphNode[] | null = null;
   private compiled: Compiled | null = null;
   private plan: ExecutionPlan | null = null;
@@ -103,6 +105,7 @@ export abstract class LayersModel {
     if (!args || typeof args !== 'object') throw new TypeError('compile: expected { optimizer, loss, metrics? }');
     if (args.loss === undefined) throw new Error("compile: 'loss' is required, e.g. 'categoricalCrossentropy'");
     if (args.optimizer === undefined) throw new Error("compile: 'optimizer' is required, e.g. 'sgd'");
+    if (this.fitting) throw new Error('compile: cannot compile while fit is running');
     const loss = getLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
     const nodes = this.graph();
@@ -137,6 +140,9 @@ export abstract class LayersModel {
   planFor(batch: number, training: boolean): ExecutionPlan {
     const current = this.plan;
     if (current && current.capacity >= batch && (current.training || !training)) return current;
+    // While fit runs, its plan is pinned: evaluate/predict from a callback reuse it in batches of
+    // its capacity rather than re-planning under the training loop (callers loop by capacity).
+    if (current && this.fitting) return current;
     const capacity = Math.max(batch, current?.capacity ?? 0);
     this.releasePlan();
     const nodes = this.graph();

@@ -69,6 +69,7 @@ function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: T
   const k = getBackend().kernels;
   const count = x.shape[0];
   const plan = model.planFor(Math.min(batchSize, count), false);
+  batchSize = Math.min(batchSize, plan.capacity);
   const out = model.outputShape;
   const cols = out[out.length - 1];
   const rowsPerSample = shapeSize(out) / cols;
@@ -104,6 +105,7 @@ export function predictLoop(model: LayersModel, xIn: TensorLike, batchSize: numb
   checkFinite(x, who, 'x');
   const count = x.shape[0];
   const plan = model.planFor(Math.min(batchSize, count), false);
+  batchSize = Math.min(batchSize, plan.capacity);
   const nodes = model.graph();
   const last = nodes[nodes.length - 1];
   const cols = last.shape[last.shape.length - 1];
@@ -229,6 +231,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const staged = stage(x, y);
   const last = plan.outputs.length - 1;
   model.stopTraining = false;
+  model.fitting = true;
   for (const cb of callbacks) {
     cb.setParams?.(history.params);
     cb.setModel?.(model);
@@ -282,6 +285,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
     }
     await call(callbacks, 'onTrainEnd');
   } finally {
+    model.fitting = false;
     unstage(staged);
   }
   return history;
