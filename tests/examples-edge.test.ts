@@ -1,0 +1,82 @@
+// examples/edge: the MNIST MLP saved with model.save, bundled with simdnn/core into a workerd
+// worker, served on 127.0.0.1; its answers must equal Node's model.predict bit for bit, and every
+// malformed request must get its status and message. Needs `npm run build` (dist/) first.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as nn from 'simdnn';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildEdgeWorker, loadSavedModel, type BuildResult } from '../examples/edge/build.js';
+import { malformedCases, predict, send } from '../examples/edge/client.js';
+import { startWorkerd, type RunningWorkerd } from '../examples/edge/workerd.js';
+
+const DIGITS = 40;
+
+describe('examples/edge: workerd inference', () => {
+  let dir: string;
+  let built: BuildResult;
+  let server: RunningWorkerd | undefined;
+  let reference: nn.LayersModel;
+
+  beforeAll(async () => {
+    // A fresh model in a temporary folder, so the test never depends on (or touches) examples/edge/model.
+    dir = await mkdtemp(join(tmpdir(), 'simdnn-edge-'));
+    built = await buildEdgeWorker({ modelDir: join(dir, 'model'), outDir: join(dir, 'dist'), epochs: 2, seed: 3 });
+    server = await startWorkerd(built.configPath);
+    reference = await loadSavedModel(built.modelDir);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    reference?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trains, saves and bundles the model into one worker module plus the kernels', () => {
+    expect(built.trained).toBe(true);
+    expect(built.testAccuracy).toBeGreaterThan(0.8);
+    expect(built.bundleBytes).toBeGreaterThan(400_000); // 101,770 float32 weights are inside
+    expect(built.wasmBytes).toBeLessThan(100 * 1024);
+    expect(server!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it(`answers POST /predict for ${DIGITS} test digits exactly as Node's model.predict`, async () => {
+    const { test } = nn.data.mnist({ testSize: DIGITS, seed: 5 });
+    let correct = 0;
+    for (let i = 0; i < DIGITS; i++) {
+      const pixels = test.x.data.subarray(i * 784, (i + 1) * 784);
+      const answer = await predict(server!.url, pixels);
+      const expected = reference.predict(nn.tensor(pixels, [1, 784]));
+      expect(answer.probabilities).toEqual(Array.from(expected.data));
+      expect(answer.class).toBe(expected.argMax(-1).data[0]);
+      if (answer.class === test.labels[i]) correct++;
+    }
+    expect(correct / DIGITS).toBeGreaterThan(0.7);
+  });
+
+  it('answers concurrent requests like sequential ones', async () => {
+    const { test } = nn.data.mnist({ testSize: 8, seed: 6 });
+    const pixels = (i: number) => test.x.data.subarray(i * 784, (i + 1) * 784);
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => predict(server!.url, pixels(i))));
+    answers.forEach((answer, i) => expect(answer.probabilities).toEqual(Array.from(reference.predict(nn.tensor(pixels(i), [1, 784])).data)));
+  });
+
+  for (const c of malformedCases()) {
+    it(`refuses ${c.name} with ${c.status} and a JSON message`, async () => {
+      const got = await send(server!.url, c);
+      expect(got.status).toBe(c.status);
+      expect(got.contentType).toMatch(/^application\/json/);
+      expect(got.error).toMatch(c.message);
+    });
+  }
+
+  it('still answers after the malformed requests, and stops', async () => {
+    const answer = await predict(server!.url, new Float32Array(784).fill(0.1));
+    expect(answer.probabilities).toHaveLength(10);
+    expect(server!.output()).not.toMatch(/uncaught|fatal/i);
+    const { url } = server!;
+    await server!.stop();
+    server = undefined;
+    await expect(fetch(`${url}/predict`, { method: 'POST', body: '[]' })).rejects.toThrow();
+  });
+});
