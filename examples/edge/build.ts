@@ -5,7 +5,7 @@
  *
  *   <modelDir>/model.json, weights.bin     the saved model (default examples/edge/model/)
  *   <outDir>/worker.js                     worker + simdnn/core + the model, one module
- *   <outDir>/simdnn.wasm                   the kernels (Workers only run wasm shipped as a module)
+ *   <outDir>/simdnn.wasm                   the kernels, from simdnn/simdnn.wasm (Workers only run wasm shipped as a module)
  *   <outDir>/workerd.capnp                 the workerd config serving both on 127.0.0.1
  */
 import * as nn from 'simdnn';
@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 /** This folder. */
 export const EDGE_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -100,16 +100,18 @@ export async function loadSavedModel(modelDir: string = DEFAULT_MODEL_DIR): Prom
 }
 
 /**
- * The kernels as wasm bytes. The package embeds them as base64 in the JS (so every runtime loads
- * them without a bundler plug-in); Workers, though, refuse `WebAssembly.compile` at run time, so the
- * bytes are written out once and shipped as a wasm module. Read from the built dist/ this bundle
- * uses, so the kernels always match the JS that calls them.
+ * The kernels as wasm bytes, from the package's `simdnn/simdnn.wasm` export. The JS entries embed
+ * the same bytes as base64 (so every runtime loads them without a bundler plug-in); Workers,
+ * though, refuse `WebAssembly.compile` at run time, so the worker ships them as a wasm module.
  */
 async function kernelBytes(): Promise<Uint8Array> {
-  const file = fileURLToPath(new URL('../../dist/core/generated/wasm-base64.js', import.meta.url));
-  if (!existsSync(file)) throw new Error(`edge: ${file} is missing; run \`npm run build\` first`);
-  const { wasmBase64 } = (await import(pathToFileURL(file).href)) as { wasmBase64: string };
-  return new Uint8Array(Buffer.from(wasmBase64, 'base64'));
+  let file: string;
+  try {
+    file = createRequire(import.meta.url).resolve('simdnn/simdnn.wasm');
+  } catch (e) {
+    throw new Error(`edge: cannot find simdnn/simdnn.wasm (${(e as Error).message}); run \`npm run build\` first`);
+  }
+  return new Uint8Array(await readFile(file));
 }
 
 /** Points the worker's `./model/*` imports at `modelDir` and leaves the wasm import to workerd. */

@@ -1,5 +1,5 @@
 // What esbuild and workerd hand the edge worker for its non-JS imports (see build.ts).
-/** The simdnn kernels as a compiled module: workerd turns a `wasm` module of its config into this. */
+/** The simdnn kernels ('simdnn/simdnn.wasm') as a compiled module: what workerd makes of a `wasm` module of its config. */
 declare module '*/simdnn.wasm' {
   const module: WebAssembly.Module;
   export default module;

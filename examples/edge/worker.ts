@@ -8,14 +8,15 @@
  * not JSON, not an array of 784 finite numbers, or larger than 64 KB). An unexpected failure is a
  * 500 with a message; the worker never throws out of `fetch`.
  *
- * The model (model.json + weights.bin, written by `model.save` in build.ts) and the kernels are
- * embedded in the bundle and loaded once, on the first request, then reused by every request the
- * isolate serves. Workers refuse to compile WebAssembly from bytes at run time ("Wasm code
- * generation disallowed by embedder"), so the kernels come in as a compiled `wasm` module of the
- * worker and are handed to `nn.ready({ wasm })` instead of the base64 copy inside the library.
+ * The model (model.json + weights.bin, written by `model.save` in build.ts) is embedded in the
+ * bundle; it and the kernels are loaded once, on the first request, then reused by every request
+ * the isolate serves. Workers refuse to compile WebAssembly from bytes at run time ("Wasm code
+ * generation disallowed by embedder"), so the kernels come in as `simdnn/simdnn.wasm`, a compiled
+ * `wasm` module of the worker (build.ts puts the file beside the bundle), and are handed to
+ * `nn.ready({ wasm })` instead of the base64 copy inside the library's JS.
  */
 import * as nn from 'simdnn/core';
-import kernels from './simdnn.wasm';
+import kernels from 'simdnn/simdnn.wasm';
 import modelJSON from './model/model.json';
 import weights from './model/weights.bin';
 
