@@ -32,3 +32,19 @@ describe('examples', () => {
     });
   }
 });
+
+describe('the main job', () => {
+  it('npm start trains, prints a line per epoch and ends with the results table', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/mnist-mlp.ts', '--epochs', '2', '--hidden', '32'], {
+      encoding: 'utf8', timeout: 120_000,
+    });
+    const epochLines = out.split('\n').filter((l) => /^Epoch \d+\/2 - [\d.]+s - loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+$/.test(l));
+    expect(epochLines).toHaveLength(2);
+    expect(out).toMatch(/\| library \| time \(s\) \| test accuracy \| test loss \| train accuracy \| train loss \|/);
+    const row = out.split('\n').find((l) => l.startsWith('| simdnn'))!;
+    const [, , time, testAcc] = row.split('|').map((c) => c.trim());
+    expect(Number(time)).toBeGreaterThan(0);
+    expect(Number(testAcc)).toBeGreaterThan(0.8);
+  });
+});
