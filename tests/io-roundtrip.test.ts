@@ -229,3 +229,26 @@ describe(`save/load round trip (seed ${seed})`, () => {
     expect(bytesInUse()).toBe(before);
   });
 });
+
+describe('loading draws no random numbers', () => {
+  it('the library generator is where it was: a layer built after a load gets the same weights', async () => {
+    await nn.ready();
+    const saved = await artifactsOf(mlp());
+    const fresh = () => {
+      const layer = nn.layers.dense({ units: 5 });
+      layer.build([[4]]);
+      const w = nn.sequential({ layers: [nn.layers.dense({ inputShape: [4], units: 5 })] });
+      const values = w.getWeights()[0].data.slice();
+      layer.dispose();
+      w.dispose();
+      return Array.from(values);
+    };
+    nn.setSeed(7);
+    const expected = fresh();
+    nn.setSeed(7);
+    const loaded = await nn.loadModel(saved);
+    const after = fresh();
+    loaded.dispose();
+    expect(after).toEqual(expected);
+  });
+});

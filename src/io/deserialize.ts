@@ -4,7 +4,7 @@
  * built one by one, each checked against the manifest before it allocates. Any failure disposes
  * what was built, so a failed load leaves the arena as it found it.
  */
-import type { Layer } from '../layers/layer.js';
+import { withoutInitialization, type Layer } from '../layers/layer.js';
 import { input, type SymbolicTensor } from '../layers/input.js';
 import { getBackend } from '../core/wasm.js';
 import type { LayersModel } from '../models/model.js';
@@ -185,9 +185,10 @@ export function modelFromArtifacts(artifacts: unknown): LayersModel {
   const created: Layer[] = [];
   let model: LayersModel | null = null;
   try {
-    model = mc.className === 'Sequential'
+    // Every weight is assigned from the file below: skip drawing initial values.
+    model = withoutInitialization(() => mc.className === 'Sequential'
       ? buildSequential(parsed, mc.name, table, created)
-      : buildFunctional(mc.layers, parsed, mc, table, created);
+      : buildFunctional(mc.layers, parsed, mc, table, created));
     assignWeights(model, table);
     if (training) restoreTraining(model, training, weights.filter((w) => w.group === 'optimizer'));
     return model;

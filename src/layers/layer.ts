@@ -41,6 +41,23 @@ export interface LayerArgs {
 
 const nameCounters = new Map<string, number>();
 
+/** False while a loader builds layers whose weights it is about to overwrite. */
+let initializeParams = true;
+
+/**
+ * Runs `build` with parameter initialisation skipped (weights start at zero): for loaders that
+ * set every weight afterwards, so loading neither spends time drawing nor advances the generator.
+ */
+export function withoutInitialization<T>(build: () => T): T {
+  const previous = initializeParams;
+  initializeParams = false;
+  try {
+    return build();
+  } finally {
+    initializeParams = previous;
+  }
+}
+
 function uniqueName(base: string): string {
   const count = nameCounters.get(base) ?? 0;
   nameCounters.set(base, count + 1);
@@ -191,11 +208,15 @@ export abstract class Layer {
   protected addParam(name: string, shape: number[], initializer: Initializer, trainable = true, regularizer: Regularizer | null = null): Param {
     const { arena } = getBackend();
     const size = shapeSize(shape);
-    const values = new Float32Array(size);
-    initializer.fill(values, shape, getRandom());
     const ptr = arena.allocF32(size);
     const grad = arena.allocF32(size);
-    arena.f32.set(values, ptr >> 2);
+    if (initializeParams) {
+      const values = new Float32Array(size);
+      initializer.fill(values, shape, getRandom());
+      arena.f32.set(values, ptr >> 2);
+    } else {
+      arena.f32.fill(0, ptr >> 2, (ptr >> 2) + size);
+    }
     arena.f32.fill(0, grad >> 2, (grad >> 2) + size);
     const param: Param = { name, shape: Object.freeze([...shape]), size, ptr, grad, trainable: trainable && this.trainable, regularizer };
     this.params.push(param);
