@@ -16,8 +16,7 @@
  * Writes <out>/curves.svg, <out>/curves.html, <out>/summary.md and <out>/histories.json.
  */
 import * as nn from 'simdnn';
-import { saveLearningCurves } from 'simdnn/node';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { checkInteger, formatTable, writeStudy } from './study-output.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -97,29 +96,13 @@ export function augmentationNet(augment: boolean, seed?: number): nn.Sequential 
   });
 }
 
-/** A Markdown table with aligned columns (numbers right-aligned). */
-function formatTable(headers: string[], cells: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const numeric = headers.map((_, i) => cells.every((r) => /^[-+]?[\d.]+(e[-+]?\d+)?%?( \(\d+\))?$|^—$/.test(r[i])));
-  const line = (r: string[]) => `| ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(headers), rule, ...cells.map(line)].join('\n');
-}
-
-function check(value: number, name: string, min: number, max = Infinity): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`augmentation: ${name} must be an integer in [${min}, ${max}], got ${value}`);
-  }
-  return value;
-}
-
 /** Trains both runs, writes the compared curves and the table; resolves to rows, histories and files. */
 export async function augmentationStudy(args: AugmentationStudyArgs = {}): Promise<AugmentationStudyResult> {
   const out = args.out ?? join('examples-output', 'augmentation');
-  const epochs = check(args.epochs ?? 30, 'epochs', 1);
-  const trainSize = check(args.trainSize ?? 500, 'trainSize', 1, 7996);
-  const testSize = check(args.testSize ?? 2004, 'testSize', 1, 2004);
-  const batchSize = check(args.batchSize ?? 32, 'batchSize', 1);
+  const epochs = checkInteger('augmentation', args.epochs ?? 30, 'epochs', 1);
+  const trainSize = checkInteger('augmentation', args.trainSize ?? 500, 'trainSize', 1, 7996);
+  const testSize = checkInteger('augmentation', args.testSize ?? 2004, 'testSize', 1, 2004);
+  const batchSize = checkInteger('augmentation', args.batchSize ?? 32, 'batchSize', 1);
   const seed = args.seed ?? 1;
   const log = args.log ?? ((line: string) => console.log(line));
 
@@ -166,16 +149,10 @@ export async function augmentationStudy(args: AugmentationStudyArgs = {}): Promi
     ]),
   );
 
-  mkdirSync(out, { recursive: true });
   const title = `Small CNN on ${trainSize} MNIST digits, with and without rotation/translation/zoom (validation = ${testSize} test digits)`;
-  const plotOptions = { title, width: 420, height: 280 };
-  const svg = await saveLearningCurves(join(out, 'curves.svg'), histories, plotOptions);
-  const html = await saveLearningCurves(join(out, 'curves.html'), histories, plotOptions);
-  const summary = join(out, 'summary.md');
-  writeFileSync(summary, `# Augmentation study\n\n${title}; ${epochs} epochs, Adam 1e-3, batch ${batchSize}.\n\n${table}\n`);
-  const historiesFile = join(out, 'histories.json');
-  writeFileSync(historiesFile, JSON.stringify(Object.fromEntries(Object.entries(histories).map(([k, v]) => [k, { epoch: v.epoch, history: v.history }])), null, 1));
-  return { rows, histories, table, files: { svg, html, summary, histories: historiesFile } };
+  const files = await writeStudy(out, histories, { title, width: 420, height: 280 },
+    `# Augmentation study\n\n${title}; ${epochs} epochs, Adam 1e-3, batch ${batchSize}.`, table);
+  return { rows, histories, table, files };
 }
 
 /** Command line: parses the flags, runs the study, prints the table and where the plots are. */

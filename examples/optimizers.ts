@@ -15,8 +15,7 @@
  * Writes <out>/curves.svg, <out>/curves.html, <out>/summary.md and <out>/histories.json.
  */
 import * as nn from 'simdnn';
-import { saveLearningCurves } from 'simdnn/node';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { checkInteger, formatTable, writeStudy } from './study-output.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -109,31 +108,14 @@ function headRows(t: nn.Tensor, n: number): nn.Tensor {
   return nn.tensor(t.data.subarray(0, n * width), [n, ...t.shape.slice(1)]);
 }
 
-/** A Markdown table with aligned columns (numbers right-aligned). */
-export function formatTable(headers: string[], rows: (string | number)[][]): string {
-  const cells = rows.map((r) => r.map(String));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const numeric = headers.map((_, i) => cells.every((r) => /^[-+]?[\d.]+(e[-+]?\d+)?%?( \(\d+\))?$|^—$/.test(r[i])));
-  const line = (r: string[]) => `| ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(headers), rule, ...cells.map(line)].join('\n');
-}
-
-function check(value: number, name: string, min: number, max = Infinity): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`optimizers: ${name} must be an integer in [${min}, ${max}], got ${value}`);
-  }
-  return value;
-}
-
 /** Trains the six runs and writes the overlaid curves and the table; resolves to rows, histories and files. */
 export async function optimizerStudy(args: OptimizerStudyArgs = {}): Promise<OptimizerStudyResult> {
   const out = args.out ?? join('examples-output', 'optimizers');
-  const epochs = check(args.epochs ?? 20, 'epochs', 1);
-  const trainSize = check(args.trainSize ?? 4000, 'trainSize', 1, 7996);
-  const valSize = check(args.valSize ?? 2004, 'valSize', 1, 2004);
-  const batchSize = check(args.batchSize ?? 32, 'batchSize', 1);
-  const units = check(args.units ?? 64, 'units', 1);
+  const epochs = checkInteger('optimizers', args.epochs ?? 20, 'epochs', 1);
+  const trainSize = checkInteger('optimizers', args.trainSize ?? 4000, 'trainSize', 1, 7996);
+  const valSize = checkInteger('optimizers', args.valSize ?? 2004, 'valSize', 1, 2004);
+  const batchSize = checkInteger('optimizers', args.batchSize ?? 32, 'batchSize', 1);
+  const units = checkInteger('optimizers', args.units ?? 64, 'units', 1);
   const seed = args.seed ?? 1;
   const log = args.log ?? ((line: string) => console.log(line));
 
@@ -185,16 +167,10 @@ export async function optimizerStudy(args: OptimizerStudyArgs = {}): Promise<Opt
     ]),
   );
 
-  mkdirSync(out, { recursive: true });
   const title = `MNIST ${784}-${units}-10, ${trainSize} digits, same initial weights and order (Rprop full-batch)`;
-  const plotOptions = { title, width: 420, height: 280 };
-  const svg = await saveLearningCurves(join(out, 'curves.svg'), histories, plotOptions);
-  const html = await saveLearningCurves(join(out, 'curves.html'), histories, plotOptions);
-  const summary = join(out, 'summary.md');
-  writeFileSync(summary, `# Optimizer study\n\n${title}; ${epochs} epochs; validation: ${valSize} test digits.\n\n${table}\n`);
-  const historiesFile = join(out, 'histories.json');
-  writeFileSync(historiesFile, JSON.stringify(Object.fromEntries(Object.entries(histories).map(([k, v]) => [k, { epoch: v.epoch, history: v.history }])), null, 1));
-  return { rows, histories, table, files: { svg, html, summary, histories: historiesFile } };
+  const files = await writeStudy(out, histories, { title, width: 420, height: 280 },
+    `# Optimizer study\n\n${title}; ${epochs} epochs; validation: ${valSize} test digits.`, table);
+  return { rows, histories, table, files };
 }
 
 /** Command line: parses the flags, runs the study, prints the table and where the plots are. */

@@ -19,8 +19,7 @@
  * Writes <out>/curves.svg, <out>/curves.html, <out>/summary.md and <out>/histories.json.
  */
 import * as nn from 'simdnn';
-import { saveLearningCurves } from 'simdnn/node';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { checkInteger, formatTable, writeStudy } from './study-output.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -170,31 +169,15 @@ export class CrossEntropyLog implements nn.Callback {
   }
 }
 
-/** A Markdown table with aligned columns (numbers right-aligned). */
-function formatTable(headers: string[], cells: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const numeric = headers.map((_, i) => cells.every((r) => /^[-+]?[\d.]+(e[-+]?\d+)?%?( \(\d+\))?$|^—$/.test(r[i])));
-  const line = (r: string[]) => `| ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(headers), rule, ...cells.map(line)].join('\n');
-}
-
-function check(value: number, name: string, min: number, max = Infinity): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`overfitting: ${name} must be an integer in [${min}, ${max}], got ${value}`);
-  }
-  return value;
-}
-
 /** Trains the runs, writes the plot (with markers) and the table; resolves to rows, histories and files. */
 export async function overfittingStudy(args: OverfittingStudyArgs = {}): Promise<OverfittingStudyResult> {
   const out = args.out ?? join('examples-output', 'overfitting');
-  const epochs = check(args.epochs ?? 60, 'epochs', 2);
-  const trainSize = check(args.trainSize ?? 300, 'trainSize', 1, 7996);
-  const valSize = check(args.valSize ?? 1000, 'valSize', 1, 2003);
-  const units = check(args.units ?? 512, 'units', 1);
-  const patience = check(args.patience ?? 5, 'patience', 0);
-  const batchSize = check(args.batchSize ?? 32, 'batchSize', 1);
+  const epochs = checkInteger('overfitting', args.epochs ?? 60, 'epochs', 2);
+  const trainSize = checkInteger('overfitting', args.trainSize ?? 300, 'trainSize', 1, 7996);
+  const valSize = checkInteger('overfitting', args.valSize ?? 1000, 'valSize', 1, 2003);
+  const units = checkInteger('overfitting', args.units ?? 512, 'units', 1);
+  const patience = checkInteger('overfitting', args.patience ?? 5, 'patience', 0);
+  const batchSize = checkInteger('overfitting', args.batchSize ?? 32, 'batchSize', 1);
   const l2 = args.l2 ?? 1e-3;
   const dropout = args.dropout ?? 0.5;
   const seed = args.seed ?? 1;
@@ -265,22 +248,19 @@ export async function overfittingStudy(args: OverfittingStudyArgs = {}): Promise
     ]),
   );
 
-  mkdirSync(out, { recursive: true });
   // Two close lines: only the later one is labelled, so the labels cannot overlap.
   const markers = stopper.stoppedEpoch > 0
     ? [{ epoch: stopper.bestEpoch }, { epoch: stopper.stoppedEpoch, label: `stopped ${stopper.stoppedEpoch + 1} (best ${stopper.bestEpoch + 1} restored)` }]
     : [];
   const title = `MNIST 784-${units}-${units}-10 on ${trainSize} digits, Adam 1e-3: cross-entropy without the L2 penalty; early stopping marked`;
   const plotOptions = { title, width: 440, height: 280, markers, metrics: ['crossentropy', 'accuracy'] };
-  const svg = await saveLearningCurves(join(out, 'curves.svg'), curves, plotOptions);
-  const html = await saveLearningCurves(join(out, 'curves.html'), curves, plotOptions);
-  const summary = join(out, 'summary.md');
-  writeFileSync(summary, `# Overfitting study\n\n${title}; validation ${valSize} and test ${n - valSize} digits of the test split.\n\n${text}\n`);
-  const historiesFile = join(out, 'histories.json');
-  writeFileSync(historiesFile, JSON.stringify(Object.fromEntries(Object.entries(histories).map(([k, v]) => [k, {
+  // histories.json keeps the logged metrics plus the penalty-free cross-entropy curves.
+  const withCrossEntropy = Object.fromEntries(Object.entries(histories).map(([k, v]) => [k, {
     epoch: v.epoch, history: { ...v.history, crossentropy: curves[k].history.crossentropy, val_crossentropy: curves[k].history.val_crossentropy },
-  }])), null, 1));
-  return { rows: table, histories, stopper, table: text, files: { svg, html, summary, histories: historiesFile } };
+  }]));
+  const files = await writeStudy(out, curves, plotOptions,
+    `# Overfitting study\n\n${title}; validation ${valSize} and test ${n - valSize} digits of the test split.`, text, withCrossEntropy);
+  return { rows: table, histories, stopper, table: text, files };
 }
 
 /** Command line: parses the flags, runs the study, prints the table and where the plots are. */
