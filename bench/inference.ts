@@ -23,6 +23,7 @@ import { Conv2D } from '../src/layers/conv2d.js';
 import { Dense } from '../src/layers/dense.js';
 import { window2D } from '../src/layers/geometry.js';
 import type { Layer } from '../src/layers/layer.js';
+import { mnistCnn, mnistMlp } from './models.js';
 import { layersToOnnx } from './onnx/from-layers.js';
 import { type BenchOptions, fixed, formatTable, ratio, selected } from './table.js';
 
@@ -84,19 +85,7 @@ const BATCH = 256;
 
 function buildModel(name: ModelName): nn.Sequential {
   nn.setSeed(name === 'mlp' ? 101 : 202);
-  const layers = name === 'mlp'
-    ? [nn.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }), nn.layers.dense({ units: 10, activation: 'softmax' })]
-    : [
-      nn.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
-      nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.layers.maxPooling2d({ poolSize: 2 }),
-      nn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.layers.maxPooling2d({ poolSize: 2 }),
-      nn.layers.flatten(),
-      nn.layers.dense({ units: 128, activation: 'relu' }),
-      nn.layers.dense({ units: 10, activation: 'softmax' }),
-    ];
-  return nn.sequential({ layers });
+  return name === 'mlp' ? mnistMlp() : mnistCnn();
 }
 
 const TITLES: Record<ModelName, string> = {

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as nn from '../src/index.js';
+import { mnistCnn, mnistMlp } from './models.js';
 import { type BenchOptions, fixed, formatTable, ratio, selected } from './table.js';
 
 export interface EpochRow {
@@ -17,19 +18,7 @@ export interface EpochRow {
 type Build = 'mlp' | 'cnn';
 
 function simdnnModel(kind: Build): nn.Sequential {
-  const layers = kind === 'mlp'
-    ? [nn.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }), nn.layers.dense({ units: 10, activation: 'softmax' })]
-    : [
-      nn.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
-      nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.layers.maxPooling2d({ poolSize: 2 }),
-      nn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.layers.maxPooling2d({ poolSize: 2 }),
-      nn.layers.flatten(),
-      nn.layers.dense({ units: 128, activation: 'relu' }),
-      nn.layers.dense({ units: 10, activation: 'softmax' }),
-    ];
-  return nn.sequential({ layers });
+  return kind === 'mlp' ? mnistMlp() : mnistCnn();
 }
 
 function tfjsModel(kind: Build): tf.Sequential {

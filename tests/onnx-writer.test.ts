@@ -7,6 +7,7 @@ import * as nn from '../src/core.js';
 import { ProtoWriter } from '../bench/onnx/protobuf.js';
 import { attr, encodeModel } from '../bench/onnx/onnx.js';
 import { layersToOnnx } from '../bench/onnx/from-layers.js';
+import { mnistCnn } from '../bench/models.js';
 
 beforeAll(async () => {
   await nn.ready();
@@ -99,16 +100,7 @@ describe('layersToOnnx in ONNX Runtime Web', () => {
 
   it('the example CNN (Reshape, Conv, MaxPool, Flatten with permuted Dense rows) predicts as simdnn', async () => {
     nn.setSeed(4);
-    const model = nn.sequential({ layers: [
-      nn.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
-      nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.layers.maxPooling2d({ poolSize: 2 }),
-      nn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      nn.layers.maxPooling2d({ poolSize: 2 }),
-      nn.layers.flatten(),
-      nn.layers.dense({ units: 128, activation: 'relu' }),
-      nn.layers.dense({ units: 10, activation: 'softmax' }),
-    ] });
+    const model = mnistCnn();
     await expectSamePredictions(model, 784);
     model.dispose();
   });
