@@ -102,3 +102,13 @@ describe('bad input gets a clear error', () => {
     expect(() => nn.ops.matMul(nn.tensor([[1, 2, 3]]), nn.tensor([[1, 2]]))).toThrow('matMul: inner dimensions differ');
   });
 });
+
+describe('a disposed model', () => {
+  it('refuses to be used instead of silently re-initialising', async () => {
+    await nn.ready();
+    const model = compiled();
+    model.dispose();
+    expect(() => model.predict(x())).toThrow("model 'sequential' was disposed");
+    await expect(model.fit(x(), y(), { verbose: 0 })).rejects.toThrow('was disposed');
+  });
+});

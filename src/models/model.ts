@@ -69,6 +69,7 @@ export abstract class LayersModel {
   stopTraining = false;
   /** True while `fit` runs: its memory plan must not be replaced. */
   fitting = false;
+  private disposed = false;
   protected nodes: GraphNode[] | null = null;
   private compiled: Compiled | null = null;
   private plan: ExecutionPlan | null = null;
@@ -85,6 +86,7 @@ export abstract class LayersModel {
 
   /** The built graph. */
   graph(): GraphNode[] {
+    if (this.disposed) throw new Error(`model '${this.name}' was disposed; build a new one`);
     this.nodes ??= this.buildGraph();
     return this.nodes;
   }
@@ -122,6 +124,7 @@ export abstract class LayersModel {
 
   /** The compiled configuration, or an error naming `who` when compile has not run. */
   requireCompiled(who: string): Compiled {
+    if (this.disposed) throw new Error(`${who}: model '${this.name}' was disposed; build a new one`);
     if (!this.compiled) throw new Error(`${who}: the model must be compiled first; call model.compile({ optimizer, loss, metrics })`);
     return this.compiled;
   }
@@ -220,6 +223,8 @@ export abstract class LayersModel {
 
   /** Frees every wasm buffer of the model; it cannot be used afterwards. */
   dispose(): void {
+    if (this.fitting) throw new Error('dispose: cannot dispose a model while fit is running');
+    this.disposed = true;
     this.releasePlan();
     this.compiled?.optimizer.dispose();
     this.compiled = null;
