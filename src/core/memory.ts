@@ -22,6 +22,9 @@ export class Arena {
   private top: number;
   private readonly free: FreeBlock[] = [];
   private readonly sizes = new Map<number, number>();
+  /** Which ledger (if any) each live block is recorded in; see {@link withOwner}. */
+  private readonly owners = new Map<number, Set<number>>();
+  private currentOwner: Set<number> | null = null;
 
   constructor(private readonly memory: WebAssembly.Memory, heapBase: number) {
     this.top = alignUp(heapBase, ALIGN);
@@ -51,12 +54,14 @@ export class Arena {
       if (block.bytes === size) this.free.splice(i, 1);
       else { block.ptr += size; block.bytes -= size; }
       this.sizes.set(ptr, size);
+      this.record(ptr);
       return ptr;
     }
     const ptr = this.top;
     this.ensure(ptr + size);
     this.top = ptr + size;
     this.sizes.set(ptr, size);
+    this.record(ptr);
     return ptr;
   }
 
@@ -71,6 +76,8 @@ export class Arena {
     const size = this.sizes.get(ptr);
     if (size === undefined) throw new Error(`Arena.release: ${ptr} is not an allocated block`);
     this.sizes.delete(ptr);
+    this.owners.get(ptr)?.delete(ptr);
+    this.owners.delete(ptr);
     let i = 0;
     while (i < this.free.length && this.free[i].ptr < ptr) i++;
     this.free.splice(i, 0, { ptr, bytes: size });
@@ -81,6 +88,39 @@ export class Arena {
     if (prev && prev.ptr + prev.bytes === ptr) { prev.bytes += this.free[i].bytes; this.free.splice(i, 1); i--; }
     const last = this.free[this.free.length - 1];
     if (last && last.ptr + last.bytes === this.top) { this.top = last.ptr; this.free.pop(); }
+  }
+
+  /**
+   * Runs `fn` recording every block it allocates in `ledger` (a block leaves its ledger when
+   * released), so an owner can later free what is still live with {@link releaseAll}.
+   * Only for synchronous work: an await inside would attribute others' blocks to this ledger.
+   */
+  withOwner<T>(ledger: Set<number>, fn: () => T): T {
+    const previous = this.currentOwner;
+    this.currentOwner = ledger;
+    try {
+      return fn();
+    } finally {
+      this.currentOwner = previous;
+    }
+  }
+
+  /** Records an already-allocated block in `ledger` (e.g. weights built before their model). */
+  adopt(ledger: Set<number>, ptr: number): void {
+    if (!this.sizes.has(ptr) || this.owners.has(ptr)) return;
+    ledger.add(ptr);
+    this.owners.set(ptr, ledger);
+  }
+
+  /** Releases every block still recorded in `ledger`. */
+  releaseAll(ledger: Set<number>): void {
+    for (const ptr of [...ledger]) this.release(ptr);
+  }
+
+  private record(ptr: number): void {
+    if (this.currentOwner === null) return;
+    this.currentOwner.add(ptr);
+    this.owners.set(ptr, this.currentOwner);
   }
 
   /** Re-creates the typed-array views; needed after `memory.grow` detaches the old buffer. */

@@ -62,6 +62,14 @@ export interface Compiled {
   fused: boolean;
 }
 
+/**
+ * The safety net of DESIGN.md: a model collected without `dispose()` returns its wasm blocks.
+ * (A layer kept alive on its own after its model was collected loses its weights with it.)
+ */
+const unreleased = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<Set<number>>((ledger) => getBackend().arena.releaseAll(ledger))
+  : null;
+
 /** A model whose layers form a graph: the base of Sequential and of functional models. */
 export abstract class LayersModel {
   readonly name: string;
@@ -70,12 +78,15 @@ export abstract class LayersModel {
   /** True while `fit` runs: its memory plan must not be replaced. */
   fitting = false;
   private disposed = false;
+  /** Every live wasm block of this model: weights, plan, optimizer slots. */
+  private readonly ledger = new Set<number>();
   protected nodes: GraphNode[] | null = null;
   private compiled: Compiled | null = null;
   private plan: ExecutionPlan | null = null;
 
   protected constructor(name: string) {
     this.name = name;
+    unreleased?.register(this, this.ledger, this);
   }
 
   /** The layers in execution order. */
@@ -87,8 +98,22 @@ export abstract class LayersModel {
   /** The built graph. */
   graph(): GraphNode[] {
     if (this.disposed) throw new Error(`model '${this.name}' was disposed; build a new one`);
-    this.nodes ??= this.buildGraph();
+    if (!this.nodes) {
+      const nodes = this.own(() => this.buildGraph());
+      // Weights of functional models were allocated by `apply`, before the model existed.
+      const { arena } = getBackend();
+      for (const node of nodes) for (const p of node.layer?.params ?? []) { arena.adopt(this.ledger, p.ptr); arena.adopt(this.ledger, p.grad); }
+      this.nodes = nodes;
+    }
     return this.nodes;
+  }
+
+  /**
+   * Runs synchronous work whose wasm allocations belong to this model, so the safety net can
+   * free them if the model is garbage-collected without `dispose()`.
+   */
+  own<T>(fn: () => T): T {
+    return getBackend().arena.withOwner(this.ledger, fn);
   }
 
   /** Per-sample input shape. */
@@ -152,7 +177,7 @@ export abstract class LayersModel {
     const output = nodes[nodes.length - 1];
     const cols = output.shape[output.shape.length - 1];
     const labelWidth = this.compiled ? (this.compiled.loss.labelWidth(cols) * output.size) / cols : 0;
-    this.plan = new ExecutionPlan(nodes, capacity, training, this.compiled?.fused ?? false, labelWidth);
+    this.plan = this.own(() => new ExecutionPlan(nodes, capacity, training, this.compiled?.fused ?? false, labelWidth));
     return this.plan;
   }
 
@@ -230,6 +255,8 @@ export abstract class LayersModel {
     this.compiled = null;
     for (const layer of this.layers) layer.dispose();
     this.nodes = null;
+    getBackend().arena.releaseAll(this.ledger);
+    unreleased?.unregister(this);
   }
 
   /** Whether the summary shows a 'Connected to' column. */

@@ -31,6 +31,11 @@ export interface OptimizerArgs {
 
 const BASE_KEYS = ['learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'];
 
+/** The safety net of DESIGN.md: an optimizer collected without `dispose()` returns its slots. */
+const unreleasedSlots = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<Set<number>>((ledger) => getBackend().arena.releaseAll(ledger))
+  : null;
+
 /**
  * Base of every optimizer. A step: the rate for this step (number or schedule at `iterations`),
  * then per trainable parameter one kernel call that clips the gradient (clipNorm scale,
@@ -53,6 +58,8 @@ export abstract class Optimizer {
   private rate = 0;
   private readonly schedule: LearningRateFn | null;
   private readonly slots = new Map<number, number[]>();
+  /** The slots' wasm blocks, freed by dispose() or, if forgotten, when the optimizer is collected. */
+  private readonly ledger = new Set<number>();
   /** This step's learning rate (set before `update` runs). */
   protected lr = 0;
   /** This parameter's gradient scale under clipNorm / globalClipNorm (1 when not clipped). */
@@ -71,6 +78,7 @@ export abstract class Optimizer {
   protected constructor(protected readonly who: string, args: OptimizerArgs, ownKeys: readonly string[],
     defaultRate: number, protected readonly slotCount: number) {
     checkArgs(args, who, [...BASE_KEYS, ...ownKeys]);
+    unreleasedSlots?.register(this, this.ledger, this);
     const lr = args.learningRate ?? defaultRate;
     if (typeof lr === 'function') this.schedule = lr;
     else {
@@ -147,8 +155,7 @@ export abstract class Optimizer {
 
   /** Frees the slots. */
   dispose(): void {
-    const { arena } = getBackend();
-    for (const ptrs of this.slots.values()) for (const ptr of ptrs) arena.release(ptr);
+    getBackend().arena.releaseAll(this.ledger);
     this.slots.clear();
   }
 
@@ -167,7 +174,7 @@ export abstract class Optimizer {
     const { arena } = getBackend();
     const ptrs: number[] = [];
     for (let s = 0; s < this.slotCount; s++) {
-      const ptr = arena.allocF32(p.size);
+      const ptr = arena.withOwner(this.ledger, () => arena.allocF32(p.size));
       arena.f32.fill(this.initialSlotValue(s), ptr >> 2, (ptr >> 2) + p.size); // arena.f32 is re-made after growth
       ptrs.push(ptr);
     }
