@@ -3,6 +3,7 @@
 export { heapBase } from './memory';
 export * from './gemm';
 export * from './conv';
+export * from './conv-direct';
 export * from './pool';
 export * from './norm';
 export * from './join';

@@ -80,6 +80,8 @@ describe(`layer gradients by finite differences (seed ${seed})`, () => {
     ['conv2d 3x3 same tanh', () => nn.layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'tanh' }), [[6, 5, 3]]],
     ['conv2d 2x3 stride 2 valid', () => nn.layers.conv2d({ filters: 3, kernelSize: [2, 3], strides: 2 }), [[7, 8, 2]]],
     ['conv2d dilation 2 explicit padding', () => nn.layers.conv2d({ filters: 2, kernelSize: 3, dilationRate: 2, padding: [[1, 2], [2, 0]] }), [[6, 6, 3]]],
+    ['conv2d direct path: 1 channel in, 8 filters, 3x3 same', () => nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'tanh' }), [[6, 7, 1]]],
+    ['conv2d direct path: 2 channels, 4 filters, stride 2 dilation 2, no bias', () => nn.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, dilationRate: 2, padding: 'same', useBias: false }), [[7, 8, 2]]],
     ['conv2d 1x1 pointwise, no bias', () => nn.layers.conv2d({ filters: 6, kernelSize: 1, useBias: false }), [[4, 3, 5]]],
     ['maxPooling2d 2x2', () => nn.layers.maxPooling2d({ poolSize: 2 }), [[6, 5, 3]], distinct],
     ['maxPooling2d 3x3 stride 2 same', () => nn.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }), [[7, 6, 2]], distinct],
@@ -253,5 +255,51 @@ describe('bad input to convolutional layers gets a clear error', () => {
     expect(() => nn.layers.add({ name: 'join' }).apply([a, b])).toThrow("Add 'join': all inputs must have the same shape; input 0 is [4, 4, 3], input 1 is [4, 4, 2]");
     const c = nn.layers.maxPooling2d({ poolSize: 2 }).apply(a);
     expect(() => nn.layers.concatenate({ name: 'cat' }).apply([a, c])).toThrow("Concatenate 'cat': inputs must match in all but the last axis; input 0 is [4, 4, 3], input 1 is [2, 2, 3]");
+  });
+});
+
+describe(`Conv2D direct forward (small patch) against the im2col path (seed ${seed})`, () => {
+  const cases: [string, nn.layers.Conv2DArgs, number[]][] = [
+    ['1 channel in, 8 filters, 3x3 same', { filters: 8, kernelSize: 3, padding: 'same' }, [13, 11, 1]],
+    ['3 channels, 12 filters, 5x3 stride 2 dilation [1, 2], explicit padding, no bias',
+      { filters: 12, kernelSize: [5, 3], strides: 2, dilationRate: [1, 2], padding: [[2, 1], [0, 3]], useBias: false }, [12, 9, 3]],
+    ['8 channels, 16 filters, 3x3 same (the example CNN\'s second layer)', { filters: 16, kernelSize: 3, padding: 'same' }, [7, 9, 8]],
+  ];
+  cases.forEach(([name, args, inShape], ci) => {
+    it(name, () => {
+      const { arena, kernels: k, gemmScratch } = getBackend();
+      const rng = makeRng(seed + 500 + ci);
+      nn.setSeed(seed);
+      const layer = nn.layers.conv2d(args);
+      layer.build([inShape]);
+      const batch = 3;
+      layer.plan(batch);
+      for (const p of layer.params) arena.f32.set(randomArray(p.size, rng), p.ptr >> 2);
+      const inSize = batch * inShape.reduce((a, b) => a * b), outSize = batch * layer.outputSize;
+      const x = arena.allocF32(inSize), y = arena.allocF32(outSize), ref = arena.allocF32(outSize);
+      arena.f32.set(randomArray(inSize, rng), x >> 2);
+      layer.forward(batch, [x], y, false);
+      // The im2col path, by hand: columns, one GEMM, bias.
+      const [kh, kw] = typeof args.kernelSize === 'number' ? [args.kernelSize, args.kernelSize] : args.kernelSize;
+      const outShape = layer.outputShape as number[];
+      const [outH, outW, filters] = outShape.slice(-3);
+      const [inH, inW, inC] = inShape;
+      const [sh, sw] = typeof args.strides === 'number' ? [args.strides, args.strides] : args.strides ?? [1, 1];
+      const [dh, dw] = typeof args.dilationRate === 'number' ? [args.dilationRate, args.dilationRate] : args.dilationRate ?? [1, 1];
+      const pad = (size: number, k: number, s: number, d: number, out: number, which: 0 | 1) => args.padding === 'same'
+        ? Math.floor(Math.max((out - 1) * s + (k - 1) * d + 1 - size, 0) / 2)
+        : Array.isArray(args.padding) ? args.padding[which][0] : 0;
+      const padTop = pad(inH, kh, sh, dh, outH, 0), padLeft = pad(inW, kw, sw, dw, outW, 1);
+      const rows = batch * outH * outW, K = kh * kw * inC;
+      const cols = arena.allocF32(rows * K);
+      k.im2colNHWC(x, cols, batch, inH, inW, inC, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW);
+      const [kernel, bias] = layer.params;
+      k.gemm(0, 0, rows, filters, K, cols, K, kernel.ptr, filters, ref, filters, 0, gemmScratch);
+      if (bias) k.addRowVector(ref, bias.ptr, ref, rows, filters);
+      const got = arena.f32.slice(y >> 2, (y >> 2) + outSize), want = arena.f32.slice(ref >> 2, (ref >> 2) + outSize);
+      expect(maxRelError(got, want)).toBeLessThan(1e-5);
+      for (const p of [x, y, ref, cols]) arena.release(p);
+      layer.dispose();
+    });
   });
 });
