@@ -261,6 +261,15 @@ function profilePredict(model: nn.LayersModel, x: nn.Tensor, quick: boolean): [s
     } else if (layer instanceof Conv2D) {
       const w = window2D(layer.inputShapes[0], layer.kernelSize, layer.strides, layer.dilationRate, layer.padding, layer.describe());
       const patch = w.kh * w.kw * w.channels;
+      if (layer.direct) {
+        const [kernel, bias] = layer.params;
+        const direct = () => k.conv2dDirectNHWC(input, kernel.ptr, bias ? bias.ptr : 0, output, n, w.inH, w.inW, w.channels, w.kh, w.kw,
+          w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW, layer.filters);
+        const us = per(direct);
+        parts.push([`      direct conv + bias [${rows} x ${layer.filters}, patch ${patch}]: ${((2 * rows * layer.filters * patch) / us / 1e3).toFixed(1)} GFLOP/s`, us]);
+        if (activation) parts.push([`      ${layer.activationName}`, per(() => layer.applyActivation(k, output, output, rows, cols))]);
+        continue;
+      }
       colBuffer = arena.allocF32(rows * patch);
       const im2col = () => k.im2colNHWC(input, colBuffer, n, w.inH, w.inW, w.channels, w.kh, w.kw,
         w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW);

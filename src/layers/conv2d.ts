@@ -83,7 +83,7 @@ export class Conv2D extends Layer {
   }
 
   /** True when forward runs the direct kernel (small patch, filters a multiple of 4). */
-  private get direct(): boolean {
+  get direct(): boolean {
     return !this.pointwise && this.patch <= DIRECT_MAX_PATCH && this.filters % 4 === 0;
   }
 
