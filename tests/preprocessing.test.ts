@@ -81,7 +81,9 @@ describe('augmentation layers', () => {
       expect(run(twin, SHAPE, x, true).y).toEqual(a.y);
       layer.plan(8);
       expect(run(layer, SHAPE, x, true).y).toEqual(a.y);
-      expect(run(layer, SHAPE, x, true).y).not.toEqual(a.y);
+      // The next draws differ (nearest-pixel zooms of a 5x7 image can repeat once, so look at three).
+      const later = [0, 1, 2].map(() => run(layer, SHAPE, x, true).y);
+      expect(later.some((y) => y.some((v, i) => v !== a.y[i]))).toBe(true);
       // Without a seed, the library generator decides: nn.setSeed makes it reproducible.
       nn.setSeed(seed); const u = run(make(), SHAPE, x, true).y;
       nn.setSeed(seed); const v = run(make(), SHAPE, x, true).y;
