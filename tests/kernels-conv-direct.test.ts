@@ -1,39 +1,11 @@
 // conv2dDirectNHWC: direct NHWC convolution forward with bias, against a float64 7-loop reference.
 import { describe, expect, it } from 'vitest';
 import { allocWasm, backend, freshSeed, fromWasm, makeRng, maxRelError, randomArray, toWasm } from './helpers/kernels.js';
-import { axis, padLabel, tapAt, type Padding } from './helpers/conv-geometry.js';
+import { convCase, convForwardRef, convGeometry, padLabel, type ConvCase } from './helpers/conv-geometry.js';
 
-interface Case {
-  n: number; h: number; w: number; inC: number; outC: number; kh: number; kw: number;
-  sh: number; sw: number; dh: number; dw: number; padding: Padding;
-}
+const c = convCase;
 
-function geometry(c: Case) {
-  const y = axis(c.h, c.kh, c.sh, c.dh, c.padding, 0), x = axis(c.w, c.kw, c.sw, c.dw, c.padding, 1);
-  return { ...c, outH: y.out, outW: x.out, padTop: y.pad, padLeft: x.pad, K: c.kh * c.kw * c.inC, M: c.n * y.out * x.out };
-}
-type Geo = ReturnType<typeof geometry>;
-
-/** Direct 7-loop convolution in float64, plus bias. */
-function convRef(g: Geo, x: Float32Array, w: Float32Array, bias: Float32Array | null): Float64Array {
-  const y = new Float64Array(g.M * g.outC);
-  for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.outH; oy++) for (let ox = 0; ox < g.outW; ox++)
-    for (let co = 0; co < g.outC; co++) {
-      let s = bias ? bias[co] : 0;
-      for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
-        const iy = tapAt(oy, ky, g.sh, g.dh, g.padTop, g.h), ix = tapAt(ox, kx, g.sw, g.dw, g.padLeft, g.w);
-        if (iy < 0 || ix < 0) continue;
-        for (let ci = 0; ci < g.inC; ci++) s += x[((b * g.h + iy) * g.w + ix) * g.inC + ci] * w[((ky * g.kw + kx) * g.inC + ci) * g.outC + co];
-      }
-      y[((b * g.outH + oy) * g.outW + ox) * g.outC + co] = s;
-    }
-  return y;
-}
-
-const c = (n: number, h: number, w: number, inC: number, outC: number, kh: number, kw: number,
-  sh: number, sw: number, dh: number, dw: number, padding: Padding): Case => ({ n, h, w, inC, outC, kh, kw, sh, sw, dh, dw, padding });
-
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   c(2, 7, 9, 1, 8, 3, 3, 1, 1, 1, 1, 'same'),
   c(1, 9, 7, 2, 4, 3, 3, 2, 2, 1, 1, 'valid'),
   c(2, 11, 9, 3, 12, 5, 3, 3, 2, 1, 1, [[2, 0], [1, 3]]),
@@ -52,7 +24,7 @@ const CASES: Case[] = [
 describe('conv2dDirectNHWC against a float64 direct convolution', () => {
   const seed = freshSeed();
   CASES.forEach((cs, ci) => {
-    const g = geometry(cs);
+    const g = convGeometry(cs);
     for (const withBias of [true, false]) {
       const name = `x[${g.n},${g.h},${g.w},${g.inC}] k${g.kh}x${g.kw}→${g.outC} s${g.sh}x${g.sw} d${g.dh}x${g.dw} ${padLabel(g.padding)} → ${g.outH}x${g.outW}, ${withBias ? 'bias' : 'no bias'} (seed ${seed})`;
       it(name, async () => {
@@ -66,7 +38,7 @@ describe('conv2dDirectNHWC against a float64 direct convolution', () => {
         b.kernels.conv2dDirectNHWC(px, pw, pb, py, g.n, g.h, g.w, g.inC, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.outH, g.outW, g.outC);
         const got = fromWasm(b, py, g.M * g.outC);
         for (const p of [px, pw, pb, py]) if (p) b.arena.release(p);
-        expect(maxRelError(got, convRef(g, x, w, bias))).toBeLessThan(1e-5);
+        expect(maxRelError(got, convForwardRef(g, x, w, bias))).toBeLessThan(1e-5);
       });
     }
   });

@@ -1,42 +1,14 @@
 // im2col / col2im + gemm: conv2d forward, input gradient and weight gradient (NHWC, [kh, kw, inC, outC]).
 import { describe, expect, it } from 'vitest';
 import { allocWasm, backend, freshSeed, fromWasm, makeRng, maxRelError, randomArray, toWasm } from './helpers/kernels.js';
-import { axis, centralDifference, dot, padLabel, sampleIndices, tapAt, type Padding } from './helpers/conv-geometry.js';
+import { centralDifference, convCase, convForwardRef, convGeometry, dot, eachConvProduct, padLabel, sampleIndices, type ConvCase, type ConvGeometry } from './helpers/conv-geometry.js';
 import type { Backend } from '../src/core/wasm.js';
 
-interface Case {
-  n: number; h: number; w: number; inC: number; outC: number; kh: number; kw: number;
-  sh: number; sw: number; dh: number; dw: number; padding: Padding;
-}
-
-/** The case with the façade's derived sizes: output size and top/left padding. */
-function geometry(c: Case) {
-  const y = axis(c.h, c.kh, c.sh, c.dh, c.padding, 0), x = axis(c.w, c.kw, c.sw, c.dw, c.padding, 1);
-  return { ...c, outH: y.out, outW: x.out, padTop: y.pad, padLeft: x.pad, K: c.kh * c.kw * c.inC, M: c.n * y.out * x.out };
-}
-type Geo = ReturnType<typeof geometry>;
-
-/** Direct 7-loop convolution and its two gradients in float64; visit(xi, wi, yi) per product. */
-function eachProduct(g: Geo, visit: (xi: number, wi: number, yi: number) => void): void {
-  for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.outH; oy++) for (let ox = 0; ox < g.outW; ox++)
-    for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
-      const iy = tapAt(oy, ky, g.sh, g.dh, g.padTop, g.h), ix = tapAt(ox, kx, g.sw, g.dw, g.padLeft, g.w);
-      if (iy < 0 || ix < 0) continue;
-      for (let ci = 0; ci < g.inC; ci++) for (let co = 0; co < g.outC; co++) {
-        visit(((b * g.h + iy) * g.w + ix) * g.inC + ci, ((ky * g.kw + kx) * g.inC + ci) * g.outC + co, ((b * g.outH + oy) * g.outW + ox) * g.outC + co);
-      }
-    }
-}
-
-function convRef(g: Geo, x: Float32Array, w: Float32Array): Float64Array {
-  const y = new Float64Array(g.M * g.outC);
-  eachProduct(g, (xi, wi, yi) => { y[yi] += x[xi] * w[wi]; });
-  return y;
-}
+type Geo = ConvGeometry;
 
 function convGradRef(g: Geo, x: Float32Array, w: Float32Array, dy: Float32Array) {
   const dx = new Float64Array(x.length), dw = new Float64Array(w.length);
-  eachProduct(g, (xi, wi, yi) => { dx[xi] += dy[yi] * w[wi]; dw[wi] += dy[yi] * x[xi]; });
+  eachConvProduct(g, (xi, wi, yi) => { dx[xi] += dy[yi] * w[wi]; dw[wi] += dy[yi] * x[xi]; });
   return { dx, dw };
 }
 
@@ -71,10 +43,9 @@ function convGradWasm(b: Backend, g: Geo, x: Float32Array, w: Float32Array, dy: 
   return { dx, dw };
 }
 
-const c = (n: number, h: number, w: number, inC: number, outC: number, kh: number, kw: number,
-  sh: number, sw: number, dh: number, dw: number, padding: Padding): Case => ({ n, h, w, inC, outC, kh, kw, sh, sw, dh, dw, padding });
+const c = convCase;
 
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   c(2, 7, 9, 3, 5, 3, 3, 1, 1, 1, 1, 'same'),
   c(1, 9, 7, 5, 6, 3, 3, 2, 2, 1, 1, 'valid'),
   c(2, 11, 9, 1, 3, 5, 3, 3, 2, 1, 1, [[2, 0], [1, 3]]),
@@ -92,7 +63,7 @@ const CASES: Case[] = [
 describe('conv2d via im2col/col2im + gemm', () => {
   const seed = freshSeed();
   CASES.forEach((cs, ci) => {
-    const g = geometry(cs);
+    const g = convGeometry(cs);
     const name = `x[${g.n},${g.h},${g.w},${g.inC}] k${g.kh}x${g.kw}→${g.outC} s${g.sh}x${g.sw} d${g.dh}x${g.dw} ${padLabel(g.padding)} → ${g.outH}x${g.outW} (seed ${seed})`;
     const data = () => {
       const rng = makeRng(seed + 101 * ci);
@@ -103,7 +74,7 @@ describe('conv2d via im2col/col2im + gemm', () => {
       const b = await backend();
       const { x, w } = data();
       expect(g.outH).toBeGreaterThan(0);
-      expect(maxRelError(convWasm(b, g, x, w), convRef(g, x, w))).toBeLessThan(1e-5);
+      expect(maxRelError(convWasm(b, g, x, w), convForwardRef(g, x, w))).toBeLessThan(1e-5);
     });
 
     it(`input and weight gradients match float64 references, col2im accumulates: ${name}`, async () => {

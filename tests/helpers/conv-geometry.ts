@@ -56,3 +56,40 @@ export function sampleIndices(n: number, count: number, rng: () => number): numb
   while (picked.size < count) picked.add(Math.floor(rng() * n));
   return [...picked];
 }
+
+/** One convolution test case: input [n, h, w, inC], kernel [kh, kw, inC, outC], strides, dilations, padding. */
+export interface ConvCase {
+  n: number; h: number; w: number; inC: number; outC: number; kh: number; kw: number;
+  sh: number; sw: number; dh: number; dw: number; padding: Padding;
+}
+
+/** Shorthand for a ConvCase, arguments in the order of the interface. */
+export const convCase = (n: number, h: number, w: number, inC: number, outC: number, kh: number, kw: number,
+  sh: number, sw: number, dh: number, dw: number, padding: Padding): ConvCase => ({ n, h, w, inC, outC, kh, kw, sh, sw, dh, dw, padding });
+
+/** The case with the façade's derived sizes: output size, top/left padding, K = kh·kw·inC, M = n·outH·outW. */
+export function convGeometry(c: ConvCase) {
+  const y = axis(c.h, c.kh, c.sh, c.dh, c.padding, 0), x = axis(c.w, c.kw, c.sw, c.dw, c.padding, 1);
+  return { ...c, outH: y.out, outW: x.out, padTop: y.pad, padLeft: x.pad, K: c.kh * c.kw * c.inC, M: c.n * y.out * x.out };
+}
+export type ConvGeometry = ReturnType<typeof convGeometry>;
+
+/** The direct 7-loop convolution: visit(xi, wi, yi) for every product x[xi]·w[wi] that adds into y[yi]. */
+export function eachConvProduct(g: ConvGeometry, visit: (xi: number, wi: number, yi: number) => void): void {
+  for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.outH; oy++) for (let ox = 0; ox < g.outW; ox++)
+    for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
+      const iy = tapAt(oy, ky, g.sh, g.dh, g.padTop, g.h), ix = tapAt(ox, kx, g.sw, g.dw, g.padLeft, g.w);
+      if (iy < 0 || ix < 0) continue;
+      for (let ci = 0; ci < g.inC; ci++) for (let co = 0; co < g.outC; co++) {
+        visit(((b * g.h + iy) * g.w + ix) * g.inC + ci, ((ky * g.kw + kx) * g.inC + ci) * g.outC + co, ((b * g.outH + oy) * g.outW + ox) * g.outC + co);
+      }
+    }
+}
+
+/** Convolution forward in float64, plus an optional bias per output channel. */
+export function convForwardRef(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null = null): Float64Array {
+  const y = new Float64Array(g.M * g.outC);
+  if (bias) for (let i = 0; i < y.length; i++) y[i] = bias[i % g.outC];
+  eachConvProduct(g, (xi, wi, yi) => { y[yi] += x[xi] * w[wi]; });
+  return y;
+}
