@@ -55,7 +55,7 @@ export interface ModelReport {
   name: ModelName;
   title: string;
   figures: Record<InferenceLib, Figures>;
-  /** simdnn's cold start with dist/core.js bundled into one file by esbuild (a proposal), or null. */
+  /** simdnn's cold start with dist/core.js and its chunks inlined into one file by esbuild, or null. */
   coldBundled: { wall: number; marks: Record<string, number>; inScript: number } | null;
   /** simdnn's predict taken apart: [what, µs per call] at batch 1 and 256. */
   profile: { batch: number; parts: [string, number][] }[];
@@ -546,7 +546,7 @@ export function formatInference(report: InferenceReport): string {
     `Cold start: median of ${report.coldRuns} fresh \`node\` processes per library, spawn to the first prediction printed` +
       `${report.nodeFloor === null ? '' : ` (a script that only prints takes ${report.nodeFloor.toFixed(0)} ms: node's own start here)`};` +
       ` "in the script": the child's own time from its first line to the prediction (median over runs).`,
-    `"bundled into one file": dist/core.js and its imports as one esbuild ESM bundle, a proposal, not what the package ships.`,
+    `"bundled into one file": dist/core.js with its shared chunks inlined into a single module (the package ships the entries as ES modules over a few shared chunks).`,
     `Ratios: how many times faster simdnn is (>1x: simdnn faster). Targets from issue 5, set for the MLP.`,
     formatTable(headers, rows),
     '',
