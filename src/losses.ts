@@ -7,6 +7,7 @@ import type { ActivationName } from './activations.js';
 import type { Tensor } from './core/tensor.js';
 import type { Kernels } from './core/wasm.js';
 
+/** Loss names accepted by `compile` (Keras camelCase; snake_case aliases also work). */
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError';
 
 /** A loss over `rows × cols` outputs (cols = last axis). */

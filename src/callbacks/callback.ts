@@ -4,6 +4,7 @@
  */
 import type { LayersModel } from '../models/model.js';
 
+/** Metric values by name, as passed to callbacks. */
 export type Logs = Record<string, number>;
 
 /** What `fit` tells callbacks before training (tfjs `setParams`). */

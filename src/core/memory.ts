@@ -12,6 +12,7 @@ interface FreeBlock {
   bytes: number;
 }
 
+/** Allocator over wasm linear memory (see the file comment). */
 export class Arena {
   /** Float32 view of the whole linear memory; index with `ptr >> 2`. */
   f32!: Float32Array;

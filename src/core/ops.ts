@@ -98,10 +98,15 @@ function unary(name: ActivationName, xIn: TensorLike, axis = -1): Tensor {
   return new Tensor(withBuffers([x], x.size, (k, [px], out) => act.forward(k, px, out, x.size / cols, cols)), x.shape);
 }
 
+/** max(x, 0), element-wise. */
 export const relu = (x: TensorLike): Tensor => unary('relu', x);
+/** 1 / (1 + e^−x), element-wise. */
 export const sigmoid = (x: TensorLike): Tensor => unary('sigmoid', x);
+/** Hyperbolic tangent, element-wise. */
 export const tanh = (x: TensorLike): Tensor => unary('tanh', x);
+/** Scaled ELU with the Keras constants, element-wise. */
 export const selu = (x: TensorLike): Tensor => unary('selu', x);
+/** log(1 + e^x), element-wise. */
 export const softplus = (x: TensorLike): Tensor => unary('softplus', x);
 
 /** max(x, alpha·x); alpha default 0.2 as tfjs `tf.leakyRelu`. */

@@ -136,12 +136,14 @@ export function checkShape(shape: readonly number[], who: string): void {
   }
 }
 
+/** A non-negative axis index for `axis` (negative counts from the end); throws when out of range. */
 export function normalizeAxis(axis: number, rank: number, who: string): number {
   const ax = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(ax) || ax < 0 || ax >= rank) throw new RangeError(`${who}: axis ${axis} is out of range for rank ${rank}`);
   return ax;
 }
 
+/** A short name of a value's type, for error messages. */
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'Array';

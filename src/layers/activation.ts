@@ -7,6 +7,7 @@ export interface ActivationArgs extends LayerArgs {
   activation: ActivationName;
 }
 
+/** Applies an activation function to its input (Keras `Activation`). */
 export class Activation extends Layer {
 
   constructor(args: ActivationArgs) {

@@ -43,6 +43,7 @@ export interface Conv2DArgs extends LayerArgs {
  */
 const DIRECT_MAX_PATCH = 72;
 
+/** A 2-D convolution over NHWC input with kernel [kh, kw, inC, filters]. */
 export class Conv2D extends Layer {
   readonly filters: number;
   readonly kernelSize: [number, number];

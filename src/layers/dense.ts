@@ -25,6 +25,7 @@ export interface DenseArgs extends LayerArgs {
   biasRegularizer?: string | Regularizer;
 }
 
+/** A densely connected layer: activation(input · kernel + bias). */
 export class Dense extends Layer {
   readonly units: number;
   readonly useBias: boolean;

@@ -14,6 +14,7 @@ export interface DropoutArgs extends LayerArgs {
   seed?: number;
 }
 
+/** Inverted dropout, active only in training. */
 export class Dropout extends Layer {
   readonly rate: number;
   private readonly seed: number;

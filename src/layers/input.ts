@@ -4,6 +4,7 @@
  */
 import { checkSampleShape, formatShape, type Layer } from './layer.js';
 
+/** A value in a functional graph: its per-sample shape and the layer application that produces it. */
 export class SymbolicTensor {
   constructor(
     /** Per-sample shape (no batch dimension). */

@@ -69,6 +69,7 @@ function snakeCase(className: string): string {
   return className.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/** Base of every layer: shapes, parameters in wasm memory, forward and backward as kernel calls. */
 export abstract class Layer {
   /** The Keras class name, e.g. 'Dense'. */
   readonly className: string;
@@ -247,6 +248,7 @@ export function checkSampleShape(shape: readonly number[], who: string): void {
   }
 }
 
+/** '[2, 3]' for a shape, 'null' for unknown dimensions. */
 export function formatShape(shape: readonly (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
 }

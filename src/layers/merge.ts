@@ -1,6 +1,7 @@
 /** Joins of branches: element-wise Add (residual connections) and Concatenate over channels. */
 import { Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
 
+/** Element-wise sum of two or more inputs of one shape (residual joins). */
 export class Add extends Layer {
 
   constructor(args: LayerArgs = {}) {
@@ -38,6 +39,7 @@ export interface ConcatenateArgs extends LayerArgs {
   axis?: number;
 }
 
+/** Concatenation of inputs along the channel (last) axis. */
 export class Concatenate extends Layer {
 
   constructor(args: ConcatenateArgs = {}) {

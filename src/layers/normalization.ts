@@ -19,6 +19,7 @@ export interface BatchNormalizationArgs extends LayerArgs {
   scale?: boolean;
 }
 
+/** Batch normalisation over the channel axis, with moving statistics for inference. */
 export class BatchNormalization extends Layer {
   readonly momentum: number;
   readonly epsilon: number;

@@ -35,6 +35,7 @@ abstract class Pooling2D extends Layer {
   }
 }
 
+/** Max over 2-D windows of NHWC input; backward routes each gradient to its window's maximum. */
 export class MaxPooling2D extends Pooling2D {
   /** i32 index into the batch input of each output's maximum. */
   private argmax = 0;
@@ -65,6 +66,7 @@ export class MaxPooling2D extends Pooling2D {
   }
 }
 
+/** Mean over 2-D windows of NHWC input, counting only in-bounds cells. */
 export class AveragePooling2D extends Pooling2D {
 
   constructor(args: Pooling2DArgs = {}) {
@@ -85,6 +87,7 @@ export class AveragePooling2D extends Pooling2D {
   }
 }
 
+/** Mean over all positions per channel: [h, w, c] → [c]. */
 export class GlobalAveragePooling2D extends Layer {
 
   constructor(args: LayerArgs = {}) {

@@ -14,6 +14,7 @@ abstract class ShapeOnly extends Layer {
   }
 }
 
+/** Flattens each sample to a vector. */
 export class Flatten extends ShapeOnly {
 
   constructor(args: LayerArgs = {}) {
@@ -31,6 +32,7 @@ export interface ReshapeArgs extends LayerArgs {
   targetShape: number[];
 }
 
+/** Gives each sample a new shape of the same size. */
 export class Reshape extends ShapeOnly {
   readonly targetShape: number[];
 

@@ -24,6 +24,7 @@ function single(value: SymbolicTensor | SymbolicTensor[], what: string): Symboli
   return list[0];
 }
 
+/** A model built from a functional graph (`nn.model`). */
 export class Functional extends LayersModel {
   private readonly sorted: SymbolicTensor[];
   private readonly modelInput: SymbolicTensor;

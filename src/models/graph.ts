@@ -6,6 +6,7 @@
 import type { Layer } from '../layers/layer.js';
 import { shapeSize } from '../core/tensor.js';
 
+/** One node of a model's ordered graph. */
 export interface GraphNode {
   /** null for the model input. */
   readonly layer: Layer | null;

@@ -13,6 +13,7 @@ interface GradientJoin {
   count: number;
 }
 
+/** The buffers of one model for a batch capacity, and the fixed forward/backward call lists over them. */
 export class ExecutionPlan {
   /** Output buffer of each node; node 0's is the model input buffer. */
   readonly outputs: number[] = [];

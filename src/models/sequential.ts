@@ -11,6 +11,7 @@ export interface SequentialArgs {
   name?: string;
 }
 
+/** A linear stack of layers (`nn.sequential`). */
 export class Sequential extends LayersModel {
   private readonly stack: Layer[] = [];
 

@@ -79,6 +79,7 @@ export interface Cifar10DirectoryArgs {
 
 /** File names of the binary version, in order. */
 export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
+/** The test batch file name of the CIFAR-10 binary distribution. */
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
