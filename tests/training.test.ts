@@ -135,3 +135,22 @@ describe('fit keeps its memory plan', () => {
     expect(probed.probes[2]).toBeCloseTo(probed.afterwards, 5);
   });
 });
+
+describe('per-layer access', () => {
+  it('getLayer finds a layer by name; layer.getWeights/setWeights work on its own weights', async () => {
+    await nn.ready();
+    const model = nn.sequential({ layers: [
+      nn.layers.dense({ inputShape: [3], units: 2, name: 'first' }),
+      nn.layers.dense({ units: 1, name: 'second' }),
+    ] });
+    const second = model.getLayer('second');
+    expect(second.getWeights().map((w) => w.shape)).toEqual([[2, 1], [1]]);
+    second.setWeights([nn.tensor([[2], [3]]), nn.tensor([1])]);
+    model.getLayer('first').setWeights([nn.tensor([[1, 0], [0, 1], [0, 0]]), nn.tensor([0, 0])]);
+    expect(Array.from(model.predict(nn.tensor([[1, 1, 5]])).data)).toEqual([2 + 3 + 1]);
+    expect(model.getWeights()[2].data).toEqual(second.getWeights()[0].data);
+    expect(() => model.getLayer('third')).toThrow("getLayer: no layer named 'third'; the model has 'first', 'second'");
+    expect(() => second.setWeights([nn.tensor([[1, 2]]), nn.tensor([1])])).toThrow("Dense 'second'.setWeights: weight 0 (kernel) expects shape [2, 1], got [1, 2]");
+    model.dispose();
+  });
+});

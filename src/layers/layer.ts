@@ -6,7 +6,7 @@
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { getRandom } from '../core/random.js';
 import { getBackend, type Backend, type Kernels } from '../core/wasm.js';
-import { shapeSize } from '../core/tensor.js';
+import { Tensor, shapeSize } from '../core/tensor.js';
 import type { Initializer } from '../initializers.js';
 import type { Regularizer } from '../regularizers.js';
 import { applyLayer, type SymbolicTensor } from './input.js';
@@ -147,6 +147,16 @@ export abstract class Layer {
     return `${this.className} '${this.name}'`;
   }
 
+  /** Copies of this layer's weights, kernel before bias (Keras order). */
+  getWeights(): Tensor[] {
+    return readParams(this.params);
+  }
+
+  /** Replaces this layer's weights; same order, count and shapes as {@link getWeights}. */
+  setWeights(weights: Tensor[]): void {
+    writeParams(this.params, weights, `${this.describe()}.setWeights`);
+  }
+
   /** Number of values in all parameters. */
   countParams(): number {
     return this.params.reduce((sum, p) => sum + p.size, 0);
@@ -234,6 +244,28 @@ export abstract class Layer {
   protected get backend(): Backend {
     return getBackend();
   }
+}
+
+/** Copies of the values of `params`, as tensors of their shapes. */
+export function readParams(params: readonly Param[]): Tensor[] {
+  const { arena } = getBackend();
+  return params.map((p) => new Tensor(arena.f32.slice(p.ptr >> 2, (p.ptr >> 2) + p.size), p.shape));
+}
+
+/** Writes `weights` into `params` after checking count and shapes; `who` names the caller in errors. */
+export function writeParams(params: readonly Param[], weights: Tensor[], who: string): void {
+  if (!Array.isArray(weights) || weights.length !== params.length) {
+    throw new Error(`${who}: expected ${params.length} tensors, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+  }
+  weights.forEach((w, i) => {
+    const p = params[i];
+    if (!(w instanceof Tensor)) throw new TypeError(`${who}: weight ${i} must be a Tensor`);
+    if (w.shape.length !== p.shape.length || w.shape.some((d, j) => d !== p.shape[j])) {
+      throw new Error(`${who}: weight ${i} (${p.name}) expects shape [${p.shape.join(', ')}], got [${w.shape.join(', ')}]`);
+    }
+  });
+  const { arena } = getBackend();
+  weights.forEach((w, i) => arena.f32.set(w.data, params[i].ptr >> 2));
 }
 
 /** Copies `count` floats inside wasm memory (a memmove, no allocation). */

@@ -6,7 +6,7 @@ import { Tensor, type TensorLike } from '../core/tensor.js';
 import { getBackend } from '../core/wasm.js';
 import type { Callback } from '../callbacks/callback.js';
 import { History } from '../callbacks/callback.js';
-import type { Layer, Param } from '../layers/layer.js';
+import { readParams, writeParams, type Layer, type Param } from '../layers/layer.js';
 import { getLoss, type Loss, type LossName } from '../losses.js';
 import { getMetrics, type Metric } from '../metrics.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
@@ -209,25 +209,20 @@ export abstract class LayersModel {
 
   /** Copies of the weights, in layer order, kernel before bias. */
   getWeights(): Tensor[] {
-    const { arena } = getBackend();
-    return this.params().map((p) => new Tensor(arena.f32.slice(p.ptr >> 2, (p.ptr >> 2) + p.size), p.shape));
+    return readParams(this.params());
   }
 
   /** Replaces the weights; same order, count and shapes as {@link getWeights}. */
   setWeights(weights: Tensor[]): void {
-    const params = this.params();
-    if (!Array.isArray(weights) || weights.length !== params.length) {
-      throw new Error(`setWeights: expected ${params.length} tensors, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
-    }
-    weights.forEach((w, i) => {
-      const p = params[i];
-      if (!(w instanceof Tensor)) throw new TypeError(`setWeights: weight ${i} must be a Tensor`);
-      if (w.shape.length !== p.shape.length || w.shape.some((d, j) => d !== p.shape[j])) {
-        throw new Error(`setWeights: weight ${i} (${p.name}) expects shape [${p.shape.join(', ')}], got [${w.shape.join(', ')}]`);
-      }
-    });
-    const { arena } = getBackend();
-    weights.forEach((w, i) => arena.f32.set(w.data, params[i].ptr >> 2));
+    writeParams(this.params(), weights, 'setWeights');
+  }
+
+  /** The layer named `name` (tfjs `getLayer`); throws listing the names when there is none. */
+  getLayer(name: string): Layer {
+    this.graph(); // built, so the layer's weights exist
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) throw new Error(`getLayer: no layer named '${name}'; the model has ${this.layers.map((l) => `'${l.name}'`).join(', ')}`);
+    return layer;
   }
 
   /**
