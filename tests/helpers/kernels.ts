@@ -1,4 +1,5 @@
 // Test helpers for calling kernels directly: copy arrays into the arena, run, copy back.
+import { inject } from 'vitest';
 import { ready, getBackend, type Backend } from '../../src/core/wasm.js';
 
 /** Instantiates the core and returns kernels + arena. */
@@ -19,12 +20,20 @@ export function makeRng(seed: number): () => number {
   };
 }
 
+declare module 'vitest' {
+  /** Set by scripts/seed-sweep.mjs for each swept seed. */
+  export interface ProvidedContext { testSeed: number }
+}
+
 /**
- * A seed that differs on each run, shown in test names; TEST_SEED=<n> replays a failing run.
+ * A seed that differs on each run, shown in test names; TEST_SEED=<n> replays a failing run, and
+ * the seed sweep (`npm run test:sweep -- <count>`) provides one per pass.
  */
 export function freshSeed(): number {
   const fixed = typeof process !== 'undefined' ? process.env?.TEST_SEED : undefined;
   if (fixed) return Number(fixed) >>> 0;
+  const swept = inject('testSeed') as number | undefined;
+  if (swept !== undefined) return swept >>> 0;
   return (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) >>> 0;
 }
 
