@@ -51,8 +51,8 @@ export async function benchConv(options: BenchOptions, log: (line: string) => vo
     const inSize = c.batch * c.input[0] * c.input[1] * c.input[2];
     const outSize = c.batch * layer.outputSize;
     const [x, y, dy, dx] = [inSize, outSize, outSize, inSize].map((n) => arena.allocF32(n));
-    for (let i = 0; i < inSize; i++) arena.f32[(x >> 2) + i] = Math.sin(i);
-    for (let i = 0; i < outSize; i++) arena.f32[(dy >> 2) + i] = Math.cos(i);
+    for (let i = 0; i < inSize; i++) arena.f32[(x >>> 2) + i] = Math.sin(i);
+    for (let i = 0; i < outSize; i++) arena.f32[(dy >>> 2) + i] = Math.cos(i);
     const m = c.batch * c.input[0] * c.input[1], n = c.filters, k = c.kernel * c.kernel * c.input[2];
     const flop = 2 * m * n * k;
     const forward = flop / best(() => layer.forward(c.batch, [x], y, true), options.quick) / 1e9;

@@ -135,13 +135,13 @@ function prepare(lib: GemmLib, c: GemmCase, a: Float32Array, b: Float32Array): P
     const { kernels, arena } = getBackend();
     const pa = arena.allocF32(a.length), pb = arena.allocF32(b.length), pc = arena.allocF32(c.m * c.n);
     const scratch = arena.alloc(kernels.gemmScratchBytes());
-    arena.f32.set(a, pa >> 2);
-    arena.f32.set(b, pb >> 2);
+    arena.f32.set(a, pa >>> 2);
+    arena.f32.set(b, pb >>> 2);
     const lda = c.transA ? c.m : c.k, ldb = c.transB ? c.k : c.n;
     const transA = +c.transA, transB = +c.transB;
     return {
       run: () => kernels.gemm(transA, transB, c.m, c.n, c.k, pa, lda, pb, ldb, pc, c.n, 0, scratch),
-      result: () => arena.f32.slice(pc >> 2, (pc >> 2) + c.m * c.n),
+      result: () => arena.f32.slice(pc >>> 2, (pc >>> 2) + c.m * c.n),
       dispose: () => [pa, pb, pc, scratch].forEach((p) => arena.release(p)),
     };
   }

@@ -245,7 +245,7 @@ function profilePredict(model: nn.LayersModel, x: nn.Tensor, quick: boolean): [s
     const g = model.graph();
     void g[g.length - 1].shape;
   })]);
-  parts.push(['  copy input into wasm memory', per(() => arena.f32.set(x.data, plan.outputs[0] >> 2))]);
+  parts.push(['  copy input into wasm memory', per(() => arena.f32.set(x.data, plan.outputs[0] >>> 2))]);
   parts.push(['  plan.forward (all layers)', per(() => plan.forward(n, false))]);
   for (let j = 1; j < nodes.length; j++) {
     const layer = nodes[j].layer as Layer;
@@ -288,7 +288,7 @@ function profilePredict(model: nn.LayersModel, x: nn.Tensor, quick: boolean): [s
   }
   parts.push(['  copy output out + result Tensor', per(() => {
     const result = new Float32Array(n * last.size);
-    const from = plan.visible >> 2;
+    const from = plan.visible >>> 2;
     result.set(arena.f32.subarray(from, from + n * last.size));
     void new nn.Tensor(result, [n, ...last.shape]);
   })]);

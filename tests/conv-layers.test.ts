@@ -113,20 +113,20 @@ describe(`layer gradients by finite differences (seed ${seed})`, () => {
     const n = 4, count = 200;
     const x = arena.allocF32(count), y = arena.allocF32(count), dy = arena.allocF32(count), dx = arena.allocF32(count);
     const rng = makeRng(seed);
-    for (let i = 0; i < count; i++) { arena.f32[(x >> 2) + i] = 1 + rng(); arena.f32[(dy >> 2) + i] = rng() - 0.5; }
+    for (let i = 0; i < count; i++) { arena.f32[(x >>> 2) + i] = 1 + rng(); arena.f32[(dy >>> 2) + i] = rng() - 0.5; }
     layer.forward(n, [x], y, true);
     layer.backward(n, [x], y, dy, [dx]);
     let dropped = 0;
     for (let i = 0; i < count; i++) {
-      const mask = arena.f32[(y >> 2) + i] / arena.f32[(x >> 2) + i];
+      const mask = arena.f32[(y >>> 2) + i] / arena.f32[(x >>> 2) + i];
       if (mask === 0) dropped++;
       else expect(mask).toBeCloseTo(1 / 0.6, 5);
-      expect(arena.f32[(dx >> 2) + i]).toBeCloseTo(arena.f32[(dy >> 2) + i] * mask, 5);
+      expect(arena.f32[(dx >>> 2) + i]).toBeCloseTo(arena.f32[(dy >>> 2) + i] * mask, 5);
     }
     expect(dropped).toBeGreaterThan(40);
     expect(dropped).toBeLessThan(120);
     layer.forward(n, [x], y, false);
-    for (let i = 0; i < count; i++) expect(arena.f32[(y >> 2) + i]).toBe(arena.f32[(x >> 2) + i]);
+    for (let i = 0; i < count; i++) expect(arena.f32[(y >>> 2) + i]).toBe(arena.f32[(x >>> 2) + i]);
     for (const p of [x, y, dy, dx]) arena.release(p);
     layer.dispose();
   });
@@ -274,10 +274,10 @@ describe(`Conv2D direct forward (small patch) against the im2col path (seed ${se
       layer.build([inShape]);
       const batch = 3;
       layer.plan(batch);
-      for (const p of layer.params) arena.f32.set(randomArray(p.size, rng), p.ptr >> 2);
+      for (const p of layer.params) arena.f32.set(randomArray(p.size, rng), p.ptr >>> 2);
       const inSize = batch * inShape.reduce((a, b) => a * b), outSize = batch * layer.outputSize;
       const x = arena.allocF32(inSize), y = arena.allocF32(outSize), ref = arena.allocF32(outSize);
-      arena.f32.set(randomArray(inSize, rng), x >> 2);
+      arena.f32.set(randomArray(inSize, rng), x >>> 2);
       layer.forward(batch, [x], y, false);
       // The im2col path, by hand: columns, one GEMM, bias.
       const [kh, kw] = typeof args.kernelSize === 'number' ? [args.kernelSize, args.kernelSize] : args.kernelSize;
@@ -296,7 +296,7 @@ describe(`Conv2D direct forward (small patch) against the im2col path (seed ${se
       const [kernel, bias] = layer.params;
       k.gemm(0, 0, rows, filters, K, cols, K, kernel.ptr, filters, ref, filters, 0, gemmScratch);
       if (bias) k.addRowVector(ref, bias.ptr, ref, rows, filters);
-      const got = arena.f32.slice(y >> 2, (y >> 2) + outSize), want = arena.f32.slice(ref >> 2, (ref >> 2) + outSize);
+      const got = arena.f32.slice(y >>> 2, (y >>> 2) + outSize), want = arena.f32.slice(ref >>> 2, (ref >>> 2) + outSize);
       expect(maxRelError(got, want)).toBeLessThan(1e-5);
       for (const p of [x, y, ref, cols]) arena.release(p);
       layer.dispose();

@@ -135,7 +135,7 @@ describe('augmentAffine', () => {
           const lhs = dot(ax, g), rhs = dot(x, atg);
           expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * Math.max(1, Math.abs(lhs)) * Math.sqrt(size));
           const prior = randomArray(size, rng);
-          b.arena.f32.set(prior, pdx >> 2);
+          b.arena.f32.set(prior, pdx >>> 2);
           b.kernels.augmentAffineBackward(pg, pdx, n, h, w, c, pp, interp, m, 1);
           expect(maxRelError(fromWasm(b, pdx, size), atg.map((v, i) => v + prior[i]))).toBeLessThan(1e-6);
           for (const p of [px, py, pp, pg, pdx]) b.arena.release(p);
@@ -150,7 +150,7 @@ describe('augmentAffine', () => {
     const pp = toWasm(b, Float32Array.of(NaN, 0, 0, 0, 1, 0));
     b.kernels.augmentAffine(px, py, 1, 2, 2, 1, pp, 0, 1, 5);
     expect([...fromWasm(b, py, 4)]).toEqual([5, 5, 5, 5]);
-    b.arena.f32.set([1, 0, 1e30, 0, 1, 0], pp >> 2);
+    b.arena.f32.set([1, 0, 1e30, 0, 1, 0], pp >>> 2);
     b.kernels.augmentAffine(px, py, 1, 2, 2, 1, pp, 0, 2, 5);
     expect([...fromWasm(b, py, 4)]).toEqual([1, 2, 3, 4].map((_, i) => (i < 2 ? 2 : 4)));
     for (const p of [px, py, pp]) b.arena.release(p);
@@ -181,8 +181,8 @@ function noiseRef(key: number, counter: bigint, count: number): Float64Array {
 function seeded(b: Backend, key: number, counter = 0n): number {
   const state = b.arena.alloc(16);
   b.kernels.augmentNoiseSeed(state, key);
-  b.arena.i32[(state >> 2) + 2] = Number(counter & 0xffffffffn) | 0;
-  b.arena.i32[(state >> 2) + 3] = Number(counter >> 32n) | 0;
+  b.arena.i32[(state >>> 2) + 2] = Number(counter & 0xffffffffn) | 0;
+  b.arena.i32[(state >>> 2) + 3] = Number(counter >> 32n) | 0;
   return state;
 }
 
@@ -199,7 +199,7 @@ describe('augmentNoise', () => {
       let worst = 0;
       for (let i = 0; i < count; i++) worst = Math.max(worst, Math.abs(y[i] - (x[i] + stddev * z[i])));
       expect(worst).toBeLessThan(2e-6);
-      expect(BigInt(b.arena.i32[(state >> 2) + 2] >>> 0) + (BigInt(b.arena.i32[(state >> 2) + 3] >>> 0) << 32n)).toBe(counter + BigInt(count));
+      expect(BigInt(b.arena.i32[(state >>> 2) + 2] >>> 0) + (BigInt(b.arena.i32[(state >>> 2) + 3] >>> 0) << 32n)).toBe(counter + BigInt(count));
       // Split calls give the same values as one call, and y may alias x.
       const state2 = seeded(b, key, counter), half = count >> 1;
       b.kernels.augmentNoise(px, px, half, stddev, state2);

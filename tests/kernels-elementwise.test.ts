@@ -10,7 +10,7 @@ type Backend = Awaited<ReturnType<typeof backend>>;
 /** An output block of n floats followed by 4 sentinels, to catch tails that write too far. */
 function outWithGuard(b: Backend, n: number): number {
   const p = allocWasm(b, n + 4);
-  b.arena.f32.fill(SENTINEL, (p >> 2) + n, (p >> 2) + n + 4);
+  b.arena.f32.fill(SENTINEL, (p >>> 2) + n, (p >>> 2) + n + 4);
   return p;
 }
 
@@ -144,7 +144,7 @@ describe('reductions', () => {
       const rng = makeRng(seed + rows * 17 + cols);
       const X = randomArray(rows * cols, rng), O = randomArray(cols, rng);
       const out = outWithGuard(b, cols);
-      b.arena.f32.set(O, out >> 2);
+      b.arena.f32.set(O, out >>> 2);
       b.kernels.sumRows(toWasm(b, X), out, rows, cols, accumulate);
       const want = Array.from(O, (o, c) => {
         let s = accumulate ? o : 0;

@@ -41,7 +41,7 @@ describe('channel concatenation', () => {
         b.kernels.splitChannels(pdy, pdx, rows, w, total, offset, 0);
         expect(fromWasm(b, pdx, rows * w)).toEqual(slice);
         const prior = randomArray(rows * w, rng);
-        b.arena.f32.set(prior, pdx >> 2);
+        b.arena.f32.set(prior, pdx >>> 2);
         b.kernels.splitChannels(pdy, pdx, rows, w, total, offset, 1);
         expect(maxRelError(fromWasm(b, pdx, rows * w), slice.map((v, i) => v + prior[i]))).toBeLessThan(1e-7);
         b.arena.release(pdx);
@@ -74,12 +74,12 @@ function maskRef(key: number, counter: bigint, count: number, rate: number): Flo
 function seededState(b: Backend, seed: number, counter = 0n): number {
   const state = b.arena.alloc(16);
   b.kernels.dropoutSeedState(state, seed);
-  if (counter) { b.arena.i32[(state >> 2) + 2] = Number(counter & 0xffffffffn) | 0; b.arena.i32[(state >> 2) + 3] = Number(counter >> 32n) | 0; }
+  if (counter) { b.arena.i32[(state >>> 2) + 2] = Number(counter & 0xffffffffn) | 0; b.arena.i32[(state >>> 2) + 3] = Number(counter >> 32n) | 0; }
   return state;
 }
 
 function counterOf(b: Backend, state: number): bigint {
-  return BigInt(b.arena.i32[(state >> 2) + 2] >>> 0) + (BigInt(b.arena.i32[(state >> 2) + 3] >>> 0) << 32n);
+  return BigInt(b.arena.i32[(state >>> 2) + 2] >>> 0) + (BigInt(b.arena.i32[(state >>> 2) + 3] >>> 0) << 32n);
 }
 
 /** Masks for consecutive calls of the given sizes from one state. */
@@ -148,7 +148,7 @@ describe('dropout', () => {
     const want = x.map((v, i) => v * mask[i]);
     b.kernels.dropoutApply(px, pm, py, n, 0);
     expect(fromWasm(b, py, n)).toEqual(want);
-    b.arena.f32.set(prior, py >> 2);
+    b.arena.f32.set(prior, py >>> 2);
     b.kernels.dropoutApply(px, pm, py, n, 1);
     expect(maxRelError(fromWasm(b, py, n), want.map((v, i) => v + prior[i]))).toBeLessThan(1e-7);
     b.kernels.dropoutApply(px, pm, px, n, 0);

@@ -185,7 +185,7 @@ for (const spec of SPECS) {
           const slotHistory = ref.map(maxAbs);
           for (let t = 1; t <= STEPS; t++) {
             g = randomArray(n, rng, -2, 2);
-            b.arena.f32.set(g, ptr.g >> 2);
+            b.arena.f32.set(g, ptr.g >>> 2);
             spec.run(b, ptr.w, ptr.g, ptr.s, n, t, c, pre);
             for (let i = 0; i < n; i++) {
               const gh = Math.min(Math.max(pre.scale * g[i], -pre.clip), pre.clip);

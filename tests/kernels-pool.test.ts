@@ -54,7 +54,7 @@ function poolArgs(g: Geo): [number, number, number, number, number, number, numb
 function maxPoolWasm(b: Backend, g: Geo, x: Float32Array) {
   const px = toWasm(b, x), py = allocWasm(b, g.yCount), parg = allocWasm(b, g.yCount);
   b.kernels.maxPoolForward(px, py, parg, ...poolArgs(g));
-  const y = fromWasm(b, py, g.yCount), arg = b.arena.i32.slice(parg >> 2, (parg >> 2) + g.yCount);
+  const y = fromWasm(b, py, g.yCount), arg = b.arena.i32.slice(parg >>> 2, (parg >>> 2) + g.yCount);
   for (const p of [px, py, parg]) b.arena.release(p);
   return { y, arg };
 }

@@ -19,7 +19,7 @@ function param(w: ArrayLike<number>, trainable = true): Param {
   const n = w.length;
   return { name: 'w', shape: [n], size: n, ptr: toWasm(b, Array.from(w)), grad: toWasm(b, new Float32Array(n)), trainable, regularizer: null };
 }
-const setGrad = (p: Param, g: ArrayLike<number>) => b.arena.f32.set(Array.from(g), p.grad >> 2);
+const setGrad = (p: Param, g: ArrayLike<number>) => b.arena.f32.set(Array.from(g), p.grad >>> 2);
 const values = (p: Param) => Array.from(fromWasm(b, p.ptr, p.size));
 const release = (opt: Optimizer, ...ps: Param[]) => { opt.dispose(); for (const p of ps) { b.arena.release(p.ptr); b.arena.release(p.grad); } };
 const norm = (g: ArrayLike<number>) => Math.sqrt(Array.from(g).reduce((s, x) => s + x * x, 0));
@@ -203,7 +203,7 @@ describe(`per-step state (seed ${seed})`, () => {
     const restored = nn.optimizers.nadam({ learningRate: lr });
     const q = param(values(p));
     restored.iterations = 3;
-    a.slotsOf(p).forEach((ptr, s) => b.arena.f32.set(fromWasm(b, ptr, n), restored.slotsOf(q)[s] >> 2));
+    a.slotsOf(p).forEach((ptr, s) => b.arena.f32.set(fromWasm(b, ptr, n), restored.slotsOf(q)[s] >>> 2));
     setGrad(p, grads[3]);
     setGrad(q, grads[3]);
     a.step([p]);

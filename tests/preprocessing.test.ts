@@ -16,15 +16,15 @@ function run(layer: Layer, shape: number[], x: Float32Array, training: boolean, 
   if (!layer.isBuilt) { layer.build([shape]); layer.plan(8); }
   const n = x.length / shape.reduce((a, b) => a * b, 1);
   const px = arena.allocF32(x.length), py = arena.allocF32(x.length);
-  arena.f32.set(x, px >> 2);
+  arena.f32.set(x, px >>> 2);
   layer.forward(n, [px], py, training);
-  const y = arena.f32.slice(py >> 2, (py >> 2) + x.length);
+  const y = arena.f32.slice(py >>> 2, (py >>> 2) + x.length);
   let dx: Float32Array | undefined;
   if (dy) {
     const pdy = arena.allocF32(x.length), pdx = arena.allocF32(x.length);
-    arena.f32.set(dy, pdy >> 2);
+    arena.f32.set(dy, pdy >>> 2);
     layer.backward(n, [px], py, pdy, [pdx]);
-    dx = arena.f32.slice(pdx >> 2, (pdx >> 2) + x.length);
+    dx = arena.f32.slice(pdx >>> 2, (pdx >>> 2) + x.length);
     arena.release(pdy); arena.release(pdx);
   }
   arena.release(px); arena.release(py);
@@ -36,9 +36,9 @@ function affine(x: Float32Array, [h, w, c]: number[], params: number[], interp: 
   const { arena, kernels } = getBackend();
   const n = params.length / 6;
   const px = arena.allocF32(x.length), py = arena.allocF32(x.length), pp = arena.allocF32(params.length);
-  arena.f32.set(x, px >> 2); arena.f32.set(params, pp >> 2);
+  arena.f32.set(x, px >>> 2); arena.f32.set(params, pp >>> 2);
   kernels.augmentAffine(px, py, n, h, w, c, pp, interp, mode, fill);
-  const y = arena.f32.slice(py >> 2, (py >> 2) + x.length);
+  const y = arena.f32.slice(py >>> 2, (py >>> 2) + x.length);
   for (const p of [px, py, pp]) arena.release(p);
   return y;
 }

@@ -54,10 +54,10 @@ describe(`regularizers (seed ${seed})`, () => {
     const params = penalised.params();
     addPenaltyGradients(kernels, params);
     params.forEach((p, pi) => {
-      const analytic = arena.f32.slice(p.grad >> 2, (p.grad >> 2) + p.size);
+      const analytic = arena.f32.slice(p.grad >>> 2, (p.grad >>> 2) + p.size);
       expect(analytic.length).toBe(grads[pi].length);
       for (const i of [0, Math.floor(p.size / 2), p.size - 1]) {
-        const at = (p.ptr >> 2) + i, saved = arena.f32[at], h = 1e-3;
+        const at = (p.ptr >>> 2) + i, saved = arena.f32[at], h = 1e-3;
         arena.f32[at] = saved + h;
         const plus = penalised.evaluate(x, y).loss;
         arena.f32[at] = saved - h;
@@ -152,7 +152,7 @@ describe(`initializers (seed ${seed})`, () => {
     nn.setSeed(1);
     const layer = nn.layers.dense({ units: 4, kernelInitializer: 'ones', name: 'ones' });
     layer.build([[3]]);
-    expect(Array.from(getBackend().arena.f32.slice(layer.params[0].ptr >> 2, (layer.params[0].ptr >> 2) + 12))).toEqual(new Array(12).fill(1));
+    expect(Array.from(getBackend().arena.f32.slice(layer.params[0].ptr >>> 2, (layer.params[0].ptr >>> 2) + 12))).toEqual(new Array(12).fill(1));
     layer.dispose();
     expect(() => nn.layers.dense({ units: 2, kernelInitializer: 'xavier', name: 'x' })).toThrow("Dense 'x': kernelInitializer: unknown initializer 'xavier'");
     expect(() => nn.initializers.randomUniform({ minval: 1, maxval: 0 })).toThrow('randomUniform: maxval must exceed minval');

@@ -14,9 +14,9 @@ interface FreeBlock {
 
 /** Allocator over wasm linear memory (see the file comment). */
 export class Arena {
-  /** Float32 view of the whole linear memory; index with `ptr >> 2`. */
+  /** Float32 view of the whole linear memory; index with `ptr >>> 2`. */
   f32!: Float32Array;
-  /** Int32 view of the whole linear memory; index with `ptr >> 2`. */
+  /** Int32 view of the whole linear memory; index with `ptr >>> 2`. */
   i32!: Int32Array;
   /** Byte view of the whole linear memory. */
   u8!: Uint8Array;

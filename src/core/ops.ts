@@ -28,9 +28,9 @@ function withBuffers(inputs: Tensor[], outSize: number, body: (k: Kernels, ptrs:
   const ptrs = inputs.map((t) => arena.allocF32(t.size));
   const out = arena.allocF32(outSize);
   try {
-    inputs.forEach((t, i) => arena.f32.set(t.data, ptrs[i] >> 2));
+    inputs.forEach((t, i) => arena.f32.set(t.data, ptrs[i] >>> 2));
     body(kernels, ptrs, out);
-    return arena.f32.slice(out >> 2, (out >> 2) + outSize);
+    return arena.f32.slice(out >>> 2, (out >>> 2) + outSize);
   } finally {
     for (const p of ptrs) arena.release(p);
     arena.release(out);

@@ -162,7 +162,7 @@ function assignWeights(model: LayersModel, table: WeightTable): void {
   for (const layer of model.layers) {
     for (const p of layer.params) {
       const w = table.take(layer, p.name, p.shape);
-      getBackend().arena.f32.set(w.values, p.ptr >> 2);
+      getBackend().arena.f32.set(w.values, p.ptr >>> 2);
     }
   }
   const unused = table.weights.find((w) => w.group !== 'optimizer' && !table.used.has(w));

@@ -134,7 +134,7 @@ export function optimizerWeights(model: LayersModel): NamedWeight[] {
       if (slot === null) values = new Float32Array(s.param.size);
       else {
         const ptr = opt.slotsOf(s.param)[slot];
-        values = getBackend().arena.f32.slice(ptr >> 2, (ptr >> 2) + s.param.size); // read after slotsOf: memory may have grown
+        values = getBackend().arena.f32.slice(ptr >>> 2, (ptr >>> 2) + s.param.size); // read after slotsOf: memory may have grown
         if (scale !== 1) for (let j = 0; j < values.length; j++) values[j] *= scale;
       }
       out.push({ name: `${s.layer.name}/${s.param.name}/${suffix}`, shape: [...s.param.shape], dtype: 'float32', values, group: 'optimizer' });
@@ -256,7 +256,7 @@ export function restoreTraining(model: LayersModel, training: ParsedTraining, we
       const ptr = optimizer.slotsOf(s.param)[slot];
       const f32 = getBackend().arena.f32; // read after each slotsOf: memory may have grown
       const v = values[k][i];
-      const at = ptr >> 2;
+      const at = ptr >>> 2;
       for (let j = 0; j < v.length; j++) f32[at + j] = v[j] * scale;
     });
   });

@@ -177,6 +177,6 @@ export function modelWeights(model: LayersModel): NamedWeight[] {
   const frozen = all.filter((w) => !trainable.includes(w));
   return [...trainable, ...frozen].map(({ layer, p }) => ({
     name: `${layer.name}/${p.name}`, shape: [...p.shape], dtype: 'float32',
-    values: arena.f32.slice(p.ptr >> 2, (p.ptr >> 2) + p.size),
+    values: arena.f32.slice(p.ptr >>> 2, (p.ptr >>> 2) + p.size),
   }));
 }

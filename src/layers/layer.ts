@@ -224,11 +224,11 @@ export abstract class Layer {
     if (initializeParams) {
       const values = new Float32Array(size);
       initializer.fill(values, shape, getRandom());
-      arena.f32.set(values, ptr >> 2);
+      arena.f32.set(values, ptr >>> 2);
     } else {
-      arena.f32.fill(0, ptr >> 2, (ptr >> 2) + size);
+      arena.f32.fill(0, ptr >>> 2, (ptr >>> 2) + size);
     }
-    arena.f32.fill(0, grad >> 2, (grad >> 2) + size);
+    arena.f32.fill(0, grad >>> 2, (grad >>> 2) + size);
     const param: Param = { name, shape: Object.freeze([...shape]), size, ptr, grad, trainable: trainable && this.trainable, regularizer };
     this.params.push(param);
     return param;
@@ -249,7 +249,7 @@ export abstract class Layer {
 /** Copies of the values of `params`, as tensors of their shapes. */
 export function readParams(params: readonly Param[]): Tensor[] {
   const { arena } = getBackend();
-  return params.map((p) => new Tensor(arena.f32.slice(p.ptr >> 2, (p.ptr >> 2) + p.size), p.shape));
+  return params.map((p) => new Tensor(arena.f32.slice(p.ptr >>> 2, (p.ptr >>> 2) + p.size), p.shape));
 }
 
 /** Writes `weights` into `params` after checking count and shapes; `who` names the caller in errors. */
@@ -265,7 +265,7 @@ export function writeParams(params: readonly Param[], weights: Tensor[], who: st
     }
   });
   const { arena } = getBackend();
-  weights.forEach((w, i) => arena.f32.set(w.data, params[i].ptr >> 2));
+  weights.forEach((w, i) => arena.f32.set(w.data, params[i].ptr >>> 2));
 }
 
 /** Copies `count` floats inside wasm memory (a memmove, no allocation). */

@@ -112,7 +112,7 @@ abstract class ImageAugmentation extends Layer {
       return;
     }
     if (this.sampled === 0) throw new Error(`${this.describe()}: forward in training before plan(maxBatch)`);
-    this.draw(n, this.sampled >> 2);
+    this.draw(n, this.sampled >>> 2);
     const [h, w, c] = this.outputShape;
     this.transform(inputs[0], output, n, h, w, c);
   }

@@ -30,7 +30,7 @@ function checkData(model: LayersModel, compiled: Compiled, xIn: TensorLike, yIn:
 /** Copies rows [start, start + n) of `t` into wasm memory at `ptr`. */
 function copyRows(t: Tensor, start: number, n: number, ptr: number): void {
   const per = t.size / t.shape[0];
-  getBackend().arena.f32.set(t.data.subarray(start * per, (start + n) * per), ptr >> 2);
+  getBackend().arena.f32.set(t.data.subarray(start * per, (start + n) * per), ptr >>> 2);
 }
 
 /** Sums of loss and metric matches over a pass, turned into logs. */
@@ -121,7 +121,7 @@ export function predictLoop(model: LayersModel, xIn: TensorLike, batchSize: numb
     const logits = plan.outputs[nodes.length - 1];
     // With the activation folded into the loss, the output layer left logits: apply it here.
     if (fused) last.layer!.applyActivation(k, logits, plan.visible, (n * last.size) / cols, cols);
-    const from = plan.visible >> 2;
+    const from = plan.visible >>> 2;
     result.set(arena.f32.subarray(from, from + n * last.size), start * last.size);
   }
   return new Tensor(result, [count, ...last.shape]);
@@ -141,8 +141,8 @@ function stage(x: Tensor, y: Tensor): Staged {
   const xp = arena.allocF32(x.size);
   const yp = arena.allocF32(y.size);
   const indices = arena.alloc(count * 4);
-  arena.f32.set(x.data, xp >> 2);
-  arena.f32.set(y.data, yp >> 2);
+  arena.f32.set(x.data, xp >>> 2);
+  arena.f32.set(y.data, yp >>> 2);
   return { x: xp, y: yp, indices, count };
 }
 
@@ -244,7 +244,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
       const started = performance.now();
       await call(callbacks, 'onEpochBegin', epoch);
       const idx = arena.i32;
-      const base = staged.indices >> 2;
+      const base = staged.indices >>> 2;
       for (let i = 0; i < count; i++) idx[base + i] = i;
       if (shuffle) random.shuffle(idx, base, count);
       const totals = new Totals(compiled);

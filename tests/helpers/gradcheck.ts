@@ -43,7 +43,7 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
   const outSize = c.batch * c.layer.outputSize;
   const inputs = inSizes.map((n) => {
     const ptr = arena.allocF32(n);
-    for (let i = 0; i < n; i++) arena.f32[(ptr >> 2) + i] = c.input ? c.input(i) : c.rng() * 2 - 1;
+    for (let i = 0; i < n; i++) arena.f32[(ptr >>> 2) + i] = c.input ? c.input(i) : c.rng() * 2 - 1;
     return ptr;
   });
   const gradInputs = inSizes.map((n) => arena.allocF32(n));
@@ -53,19 +53,19 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
   const objective = (): number => {
     c.layer.forward(c.batch, inputs, output, true);
     let s = 0;
-    for (let i = 0; i < outSize; i++) s += r[i] * arena.f32[(output >> 2) + i];
+    for (let i = 0; i < outSize; i++) s += r[i] * arena.f32[(output >>> 2) + i];
     return s;
   };
   objective();
-  for (let i = 0; i < outSize; i++) arena.f32[(gradOutput >> 2) + i] = r[i];
+  for (let i = 0; i < outSize; i++) arena.f32[(gradOutput >>> 2) + i] = r[i];
   c.layer.backward(c.batch, inputs, output, gradOutput, gradInputs);
   const targets: { name: string; ptr: number; grad: Float32Array; size: number }[] = [];
-  inputs.forEach((ptr, i) => targets.push({ name: `input ${i}`, ptr, grad: arena.f32.slice(gradInputs[i] >> 2, (gradInputs[i] >> 2) + inSizes[i]), size: inSizes[i] }));
-  for (const p of c.layer.params) targets.push({ name: p.name, ptr: p.ptr, grad: arena.f32.slice(p.grad >> 2, (p.grad >> 2) + p.size), size: p.size });
+  inputs.forEach((ptr, i) => targets.push({ name: `input ${i}`, ptr, grad: arena.f32.slice(gradInputs[i] >>> 2, (gradInputs[i] >>> 2) + inSizes[i]), size: inSizes[i] }));
+  for (const p of c.layer.params) targets.push({ name: p.name, ptr: p.ptr, grad: arena.f32.slice(p.grad >>> 2, (p.grad >>> 2) + p.size), size: p.size });
   let worst = 0;
   for (const t of targets) {
     for (const i of probes(t.size)) {
-      const at = (t.ptr >> 2) + i;
+      const at = (t.ptr >>> 2) + i;
       const saved = arena.f32[at];
       arena.f32[at] = saved + h;
       const plus = objective();
@@ -90,8 +90,8 @@ export function modelGradients(model: LayersModel, x: Tensor, y: Tensor): Float3
   const compiled = model.requireCompiled('test');
   const n = x.shape[0];
   const plan = model.planFor(n, true);
-  arena.f32.set(x.data, plan.outputs[0] >> 2);
-  arena.f32.set(y.data, plan.labels >> 2);
+  arena.f32.set(x.data, plan.outputs[0] >>> 2);
+  arena.f32.set(y.data, plan.labels >>> 2);
   plan.forward(n, true);
   const last = plan.outputs.length - 1;
   const out = model.outputShape;
@@ -99,7 +99,7 @@ export function modelGradients(model: LayersModel, x: Tensor, y: Tensor): Float3
   const rows = (n * shapeSize(out)) / cols;
   compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, plan.grads[last], rows, cols, 1 / compiled.loss.terms(rows, cols));
   plan.backward(n);
-  return model.params().map((p) => arena.f32.slice(p.grad >> 2, (p.grad >> 2) + p.size));
+  return model.params().map((p) => arena.f32.slice(p.grad >>> 2, (p.grad >>> 2) + p.size));
 }
 
 /** Compares modelGradients with central differences of model.evaluate's loss. */
@@ -110,7 +110,7 @@ export function checkModelGradients(model: LayersModel, x: Tensor, y: Tensor, h 
   const loss = (): number => model.evaluate(x, y, { batchSize: x.shape[0] }).loss;
   params.forEach((p, pi) => {
     for (const i of probes(p.size, 12)) {
-      const at = (p.ptr >> 2) + i;
+      const at = (p.ptr >>> 2) + i;
       const saved = arena.f32[at];
       arena.f32[at] = saved + h;
       const plus = loss();

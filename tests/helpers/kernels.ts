@@ -47,21 +47,21 @@ export function randomArray(n: number, rng: () => number, lo = -1, hi = 1): Floa
 /** Copies values into a fresh arena block and returns its byte offset. */
 export function toWasm(b: Backend, values: Float32Array | Int32Array | number[]): number {
   const ptr = b.arena.alloc(Math.max(values.length, 1) * 4);
-  if (values instanceof Int32Array) b.arena.i32.set(values, ptr >> 2);
-  else b.arena.f32.set(values, ptr >> 2);
+  if (values instanceof Int32Array) b.arena.i32.set(values, ptr >>> 2);
+  else b.arena.f32.set(values, ptr >>> 2);
   return ptr;
 }
 
 /** Reserves n float32 values filled with `fill` (NaN by default, so unwritten outputs show). */
 export function allocWasm(b: Backend, n: number, fill = Number.NaN): number {
   const ptr = b.arena.alloc(Math.max(n, 1) * 4);
-  b.arena.f32.fill(fill, ptr >> 2, (ptr >> 2) + n);
+  b.arena.f32.fill(fill, ptr >>> 2, (ptr >>> 2) + n);
   return ptr;
 }
 
 /** A copy of n float32 values at ptr. */
 export function fromWasm(b: Backend, ptr: number, n: number): Float32Array {
-  return b.arena.f32.slice(ptr >> 2, (ptr >> 2) + n);
+  return b.arena.f32.slice(ptr >>> 2, (ptr >>> 2) + n);
 }
 
 /**
