@@ -6,7 +6,8 @@
  *   const lr = nn.schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.96 });
  *   lr(2000); // 0.1 · 0.96²
  */
-import { checkCount, checkNumber, describe } from './callbacks/monitor.js';
+import { checkCount, checkFiniteNumber, checkOptions, describeValue } from './core/checks.js';
+
 
 /** A learning rate as a function of the optimizer step (Keras `LearningRateSchedule`). */
 export type LearningRateSchedule = (step: number) => number;
@@ -45,12 +46,12 @@ export interface CosineDecayArgs {
   warmupSteps?: number;
 }
 
-function checkArgs(args: unknown, who: string): void {
-  if (args === null || typeof args !== 'object') throw new TypeError(`${who}: expected an arguments object, got ${describe(args)}`);
-}
+const EXPONENTIAL_DECAY_KEYS = ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'] as const;
+const PIECEWISE_CONSTANT_KEYS = ['boundaries', 'values'] as const;
+const COSINE_DECAY_KEYS = ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps'] as const;
 
 function checkStep(step: number, who: string): void {
-  if (!(step >= 0)) throw new RangeError(`${who}: step must be a number ≥ 0, got ${describe(step)}`);
+  if (!(step >= 0)) throw new RangeError(`${who}: step must be a number ≥ 0, got ${describeValue(step)}`);
 }
 
 /**
@@ -59,10 +60,10 @@ function checkStep(step: number, who: string): void {
  */
 export function exponentialDecay(args: ExponentialDecayArgs): LearningRateSchedule {
   const who = 'exponentialDecay';
-  checkArgs(args, who);
-  const initial = checkNumber(args.initialLearningRate, who, 'initialLearningRate', 'positive');
-  const decaySteps = checkNumber(args.decaySteps, who, 'decaySteps', 'positive');
-  const decayRate = checkNumber(args.decayRate, who, 'decayRate', 'positive');
+  checkOptions(args, who, EXPONENTIAL_DECAY_KEYS);
+  const initial = checkFiniteNumber(args.initialLearningRate, who, 'initialLearningRate', 'positive');
+  const decaySteps = checkFiniteNumber(args.decaySteps, who, 'decaySteps', 'positive');
+  const decayRate = checkFiniteNumber(args.decayRate, who, 'decayRate', 'positive');
   const staircase = args.staircase ?? false;
   return (step: number): number => {
     checkStep(step, who);
@@ -74,18 +75,18 @@ export function exponentialDecay(args: ExponentialDecayArgs): LearningRateSchedu
 /** `values[0]` up to and including `boundaries[0]`, then `values[1]` up to `boundaries[1]`, ... (Keras `PiecewiseConstantDecay`). */
 export function piecewiseConstant(args: PiecewiseConstantArgs): LearningRateSchedule {
   const who = 'piecewiseConstant';
-  checkArgs(args, who);
+  checkOptions(args, who, PIECEWISE_CONSTANT_KEYS);
   const { boundaries, values } = args;
-  if (!Array.isArray(boundaries)) throw new TypeError(`${who}: boundaries must be an array of steps, got ${describe(boundaries)}`);
-  if (!Array.isArray(values)) throw new TypeError(`${who}: values must be an array of learning rates, got ${describe(values)}`);
+  if (!Array.isArray(boundaries)) throw new TypeError(`${who}: boundaries must be an array of steps, got ${describeValue(boundaries)}`);
+  if (!Array.isArray(values)) throw new TypeError(`${who}: values must be an array of learning rates, got ${describeValue(values)}`);
   if (values.length !== boundaries.length + 1) {
     throw new RangeError(`${who}: values must have one more entry than boundaries (${boundaries.length + 1}), got ${values.length}`);
   }
   boundaries.forEach((b, i) => {
-    checkNumber(b, who, `boundaries[${i}]`, 'nonNegative');
+    checkFiniteNumber(b, who, `boundaries[${i}]`, 'nonNegative');
     if (i > 0 && b <= boundaries[i - 1]) throw new RangeError(`${who}: boundaries must increase, got ${boundaries[i - 1]} then ${b} at index ${i}`);
   });
-  values.forEach((v, i) => checkNumber(v, who, `values[${i}]`, 'positive'));
+  values.forEach((v, i) => checkFiniteNumber(v, who, `values[${i}]`, 'positive'));
   const bs = boundaries.slice();
   const vs = values.slice();
   return (step: number): number => {
@@ -103,13 +104,13 @@ export function piecewiseConstant(args: PiecewiseConstantArgs): LearningRateSche
  */
 export function cosineDecay(args: CosineDecayArgs): LearningRateSchedule {
   const who = 'cosineDecay';
-  checkArgs(args, who);
+  checkOptions(args, who, COSINE_DECAY_KEYS);
   // A warm-up may start from 0 (a common Keras recipe); without one the rate must be > 0.
-  const initial = checkNumber(args.initialLearningRate, who, 'initialLearningRate', args.warmupTarget === undefined ? 'positive' : 'nonNegative');
-  const decaySteps = checkNumber(args.decaySteps, who, 'decaySteps', 'positive');
-  const alpha = checkNumber(args.alpha ?? 0, who, 'alpha', 'nonNegative');
+  const initial = checkFiniteNumber(args.initialLearningRate, who, 'initialLearningRate', args.warmupTarget === undefined ? 'positive' : 'nonNegative');
+  const decaySteps = checkFiniteNumber(args.decaySteps, who, 'decaySteps', 'positive');
+  const alpha = checkFiniteNumber(args.alpha ?? 0, who, 'alpha', 'nonNegative');
   if (alpha > 1) throw new RangeError(`${who}: alpha must be in [0, 1], got ${alpha}`);
-  const target = args.warmupTarget === undefined ? undefined : checkNumber(args.warmupTarget, who, 'warmupTarget', 'positive');
+  const target = args.warmupTarget === undefined ? undefined : checkFiniteNumber(args.warmupTarget, who, 'warmupTarget', 'positive');
   const warmupSteps = checkCount(args.warmupSteps ?? 0, who, 'warmupSteps');
   const decay = (step: number, from: number): number =>
     from * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * step) / decaySteps)) + alpha);

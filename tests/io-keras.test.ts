@@ -121,10 +121,10 @@ describe(`Keras topologies (seed ${seed})`, () => {
   it('augmentation options simdnn does not have fail naming the layer and the option', async () => {
     const shift = { height_factor: 0.1, width_factor: 0.1 };
     const cases: [string, object, RegExp][] = [
-      ['RandomRotation', { factor: 0.1, interpolation: 'bicubic' }, /layer 'aug' \(RandomRotation\): interpolation "bicubic" is not supported; supported: bilinear, nearest/],
-      ['RandomTranslation', { ...shift, fill_mode: 'crop' }, /fill_mode "crop" is not supported/],
-      ['RandomZoom', { height_factor: 0.1, data_format: 'channels_first' }, /option 'data_format' = "channels_first" is not supported/],
-      ['RandomFlip', { mode: 'diagonal' }, /mode "diagonal" is not supported/],
+      ['RandomRotation', { factor: 0.1, interpolation: 'bicubic' }, /layer 'aug' \(RandomRotation\): interpolation 'bicubic' is not supported; supported: bilinear, nearest/],
+      ['RandomTranslation', { ...shift, fill_mode: 'crop' }, /fill_mode 'crop' is not supported/],
+      ['RandomZoom', { height_factor: 0.1, data_format: 'channels_first' }, /option 'data_format' = 'channels_first' is not supported/],
+      ['RandomFlip', { mode: 'diagonal' }, /mode 'diagonal' is not supported/],
       ['RandomTranslation', { height_factor: 1.5, width_factor: 0 }, /layer 'aug' \(RandomTranslation\): .*heightFactor must lie in \[-1, 1\]/],
       ['RandomTranslation', { height_factor: 'a lot', width_factor: 0 }, /config 'height_factor' must be a number or a \[lower, upper\] pair/],
       ['GaussianNoise', { stddev: -1 }, /layer 'aug' \(GaussianNoise\): .*stddev must be a finite number >= 0/],

@@ -32,7 +32,7 @@ describe('malformed model.json', () => {
     await expectFailure('this is not json', files, /model.json is not valid JSON/);
     await expectFailure(text.slice(0, Math.floor(text.length / 2)), files, /model.json is not valid JSON \(truncated or corrupt\?\)/);
     await expectFailure('', files, /not valid JSON/);
-    await expectFailure('[1, 2]', files, /expected a JSON object with modelTopology and weightsManifest, got \[1,2\]/);
+    await expectFailure('[1, 2]', files, /expected a JSON object with modelTopology and weightsManifest, got \[1, 2\]/);
     await expectFailure(new TextEncoder().encode(text.slice(0, 40)), files, /not valid JSON/);
   });
 
@@ -44,7 +44,7 @@ describe('malformed model.json', () => {
     await expectFailure({ ...json, weightsManifest: [{ paths: 'weights.bin', weights: [] }] }, files, /weightsManifest\[0\] must be \{ paths: string\[\], weights/);
     await expect(nn.loadModel({ modelTopology: 'x' } as never)).rejects.toThrow(/missing modelTopology/);
     await expect(nn.loadModel(42 as never)).rejects.toThrow(/expected a URL string, model artifacts/);
-    await expect(nn.loadModel('gopher://model')).rejects.toThrow(/no handler for "gopher:\/\/model"/);
+    await expect(nn.loadModel('gopher://model')).rejects.toThrow(/no handler for 'gopher:\/\/model'/);
   });
 
   it('a topology that is not Keras JSON, or has unknown layers or options', async () => {
@@ -55,15 +55,15 @@ describe('malformed model.json', () => {
       fn(copy.modelTopology);
       return copy;
     };
-    await expectFailure(edit((t) => { t.class_name = 'GraphModel'; }), files, /class_name "GraphModel" is not supported; expected 'Sequential', 'Model' or 'Functional'/);
+    await expectFailure(edit((t) => { t.class_name = 'GraphModel'; }), files, /class_name 'GraphModel' is not supported; expected 'Sequential', 'Model' or 'Functional'/);
     await expectFailure(edit((t) => { t.config.layers = []; }), files, /non-empty 'layers' list/);
     await expectFailure(edit((t) => { t.config.layers[1].class_name = 'GRU'; }), files, /layer '.*' \(GRU\): layer class 'GRU' is not supported/);
     await expectFailure(edit((t) => { t.config.layers[1].config.units = -3; }), files, /config 'units' must be a positive integer, got -3/);
-    await expectFailure(edit((t) => { t.config.layers[1].config.activation = 'gelu'; }), files, /activation "gelu" is not supported/);
+    await expectFailure(edit((t) => { t.config.layers[1].config.activation = 'gelu'; }), files, /activation 'gelu' is not supported/);
     await expectFailure(edit((t) => { t.config.layers[1].config.mystery = 1; }), files, /option 'mystery' \(1\) is not supported/);
     await expectFailure(edit((t) => { delete t.config.layers[0].config.batch_input_shape; }), files, /needs batch_input_shape/);
     await expectFailure(edit((t) => { t.config.layers[0].config.batch_input_shape = [null, null]; }), files, /variable sizes other than the batch are not supported/);
-    await expectFailure(edit((t) => { t.config.layers[0].config.dtype = 'int32'; }), files, /dtype "int32" is not supported/);
+    await expectFailure(edit((t) => { t.config.layers[0].config.dtype = 'int32'; }), files, /dtype 'int32' is not supported/);
   });
 });
 

@@ -69,8 +69,8 @@ describe('bad arguments name the optimizer and the argument', () => {
     [() => o.adam({ clipNorm: 1, clipValue: 1 }), 'adam: only one of clipNorm, clipValue and globalClipNorm can be set, got clipNorm and clipValue'],
     [() => o.rprop({ etas: [1.2, 0.5] }), 'rprop: etas must be [etaMinus, etaPlus] with 0 < etaMinus < 1 < etaPlus, got [1.2, 0.5]'],
     [() => o.rprop({ stepSizes: [1, 0.1] }), 'rprop: stepSizes must be [min, max] with 0 < min ≤ max'],
-    [() => o.adam({ lr: 0.1 } as never), "adam: unknown argument 'lr'; expected learningRate,"],
-    [() => o.sgd(5 as never), 'sgd: expected an arguments object, got 5'],
+    [() => o.adam({ lr: 0.1 } as never), "adam: unknown option 'lr'; valid options: learningRate,"],
+    [() => o.sgd(5 as never), 'sgd: expected an options object, got 5'],
   ];
   it.each(cases.map(([f, msg]) => [msg, f] as const))('%s', (msg, f) => expect(f).toThrow(msg));
 

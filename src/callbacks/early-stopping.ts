@@ -2,10 +2,11 @@
  * earlyStopping: ends `fit` when a monitored quantity has stopped improving, as Keras
  * `EarlyStopping` (and tfjs `tf.callbacks.earlyStopping`).
  */
+import { checkCount, checkFiniteNumber } from '../core/checks.js';
 import type { Tensor } from '../core/tensor.js';
 import type { LayersModel } from '../models/model.js';
 import type { Callback, Logs } from './callback.js';
-import { checkCount, checkName, checkNumber, monitorValue, resolveMode, type MonitorMode } from './monitor.js';
+import { checkName, monitorValue, resolveMode, type MonitorMode } from './monitor.js';
 
 /** Arguments of {@link earlyStopping}; names and defaults as Keras. */
 export interface EarlyStoppingArgs {
@@ -55,10 +56,10 @@ export class EarlyStopping implements Callback {
     const who = 'earlyStopping';
     if (args === null || typeof args !== 'object') throw new TypeError(`${who}: expected an arguments object, got ${String(args)}`);
     this.monitor = checkName(args.monitor ?? 'val_loss', who, 'monitor');
-    this.minDelta = Math.abs(checkNumber(args.minDelta ?? 0, who, 'minDelta'));
+    this.minDelta = Math.abs(checkFiniteNumber(args.minDelta ?? 0, who, 'minDelta'));
     this.patience = checkCount(args.patience ?? 0, who, 'patience');
     this.mode = resolveMode(args.mode ?? 'auto', this.monitor, who);
-    this.baseline = args.baseline === undefined ? undefined : checkNumber(args.baseline, who, 'baseline');
+    this.baseline = args.baseline === undefined ? undefined : checkFiniteNumber(args.baseline, who, 'baseline');
     this.restoreBestWeights = args.restoreBestWeights ?? false;
     this.startFromEpoch = checkCount(args.startFromEpoch ?? 0, who, 'startFromEpoch');
     this.verbose = args.verbose ?? 0;

@@ -2,9 +2,10 @@
  * Callbacks that change the compiled optimizer's learning rate between epochs:
  * learningRateScheduler and reduceLROnPlateau, as Keras.
  */
+import { checkCount, checkFiniteNumber, describeValue } from '../core/checks.js';
 import type { LayersModel } from '../models/model.js';
 import type { Callback, Logs } from './callback.js';
-import { checkCount, checkName, checkNumber, describe, monitorValue, resolveMode, type MonitorMode } from './monitor.js';
+import { checkName, monitorValue, resolveMode, type MonitorMode } from './monitor.js';
 
 /** The model surface these callbacks need: an optimizer whose learningRate can be set. */
 type WithOptimizer = Pick<LayersModel, 'optimizer'>;
@@ -23,7 +24,7 @@ export class LearningRateScheduler implements Callback {
 
   constructor(readonly schedule: EpochSchedule, readonly verbose: 0 | 1 = 0) {
     if (typeof schedule !== 'function') {
-      throw new TypeError(`learningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${describe(schedule)}`);
+      throw new TypeError(`learningRateScheduler: schedule must be a function (epoch, lr) => lr, got ${describeValue(schedule)}`);
     }
   }
 
@@ -37,7 +38,7 @@ export class LearningRateScheduler implements Callback {
     const optimizer = requireModel(this.model, 'learningRateScheduler').optimizer;
     const lr = this.schedule(epoch, optimizer.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
-      throw new RangeError(`learningRateScheduler: the schedule must return a positive finite learning rate, got ${describe(lr)} at epoch ${epoch}`);
+      throw new RangeError(`learningRateScheduler: the schedule must return a positive finite learning rate, got ${describeValue(lr)} at epoch ${epoch}`);
     }
     optimizer.learningRate = lr;
     if (this.verbose) console.log(`Epoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
@@ -91,12 +92,12 @@ export class ReduceLROnPlateau implements Callback {
     const who = 'reduceLROnPlateau';
     if (args === null || typeof args !== 'object') throw new TypeError(`${who}: expected an arguments object, got ${String(args)}`);
     this.monitor = checkName(args.monitor ?? 'val_loss', who, 'monitor');
-    this.factor = checkNumber(args.factor ?? 0.1, who, 'factor', 'positive');
+    this.factor = checkFiniteNumber(args.factor ?? 0.1, who, 'factor', 'positive');
     if (this.factor >= 1) throw new RangeError(`${who}: factor must be in (0, 1) so the rate falls, got ${this.factor}`);
     this.patience = checkCount(args.patience ?? 10, who, 'patience');
-    this.minDelta = checkNumber(args.minDelta ?? 1e-4, who, 'minDelta', 'nonNegative');
+    this.minDelta = checkFiniteNumber(args.minDelta ?? 1e-4, who, 'minDelta', 'nonNegative');
     this.cooldown = checkCount(args.cooldown ?? 0, who, 'cooldown');
-    this.minLr = checkNumber(args.minLr ?? 0, who, 'minLr', 'nonNegative');
+    this.minLr = checkFiniteNumber(args.minLr ?? 0, who, 'minLr', 'nonNegative');
     this.mode = resolveMode(args.mode ?? 'auto', this.monitor, who);
     this.verbose = args.verbose ?? 0;
     this.reset();

@@ -52,8 +52,3 @@ export function checkSameCount(x: Tensor, y: Tensor, who: string): void {
     throw new RangeError(`${who}: x has ${x.shape[0]} samples but y has ${y.shape[0]}; they must match`);
   }
 }
-
-/** Throws unless `value` is an integer ≥ 1. */
-export function checkPositiveInteger(value: number, who: string, arg: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${who}: ${arg} must be a positive integer, got ${value}`);
-}

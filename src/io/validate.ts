@@ -3,24 +3,9 @@
  * and what was found, and a reader of one layer's config that refuses options it does not know.
  */
 
-/** True for a plain (non-null, non-array) object. */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { describeValue, isObject } from '../core/checks.js';
 
-/** A short description of a value for error messages: its JSON, cut to 80 characters, or its type. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value instanceof ArrayBuffer) return `an ArrayBuffer of ${value.byteLength} bytes`;
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) return typeof value;
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
+export { describeValue, isObject };
 
 /** Reads one layer config; every key must be read, declared harmless, or be at its default. */
 export class ConfigReader {

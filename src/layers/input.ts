@@ -2,7 +2,8 @@
  * The functional API's symbolic values: `input({shape})` starts a graph, `layer.apply(x)` extends it.
  * A SymbolicTensor knows its per-sample shape and which layer (applied to which inputs) made it.
  */
-import { checkSampleShape, formatShape, type Layer } from './layer.js';
+import { checkShapeList } from '../core/checks.js';
+import { formatShape, type Layer } from './layer.js';
 
 /** A value in a functional graph: its per-sample shape and the layer application that produces it. */
 export class SymbolicTensor {
@@ -32,7 +33,7 @@ let inputCount = 0;
 
 /** A model input (tfjs `tf.input`). */
 export function input(args: InputArgs): SymbolicTensor {
-  checkSampleShape(args?.shape, 'input: shape');
+  checkShapeList(args?.shape, 'input: shape');
   const name = args.name ?? (inputCount++ === 0 ? 'input' : `input_${inputCount - 1}`);
   return new SymbolicTensor([...args.shape], null, [], name);
 }

@@ -4,6 +4,7 @@
  * here, once for every layer that has one, so each layer writes only its linear part.
  */
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
+import { checkShapeList } from '../core/checks.js';
 import { getRandom } from '../core/random.js';
 import { getBackend, type Backend, type Kernels } from '../core/wasm.js';
 import { Tensor, shapeSize } from '../core/tensor.js';
@@ -98,7 +99,7 @@ export abstract class Layer {
     this.name = args.name ?? uniqueName(snakeCase(className));
     this.trainable = args.trainable ?? true;
     const shape = args.inputShape ?? (args.batchInputShape ? (args.batchInputShape.slice(1) as number[]) : null);
-    if (shape) checkSampleShape(shape, `${className} '${this.name}': inputShape`);
+    if (shape) checkShapeList(shape, `${className} '${this.name}': inputShape`);
     this.declaredInputShape = shape ? [...shape] : null;
     this.activation = getActivation(activation, `${className} '${this.name}'`);
   }
@@ -271,13 +272,6 @@ export function writeParams(params: readonly Param[], weights: Tensor[], who: st
 /** Copies `count` floats inside wasm memory (a memmove, no allocation). */
 export function copyFloats(from: number, to: number, count: number): void {
   if (from !== to) getBackend().arena.u8.copyWithin(to, from, from + count * 4);
-}
-
-/** Throws unless a per-sample shape is a non-empty list of positive integers. */
-export function checkSampleShape(shape: readonly number[], who: string): void {
-  if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new RangeError(`${who} must be a non-empty list of positive integers, got ${JSON.stringify(shape)}`);
-  }
 }
 
 /** '[2, 3]' for a shape, 'null' for unknown dimensions. */

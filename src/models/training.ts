@@ -8,7 +8,8 @@ import { Tensor, shapeSize, type TensorLike } from '../core/tensor.js';
 import { getBackend } from '../core/wasm.js';
 import { History, type Callback, type Logs } from '../callbacks/callback.js';
 import { addPenaltyGradients, totalPenalty } from './penalty.js';
-import { checkFinite, checkPositiveInteger, checkSameCount, checkSampleShape, toBatch } from '../data/inputs.js';
+import { checkPositiveInteger } from '../core/checks.js';
+import { checkFinite, checkSameCount, checkSampleShape, toBatch } from '../data/inputs.js';
 import type { Compiled, FitArgs, LayersModel } from './model.js';
 import type { ExecutionPlan } from './plan.js';
 

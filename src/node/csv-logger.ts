@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Callback, Logs } from '../callbacks/callback.js';
-import { describe } from '../callbacks/monitor.js';
+import { describeValue } from '../core/checks.js';
 
 /** Options of {@link csvLogger}. */
 export interface CSVLoggerOptions {
@@ -23,10 +23,10 @@ export class CSVLogger implements Callback {
   private writeHeader = true;
 
   constructor(readonly path: string, options: CSVLoggerOptions = {}) {
-    if (typeof path !== 'string' || path.length === 0) throw new TypeError(`csvLogger: path must be a non-empty file path, got ${describe(path)}`);
+    if (typeof path !== 'string' || path.length === 0) throw new TypeError(`csvLogger: path must be a non-empty file path, got ${describeValue(path)}`);
     this.separator = options.separator ?? ',';
     if (typeof this.separator !== 'string' || this.separator.length === 0 || /[\n\r"]/.test(this.separator)) {
-      throw new RangeError(`csvLogger: separator must be a non-empty string without quotes or newlines, got ${describe(this.separator)}`);
+      throw new RangeError(`csvLogger: separator must be a non-empty string without quotes or newlines, got ${describeValue(this.separator)}`);
     }
     this.append = options.append ?? false;
   }

@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Callback, Logs } from '../callbacks/callback.js';
-import { describe } from '../callbacks/monitor.js';
+import { describeValue } from '../core/checks.js';
 import { encodeEvent, frameRecord, type Scalar } from './event-file.js';
 
 /** Arguments of {@link tensorBoard}. */
@@ -72,12 +72,12 @@ export class TensorBoard implements Callback {
 
   constructor(args: TensorBoardArgs = {}) {
     const who = 'tensorBoard';
-    if (args === null || typeof args !== 'object') throw new TypeError(`${who}: expected { logDir }, got ${describe(args)}`);
+    if (args === null || typeof args !== 'object') throw new TypeError(`${who}: expected { logDir }, got ${describeValue(args)}`);
     const logDir = args.logDir ?? 'logs';
-    if (typeof logDir !== 'string' || logDir.length === 0) throw new TypeError(`${who}: logDir must be a non-empty path, got ${describe(logDir)}`);
+    if (typeof logDir !== 'string' || logDir.length === 0) throw new TypeError(`${who}: logDir must be a non-empty path, got ${describeValue(logDir)}`);
     const freq = args.updateFreq ?? 'epoch';
     if (freq !== 'epoch' && (typeof freq !== 'number' || !Number.isInteger(freq) || freq < 1)) {
-      throw new RangeError(`${who}: updateFreq must be 'epoch' or an integer ≥ 1, got ${describe(freq)}`);
+      throw new RangeError(`${who}: updateFreq must be 'epoch' or an integer ≥ 1, got ${describeValue(freq)}`);
     }
     this.logDir = logDir;
     this.updateFreq = freq;

@@ -1,7 +1,8 @@
 /** Adadelta (Zeiler), Keras formulation: step sizes from running averages of squared gradients and updates. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkNumber, type OptimizerArgs } from './optimizer.js';
+import { checkInRange } from '../core/checks.js';
+import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link adadelta}; defaults as Keras. */
 export interface AdadeltaArgs extends OptimizerArgs {
@@ -25,8 +26,8 @@ export class Adadelta extends Optimizer {
   constructor(args: AdadeltaArgs = {}) {
     const who = 'adadelta';
     super(who, args, ['rho', 'epsilon'], 0.001, 2);
-    this.rho = checkNumber(args.rho ?? 0.95, who, 'rho', 0, 1);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.rho = checkInRange(args.rho ?? 0.95, who, 'rho', 0, 1);
+    this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
   }
 
   protected override update(k: Kernels, p: Param, slots: readonly number[]): void {

@@ -1,7 +1,8 @@
 /** Adagrad (Duchi et al.), Keras formulation: a running sum of squared gradients per weight. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkNumber, type OptimizerArgs } from './optimizer.js';
+import { checkInRange } from '../core/checks.js';
+import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link adagrad}; defaults as Keras. */
 export interface AdagradArgs extends OptimizerArgs {
@@ -21,10 +22,10 @@ export class Adagrad extends Optimizer {
 
   constructor(args: AdagradArgs = {}) {
     const who = 'adagrad';
-    const initial = checkNumber(args?.initialAccumulatorValue ?? 0.1, who, 'initialAccumulatorValue', 0, Infinity);
+    const initial = checkInRange(args?.initialAccumulatorValue ?? 0.1, who, 'initialAccumulatorValue', 0, Infinity);
     super(who, args, ['initialAccumulatorValue', 'epsilon'], 0.001, 1);
     this.initialAccumulatorValue = initial;
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
   }
 
   protected override initialSlotValue(): number {

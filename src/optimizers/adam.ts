@@ -1,7 +1,8 @@
 /** Adam, AMSGrad and AdamW (Kingma & Ba; Loshchilov & Hutter) with Keras bias correction. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkBoolean, checkNumber, type OptimizerArgs } from './optimizer.js';
+import { checkBoolean, checkInRange } from '../core/checks.js';
+import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link adam} and {@link adamw}; defaults as Keras. */
 export interface AdamArgs extends OptimizerArgs {
@@ -33,9 +34,9 @@ export class Adam extends Optimizer {
     const amsgrad = checkBoolean(args?.amsgrad ?? false, who, 'amsgrad');
     super(who, args, ['beta1', 'beta2', 'epsilon', 'amsgrad'], 0.001, amsgrad ? 3 : 2);
     this.amsgrad = amsgrad;
-    this.beta1 = checkNumber(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
-    this.beta2 = checkNumber(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.beta1 = checkInRange(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
+    this.beta2 = checkInRange(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
+    this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
   }
 
   protected override update(k: Kernels, p: Param, slots: readonly number[]): void {

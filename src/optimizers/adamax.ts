@@ -1,7 +1,8 @@
 /** Adamax (Kingma & Ba, section 7.1), Keras formulation: Adam with an infinity-norm second moment. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkNumber, type OptimizerArgs } from './optimizer.js';
+import { checkInRange } from '../core/checks.js';
+import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link adamax}; defaults as Keras. */
 export interface AdamaxArgs extends OptimizerArgs {
@@ -28,9 +29,9 @@ export class Adamax extends Optimizer {
   constructor(args: AdamaxArgs = {}) {
     const who = 'adamax';
     super(who, args, ['beta1', 'beta2', 'epsilon'], 0.001, 2);
-    this.beta1 = checkNumber(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
-    this.beta2 = checkNumber(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.beta1 = checkInRange(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
+    this.beta2 = checkInRange(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
+    this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
   }
 
   protected override update(k: Kernels, p: Param, slots: readonly number[]): void {

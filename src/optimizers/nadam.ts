@@ -1,7 +1,8 @@
 /** Nadam (Dozat 2016): Adam with Nesterov momentum, in the Keras 3 formulation with its momentum schedule. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkNumber, type OptimizerArgs } from './optimizer.js';
+import { checkInRange } from '../core/checks.js';
+import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link nadam}; defaults as Keras. */
 export interface NadamArgs extends OptimizerArgs {
@@ -37,9 +38,9 @@ export class Nadam extends Optimizer {
   constructor(args: NadamArgs = {}) {
     const who = 'nadam';
     super(who, args, ['beta1', 'beta2', 'epsilon'], 0.001, 2);
-    this.beta1 = checkNumber(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
-    this.beta2 = checkNumber(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.beta1 = checkInRange(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
+    this.beta2 = checkInRange(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
+    this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
   }
 
   /** Π_t for this step, carried over from the last step or recomputed when `iterations` was set. */

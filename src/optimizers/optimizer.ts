@@ -6,6 +6,7 @@
  * The per-step scalars are worked out once per step in JS and handed to the kernel, which
  * applies them in the same pass as the update.
  */
+import { checkInRange, checkOptions, describeValue } from '../core/checks.js';
 import { getBackend, type Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
 
@@ -77,7 +78,7 @@ export abstract class Optimizer {
    */
   protected constructor(protected readonly who: string, args: OptimizerArgs, ownKeys: readonly string[],
     defaultRate: number, protected readonly slotCount: number) {
-    checkArgs(args, who, [...BASE_KEYS, ...ownKeys]);
+    checkOptions(args, who, [...BASE_KEYS, ...ownKeys]);
     unreleasedSlots?.register(this, this.ledger, this);
     const lr = args.learningRate ?? defaultRate;
     if (typeof lr === 'function') this.schedule = lr;
@@ -92,7 +93,7 @@ export abstract class Optimizer {
     const clips = (['clipNorm', 'clipValue', 'globalClipNorm'] as const).filter((key) => this[key] !== null);
     if (clips.length > 1) throw new Error(`${who}: only one of clipNorm, clipValue and globalClipNorm can be set, got ${clips.join(' and ')}`);
     this.weightDecay = args.weightDecay === undefined || args.weightDecay === null
-      ? null : checkNumber(args.weightDecay, who, 'weightDecay', 0, Infinity);
+      ? null : checkInRange(args.weightDecay, who, 'weightDecay', 0, Infinity);
   }
 
   /**
@@ -185,7 +186,7 @@ export abstract class Optimizer {
   private rateAt(step: number): number {
     const lr = this.schedule!(step);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-      throw new RangeError(`${this.who}: the learning-rate schedule must give a finite rate ≥ 0, got ${show(lr)} at step ${step}`);
+      throw new RangeError(`${this.who}: the learning-rate schedule must give a finite rate ≥ 0, got ${describeValue(lr)} at step ${step}`);
     }
     return lr;
   }
@@ -196,52 +197,17 @@ function clipScale(norm: number, c: number): number {
   return Number.isFinite(norm) ? c / Math.max(norm, c) : Number.NaN;
 }
 
-/** A value for an error message. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
-  return value !== null && typeof value === 'object' ? 'an object' : String(value);
-}
-
-/** Throws unless `args` is an object whose keys are all in `allowed`. */
-export function checkArgs(args: unknown, who: string, allowed: readonly string[]): void {
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) {
-    throw new TypeError(`${who}: expected an arguments object, got ${show(args)}`);
-  }
-  for (const key of Object.keys(args)) {
-    if (!allowed.includes(key)) throw new TypeError(`${who}: unknown argument '${key}'; expected ${allowed.join(', ')}`);
-  }
-}
-
 /** Throws unless `value` is a finite, positive learning rate. */
 export function checkLearningRate(value: unknown, who: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${who}: learningRate must be a positive finite number, got ${show(value)} (or pass a schedule: (step) => rate)`);
+    throw new RangeError(`${who}: learningRate must be a positive finite number, got ${describeValue(value)} (or pass a schedule: (step) => rate)`);
   }
-}
-
-/**
- * Returns `value` when it is a number in [lo, hi) (or [lo, hi] when `closed`); otherwise throws
- * naming the optimizer and the argument.
- */
-export function checkNumber(value: unknown, who: string, name: string, lo: number, hi: number, closed = false): number {
-  if (typeof value !== 'number' || !(value >= lo && (closed ? value <= hi : value < hi))) {
-    throw new RangeError(`${who}: ${name} must be a number in [${lo}, ${hi}${closed ? ']' : ')'}, got ${show(value)}`);
-  }
-  return value;
-}
-
-/** Returns `value` when it is true or false; otherwise throws. */
-export function checkBoolean(value: unknown, who: string, name: string): boolean {
-  if (typeof value !== 'boolean') throw new TypeError(`${who}: ${name} must be true or false, got ${show(value)}`);
-  return value;
 }
 
 function optionalPositive(value: unknown, who: string, name: string): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${who}: ${name} must be a positive finite number, got ${show(value)}`);
+    throw new RangeError(`${who}: ${name} must be a positive finite number, got ${describeValue(value)}`);
   }
   return value;
 }

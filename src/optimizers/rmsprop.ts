@@ -1,7 +1,8 @@
 /** RMSprop (Hinton), Keras formulation: epsilon inside the square root, optional momentum and centering. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkBoolean, checkNumber, type OptimizerArgs } from './optimizer.js';
+import { checkBoolean, checkInRange } from '../core/checks.js';
+import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link rmsprop}; defaults as Keras. */
 export interface RMSpropArgs extends OptimizerArgs {
@@ -31,13 +32,13 @@ export class RMSprop extends Optimizer {
 
   constructor(args: RMSpropArgs = {}) {
     const who = 'rmsprop';
-    const momentum = checkNumber(args?.momentum ?? 0, who, 'momentum', 0, 1, true);
+    const momentum = checkInRange(args?.momentum ?? 0, who, 'momentum', 0, 1, true);
     const centered = checkBoolean(args?.centered ?? false, who, 'centered');
     super(who, args, ['rho', 'momentum', 'epsilon', 'centered'], 0.001, 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0));
     this.momentum = momentum;
     this.centered = centered;
-    this.rho = checkNumber(args.rho ?? 0.9, who, 'rho', 0, 1);
-    this.epsilon = checkNumber(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.rho = checkInRange(args.rho ?? 0.9, who, 'rho', 0, 1);
+    this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
   }
 
   protected override update(k: Kernels, p: Param, slots: readonly number[]): void {

@@ -5,7 +5,8 @@
  */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, show, type OptimizerArgs } from './optimizer.js';
+import { describeValue } from '../core/checks.js';
+import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link rprop}; names and defaults as PyTorch. */
 export interface RpropArgs extends OptimizerArgs {
@@ -35,11 +36,11 @@ export class Rprop extends Optimizer {
     super(who, args, ['etas', 'stepSizes'], 0.01, 2);
     const etas = args.etas ?? [0.5, 1.2];
     if (!isPair(etas) || !(etas[0] > 0 && etas[0] < 1 && etas[1] > 1 && Number.isFinite(etas[1]))) {
-      throw new RangeError(`${who}: etas must be [etaMinus, etaPlus] with 0 < etaMinus < 1 < etaPlus, got ${show(etas)}`);
+      throw new RangeError(`${who}: etas must be [etaMinus, etaPlus] with 0 < etaMinus < 1 < etaPlus, got ${describeValue(etas)}`);
     }
     const sizes = args.stepSizes ?? [1e-6, 50];
     if (!isPair(sizes) || !(sizes[0] > 0 && sizes[0] <= sizes[1] && Number.isFinite(sizes[1]))) {
-      throw new RangeError(`${who}: stepSizes must be [min, max] with 0 < min ≤ max, got ${show(sizes)}`);
+      throw new RangeError(`${who}: stepSizes must be [min, max] with 0 < min ≤ max, got ${describeValue(sizes)}`);
     }
     this.etas = [etas[0], etas[1]];
     this.stepSizes = [sizes[0], sizes[1]];

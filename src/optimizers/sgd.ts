@@ -1,7 +1,8 @@
 /** Stochastic gradient descent with optional (Nesterov) momentum, Keras formulation. */
 import type { Kernels } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
-import { Optimizer, checkBoolean, checkNumber, type OptimizerArgs } from './optimizer.js';
+import { checkBoolean, checkInRange } from '../core/checks.js';
+import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link sgd}; defaults as Keras. */
 export interface SGDArgs extends OptimizerArgs {
@@ -23,7 +24,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(args: SGDArgs = {}) {
-    const momentum = checkNumber(args?.momentum ?? 0, 'sgd', 'momentum', 0, 1, true);
+    const momentum = checkInRange(args?.momentum ?? 0, 'sgd', 'momentum', 0, 1, true);
     super('sgd', args, ['momentum', 'nesterov'], 0.01, momentum > 0 ? 1 : 0);
     this.momentum = momentum;
     this.nesterov = checkBoolean(args.nesterov ?? false, 'sgd', 'nesterov');
