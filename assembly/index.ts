@@ -7,6 +7,7 @@ export * from './conv-direct';
 export * from './pool';
 export * from './norm';
 export * from './join';
+export * from './merge';
 export * from './elementwise';
 export * from './activations';
 export * from './softmax';

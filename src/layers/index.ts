@@ -6,7 +6,10 @@ export { Flatten, Reshape, flatten, reshape, type ReshapeArgs } from './reshape.
 export { Dropout, dropout, type DropoutArgs } from './dropout.js';
 export { BatchNormalization, batchNormalization, type BatchNormalizationArgs } from './normalization.js';
 export { Activation, activation, type ActivationArgs } from './activation.js';
-export { Add, Concatenate, add, concatenate, type ConcatenateArgs } from './merge.js';
+export {
+  Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
+  add, average, concatenate, maximum, minimum, multiply, subtract, type ConcatenateArgs,
+} from './merge.js';
 export type { Padding } from './geometry.js';
 export {
   RandomFlip, RandomTranslation, RandomRotation, RandomZoom, randomFlip, randomTranslation, randomRotation, randomZoom,

@@ -1,5 +1,22 @@
-/** Joins of branches: element-wise Add (residual connections) and Concatenate over channels. */
+/**
+ * Joins of branches: the element-wise merges (Add, Subtract, Multiply, Average, Maximum, Minimum)
+ * over inputs of one shape, and Concatenate along any axis but the batch.
+ */
 import { Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
+
+/** Throws unless there are at least `min` (exactly `min` when `exact`) inputs, all of one shape. */
+function sameShapes(layer: Layer, inputShapes: number[][], min: number, exact = false): number[] {
+  if (exact ? inputShapes.length !== min : inputShapes.length < min) {
+    throw new Error(`${layer.describe()}: needs ${exact ? 'exactly' : 'at least'} ${min} inputs, got ${inputShapes.length}`);
+  }
+  const first = inputShapes[0];
+  inputShapes.forEach((s, i) => {
+    if (s.length !== first.length || s.some((d, j) => d !== first[j])) {
+      throw new RangeError(`${layer.describe()}: all inputs must have the same shape; input 0 is ${formatShape(first)}, input ${i} is ${formatShape(s)}`);
+    }
+  });
+  return [...first];
+}
 
 /** Element-wise sum of two or more inputs of one shape (residual joins). */
 export class Add extends Layer {
@@ -9,14 +26,7 @@ export class Add extends Layer {
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
-    if (inputShapes.length < 2) throw new Error(`${this.describe()}: needs at least 2 inputs, got ${inputShapes.length}`);
-    const first = inputShapes[0];
-    inputShapes.forEach((s, i) => {
-      if (s.length !== first.length || s.some((d, j) => d !== first[j])) {
-        throw new RangeError(`${this.describe()}: all inputs must have the same shape; input 0 is ${formatShape(first)}, input ${i} is ${formatShape(s)}`);
-      }
-    });
-    return [...first];
+    return sameShapes(this, inputShapes, 2);
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
@@ -33,54 +43,195 @@ export class Add extends Layer {
   }
 }
 
-/** Arguments of {@link concatenate}. */
-export interface ConcatenateArgs extends LayerArgs {
-  /** Only the last axis (-1) is supported. */
-  axis?: number;
-}
-
-/** Concatenation of inputs along the channel (last) axis. */
-export class Concatenate extends Layer {
-
-  constructor(args: ConcatenateArgs = {}) {
-    super(args, 'Concatenate');
-    if ((args.axis ?? -1) !== -1) throw new RangeError(`${this.describe()}: only axis -1 (channels) is supported, got ${args.axis}`);
+/** a − b, for exactly two inputs of one shape (Keras `Subtract`). */
+export class Subtract extends Layer {
+  constructor(args: LayerArgs = {}) {
+    super(args, 'Subtract');
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
-    if (inputShapes.length < 2) throw new Error(`${this.describe()}: needs at least 2 inputs, got ${inputShapes.length}`);
-    const lead = inputShapes[0].slice(0, -1);
-    let channels = 0;
-    inputShapes.forEach((s, i) => {
-      if (s.length !== lead.length + 1 || lead.some((d, j) => d !== s[j])) {
-        throw new RangeError(`${this.describe()}: inputs must match in all but the last axis; input 0 is ${formatShape(inputShapes[0])}, input ${i} is ${formatShape(s)}`);
-      }
-      channels += s[s.length - 1];
-    });
-    return [...lead, channels];
+    return sameShapes(this, inputShapes, 2, true);
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    this.backend.kernels.subArrays(inputs[0], inputs[1], output, n * this.outputSize);
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    const count = n * this.outputSize;
+    if (gradInputs[0] !== 0) copyFloats(gradOutput, gradInputs[0], count);
+    if (gradInputs[1] !== 0) this.backend.kernels.scaleArray(gradOutput, gradInputs[1], count, -1);
+  }
+}
+
+/** Element-wise product of two or more inputs of one shape (Keras `Multiply`). */
+export class Multiply extends Layer {
+  constructor(args: LayerArgs = {}) {
+    super(args, 'Multiply');
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    return sameShapes(this, inputShapes, 2);
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
     const k = this.backend.kernels;
-    const total = this.outputShape[this.outputShape.length - 1];
-    const rows = (n * this.outputSize) / total;
+    const count = n * this.outputSize;
+    k.mulArrays(inputs[0], inputs[1], output, count);
+    for (let i = 2; i < inputs.length; i++) k.mulArrays(output, inputs[i], output, count);
+  }
+
+  /** d/dx_i = g · Π_{j≠i} x_j, formed in the input's own gradient buffer. */
+  protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    const k = this.backend.kernels;
+    const count = n * this.outputSize;
+    for (let i = 0; i < gradInputs.length; i++) {
+      if (gradInputs[i] === 0) continue;
+      let from = gradOutput;
+      for (let j = 0; j < inputs.length; j++) {
+        if (j === i) continue;
+        k.mulArrays(from, inputs[j], gradInputs[i], count);
+        from = gradInputs[i];
+      }
+    }
+  }
+}
+
+/** Element-wise mean of two or more inputs of one shape (Keras `Average`). */
+export class Average extends Layer {
+  constructor(args: LayerArgs = {}) {
+    super(args, 'Average');
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    return sameShapes(this, inputShapes, 2);
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const k = this.backend.kernels;
+    const count = n * this.outputSize;
+    k.addArrays(inputs[0], inputs[1], output, count);
+    for (let i = 2; i < inputs.length; i++) k.addArrays(output, inputs[i], output, count);
+    k.scaleArray(output, output, count, 1 / inputs.length);
+  }
+
+  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    const k = this.backend.kernels;
+    for (let i = 0; i < gradInputs.length; i++) {
+      if (gradInputs[i] !== 0) k.scaleArray(gradOutput, gradInputs[i], n * this.outputSize, 1 / gradInputs.length);
+    }
+  }
+}
+
+/** Maximum or Minimum: the extreme of the inputs, its gradient routed to the first input holding it. */
+abstract class Extremum extends Layer {
+  protected abstract pick(a: number, b: number, out: number, count: number): void;
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    return sameShapes(this, inputShapes, 2);
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const count = n * this.outputSize;
+    this.pick(inputs[0], inputs[1], output, count);
+    for (let i = 2; i < inputs.length; i++) this.pick(output, inputs[i], output, count);
+  }
+
+  /** Consumes gradOutput (the contract lets backward overwrite it): each element is claimed once. */
+  protected backwardLinear(n: number, inputs: readonly number[], output: number, gradOutput: number, gradInputs: readonly number[]): void {
+    const k = this.backend.kernels;
+    for (let i = 0; i < inputs.length; i++) k.routeExtremumGrad(inputs[i], output, gradOutput, gradInputs[i], n * this.outputSize);
+  }
+}
+
+/** Element-wise maximum of two or more inputs of one shape (Keras `Maximum`). */
+export class Maximum extends Extremum {
+  constructor(args: LayerArgs = {}) {
+    super(args, 'Maximum');
+  }
+
+  protected pick(a: number, b: number, out: number, count: number): void {
+    this.backend.kernels.maxArrays(a, b, out, count);
+  }
+}
+
+/** Element-wise minimum of two or more inputs of one shape (Keras `Minimum`). */
+export class Minimum extends Extremum {
+  constructor(args: LayerArgs = {}) {
+    super(args, 'Minimum');
+  }
+
+  protected pick(a: number, b: number, out: number, count: number): void {
+    this.backend.kernels.minArrays(a, b, out, count);
+  }
+}
+
+/** Arguments of {@link concatenate}. */
+export interface ConcatenateArgs extends LayerArgs {
+  /** The axis to join along, counting the batch as axis 0 (Keras); negative counts from the end. Default -1. */
+  axis?: number;
+}
+
+/** Concatenation of inputs along one axis; all other axes must match. */
+export class Concatenate extends Layer {
+  /** The axis as given (Keras numbering: batch is 0). */
+  readonly axis: number;
+  /** Floats each input holds per position before the axis (its size along the axis × the axes after it). */
+  private runs: number[] = [];
+  /** The same for the output: the sum of the runs. */
+  private outputRun = 0;
+
+  constructor(args: ConcatenateArgs = {}) {
+    super(args, 'Concatenate');
+    const axis = args.axis ?? -1;
+    if (!Number.isInteger(axis) || axis === 0) {
+      throw new RangeError(`${this.describe()}: axis must be a non-zero integer (0 is the batch axis), got ${axis}`);
+    }
+    this.axis = axis;
+  }
+
+  protected computeOutputShape(inputShapes: number[][]): number[] {
+    if (inputShapes.length < 2) throw new Error(`${this.describe()}: needs at least 2 inputs, got ${inputShapes.length}`);
+    const first = inputShapes[0];
+    const rank = first.length;
+    const at = this.axis > 0 ? this.axis - 1 : rank + this.axis;
+    if (at < 0 || at >= rank) {
+      throw new RangeError(`${this.describe()}: axis ${this.axis} is out of range for inputs of shape [N, ${first.join(', ')}]`);
+    }
+    let joined = 0;
+    inputShapes.forEach((s, i) => {
+      if (s.length !== rank || s.some((d, j) => j !== at && d !== first[j])) {
+        throw new RangeError(`${this.describe()}: inputs must match in all but axis ${this.axis}; input 0 is ${formatShape(first)}, input ${i} is ${formatShape(s)}`);
+      }
+      joined += s[at];
+    });
+    const inner = first.slice(at + 1).reduce((a, d) => a * d, 1);
+    this.runs = inputShapes.map((s) => s[at] * inner);
+    this.outputRun = joined * inner;
+    return first.map((d, j) => (j === at ? joined : d));
+  }
+
+  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+    const k = this.backend.kernels;
+    const total = this.outputRun;
+    const outer = (n * this.outputSize) / total;
     let offset = 0;
     for (let i = 0; i < inputs.length; i++) {
-      const c = this.inputShapes[i][this.inputShapes[i].length - 1];
-      k.concatChannels(inputs[i], output, rows, c, total, offset);
-      offset += c;
+      const run = this.runs[i];
+      k.concatChannels(inputs[i], output, outer, run, total, offset);
+      offset += run;
     }
   }
 
   protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
     const k = this.backend.kernels;
-    const total = this.outputShape[this.outputShape.length - 1];
-    const rows = (n * this.outputSize) / total;
+    const total = this.outputRun;
+    const outer = (n * this.outputSize) / total;
     let offset = 0;
     for (let i = 0; i < gradInputs.length; i++) {
-      const c = this.inputShapes[i][this.inputShapes[i].length - 1];
-      if (gradInputs[i] !== 0) k.splitChannels(gradOutput, gradInputs[i], rows, c, total, offset, 0);
-      offset += c;
+      const run = this.runs[i];
+      if (gradInputs[i] !== 0) k.splitChannels(gradOutput, gradInputs[i], outer, run, total, offset, 0);
+      offset += run;
     }
   }
 }
@@ -90,7 +241,32 @@ export function add(args: LayerArgs = {}): Add {
   return new Add(args);
 }
 
-/** Concatenation over the channel axis (tfjs `tf.layers.concatenate`). */
+/** Concatenation along `axis`, the last by default (tfjs `tf.layers.concatenate`). */
 export function concatenate(args: ConcatenateArgs = {}): Concatenate {
   return new Concatenate(args);
+}
+
+/** a − b (tfjs `tf.layers.subtract`). */
+export function subtract(args: LayerArgs = {}): Subtract {
+  return new Subtract(args);
+}
+
+/** Element-wise product of its inputs (tfjs `tf.layers.multiply`). */
+export function multiply(args: LayerArgs = {}): Multiply {
+  return new Multiply(args);
+}
+
+/** Element-wise mean of its inputs (tfjs `tf.layers.average`). */
+export function average(args: LayerArgs = {}): Average {
+  return new Average(args);
+}
+
+/** Element-wise maximum of its inputs (tfjs `tf.layers.maximum`). */
+export function maximum(args: LayerArgs = {}): Maximum {
+  return new Maximum(args);
+}
+
+/** Element-wise minimum of its inputs (tfjs `tf.layers.minimum`). */
+export function minimum(args: LayerArgs = {}): Minimum {
+  return new Minimum(args);
 }
