@@ -1,11 +1,22 @@
 /** Joins of branches: element-wise Add (residual connections) and Concatenate over channels. */
-import { Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
+import type { JSONObject } from '../io/types.js';
+import { ConfigReader, construct, isLastAxis } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
 
 /** Element-wise sum of two or more inputs of one shape (residual joins). */
 export class Add extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className = 'Add';
+  /** Every option {@link add} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
 
   constructor(args: LayerArgs = {}) {
     super(args, 'Add');
+  }
+
+  /** An Add from its Keras config (it has no options of its own). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Add {
+    return construct(r, () => new Add(args));
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
@@ -35,20 +46,40 @@ export class Add extends Layer {
 
 /** Arguments of {@link concatenate}. */
 export interface ConcatenateArgs extends LayerArgs {
-  /** Only the last axis (-1) is supported. */
+  /** Only the last axis is supported: -1 (default) or its index. */
   axis?: number;
 }
 
 /** Concatenation of inputs along the channel (last) axis. */
 export class Concatenate extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className = 'Concatenate';
+  /** Every option {@link concatenate} accepts. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'axis'];
+  /** The joined axis as given (-1 or the last axis's index, checked at build). */
+  readonly axis: number;
 
   constructor(args: ConcatenateArgs = {}) {
     super(args, 'Concatenate');
-    if ((args.axis ?? -1) !== -1) throw new RangeError(`${this.describe()}: only axis -1 (channels) is supported, got ${args.axis}`);
+    this.axis = args.axis ?? -1;
+    if (!Number.isInteger(this.axis)) throw new RangeError(`${this.describe()}: axis must be an integer, got ${this.axis}`);
+  }
+
+  /** A Concatenate from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Concatenate {
+    const axis = r.number('axis', -1);
+    return construct(r, () => new Concatenate({ ...args, axis }));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), axis: this.axis };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
     if (inputShapes.length < 2) throw new Error(`${this.describe()}: needs at least 2 inputs, got ${inputShapes.length}`);
+    if (!isLastAxis(this.axis, inputShapes[0].length)) {
+      throw new RangeError(`${this.describe()}: axis ${this.axis} is not supported for inputs ${formatShape([null, ...inputShapes[0]])}; only the last axis (-1 or ${inputShapes[0].length}) is`);
+    }
     const lead = inputShapes[0].slice(0, -1);
     let channels = 0;
     inputShapes.forEach((s, i) => {
