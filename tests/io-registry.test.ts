@@ -15,7 +15,7 @@ interface ScaleArgs extends nn.LayerArgs {
 
 /** y = factor · gain ⊙ x over the last axis, with a learned gain: a user layer written against the public Layer. */
 class Scale extends nn.Layer {
-  static readonly className = 'Scale';
+  static readonly className: string = 'Scale';
   static readonly optionKeys = ['name', 'inputShape', 'batchInputShape', 'trainable', 'factor'];
   readonly factor: number;
   private gain!: nn.Param;
@@ -107,10 +107,10 @@ describe(`a registered user layer saves and loads (seed ${seed})`, () => {
   it('registerClass refuses what it cannot load, and a second class under a taken name', () => {
     class NoName extends Scale {}
     expect(() => nn.serialization.registerClass(NoName)).toThrow(/class NoName needs its own static className/);
-    class NoFromConfig extends Scale { static override readonly className = 'NoFromConfig'; }
+    class NoFromConfig extends Scale { static override readonly className: string = 'NoFromConfig'; }
     expect(() => nn.serialization.registerClass(NoFromConfig)).toThrow('class NoFromConfig needs its own static fromConfig(config, args)');
     class Other extends Scale {
-      static override readonly className = 'Dense';
+      static override readonly className: string = 'Dense';
       static override fromConfig(config: nn.serialization.ConfigReader, args: nn.LayerArgs): Other { return new Other({ ...args, factor: config.number('factor') }); }
     }
     expect(() => nn.serialization.registerClass(Other)).toThrow("serialization.registerClass: class name 'Dense' is already registered to another class");

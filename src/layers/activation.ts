@@ -12,7 +12,7 @@ export interface ActivationArgs extends LayerArgs {
 /** Applies an activation function to its input (Keras `Activation`). */
 export class Activation extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'Activation';
+  static readonly className: string = 'Activation';
   /** Every option {@link activation} accepts. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'activation'];
 

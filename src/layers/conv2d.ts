@@ -48,7 +48,7 @@ const DIRECT_MAX_PATCH = 72;
 /** A 2-D convolution over NHWC input with kernel [kh, kw, inC, filters]. */
 export class Conv2D extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'Conv2D';
+  static readonly className: string = 'Conv2D';
   /** Every option {@link conv2d} accepts; any other key is refused naming the nearest. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation',
     'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'];

@@ -30,7 +30,7 @@ export interface DenseArgs extends LayerArgs {
 /** A densely connected layer: activation(input · kernel + bias). */
 export class Dense extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'Dense';
+  static readonly className: string = 'Dense';
   /** Every option {@link dense} accepts; any other key is refused naming the nearest. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'];
   readonly units: number;

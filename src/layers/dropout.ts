@@ -19,7 +19,7 @@ export interface DropoutArgs extends LayerArgs {
 /** Inverted dropout, active only in training. */
 export class Dropout extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'Dropout';
+  static readonly className: string = 'Dropout';
   /** Every option {@link dropout} accepts. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'rate', 'seed'];
   readonly rate: number;

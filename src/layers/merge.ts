@@ -6,7 +6,7 @@ import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs } fro
 /** Element-wise sum of two or more inputs of one shape (residual joins). */
 export class Add extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'Add';
+  static readonly className: string = 'Add';
   /** Every option {@link add} accepts. */
   static readonly optionKeys = LAYER_OPTION_KEYS;
 
@@ -53,7 +53,7 @@ export interface ConcatenateArgs extends LayerArgs {
 /** Concatenation of inputs along the channel (last) axis. */
 export class Concatenate extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'Concatenate';
+  static readonly className: string = 'Concatenate';
   /** Every option {@link concatenate} accepts. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'axis'];
   /** The joined axis as given (-1 or the last axis's index, checked at build). */

@@ -20,7 +20,7 @@ export interface GaussianNoiseArgs extends LayerArgs {
 /** Adds zero-mean gaussian noise while training; any input shape; the gradient passes unchanged. */
 export class GaussianNoise extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'GaussianNoise';
+  static readonly className: string = 'GaussianNoise';
   /** Every option {@link gaussianNoise} accepts. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'seed', 'stddev'];
   readonly stddev: number;

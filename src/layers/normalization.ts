@@ -26,7 +26,7 @@ export interface BatchNormalizationArgs extends LayerArgs {
 /** Batch normalisation over the channel axis, with moving statistics for inference. */
 export class BatchNormalization extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'BatchNormalization';
+  static readonly className: string = 'BatchNormalization';
   /** Every option {@link batchNormalization} accepts. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'axis', 'momentum', 'epsilon', 'center', 'scale'];
   /** The normalised axis as given (-1 or the last axis's index, checked at build). */

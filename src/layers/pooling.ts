@@ -54,7 +54,7 @@ abstract class Pooling2D extends Layer {
 /** Max over 2-D windows of NHWC input; backward routes each gradient to its window's maximum. */
 export class MaxPooling2D extends Pooling2D {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'MaxPooling2D';
+  static readonly className: string = 'MaxPooling2D';
   /** Every option {@link maxPooling2d} accepts. */
   static readonly optionKeys = POOLING_KEYS;
   /** i32 index into the batch input of each output's maximum. */
@@ -95,7 +95,7 @@ export class MaxPooling2D extends Pooling2D {
 /** Mean over 2-D windows of NHWC input, counting only in-bounds cells. */
 export class AveragePooling2D extends Pooling2D {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'AveragePooling2D';
+  static readonly className: string = 'AveragePooling2D';
   /** Every option {@link averagePooling2d} accepts. */
   static readonly optionKeys = POOLING_KEYS;
 
@@ -126,7 +126,7 @@ export class AveragePooling2D extends Pooling2D {
 /** Mean over all positions per channel: [h, w, c] → [c]. */
 export class GlobalAveragePooling2D extends Layer {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'GlobalAveragePooling2D';
+  static readonly className: string = 'GlobalAveragePooling2D';
   /** Every option {@link globalAveragePooling2d} accepts. */
   static readonly optionKeys = LAYER_OPTION_KEYS;
 

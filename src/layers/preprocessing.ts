@@ -160,7 +160,7 @@ export interface RandomFlipArgs extends RandomArgs {
 /** Random horizontal and/or vertical flips while training; see {@link randomFlip}. */
 export class RandomFlip extends ImageAugmentation {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'RandomFlip';
+  static readonly className: string = 'RandomFlip';
   /** Every option {@link randomFlip} accepts. */
   static readonly optionKeys: readonly string[] = [...RANDOM_KEYS, 'mode'];
   /** Which flips may happen. */
@@ -259,7 +259,7 @@ export interface RandomTranslationArgs extends AffineArgs {
 /** Random shifts while training; see {@link randomTranslation}. */
 export class RandomTranslation extends AffineAugmentation {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'RandomTranslation';
+  static readonly className: string = 'RandomTranslation';
   /** Every option {@link randomTranslation} accepts. */
   static readonly optionKeys: readonly string[] = [...AFFINE_KEYS, 'heightFactor', 'widthFactor'];
   /** Range of the vertical shift, in fractions of the height. */
@@ -300,7 +300,7 @@ export interface RandomRotationArgs extends AffineArgs {
 /** Random rotations about the image centre while training; see {@link randomRotation}. */
 export class RandomRotation extends AffineAugmentation {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'RandomRotation';
+  static readonly className: string = 'RandomRotation';
   /** Every option {@link randomRotation} accepts. */
   static readonly optionKeys: readonly string[] = [...AFFINE_KEYS, 'factor'];
   /** Range of the angle, in fractions of 2π. */
@@ -340,7 +340,7 @@ export interface RandomZoomArgs extends AffineArgs {
 /** Random zoom about the image centre while training; see {@link randomZoom}. */
 export class RandomZoom extends AffineAugmentation {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'RandomZoom';
+  static readonly className: string = 'RandomZoom';
   /** Every option {@link randomZoom} accepts. */
   static readonly optionKeys: readonly string[] = [...AFFINE_KEYS, 'heightFactor', 'widthFactor'];
   /** Range of the vertical zoom (1 + factor scales the sampled extent). */

@@ -18,7 +18,7 @@ abstract class ShapeOnly extends Layer {
 /** Flattens each sample to a vector. */
 export class Flatten extends ShapeOnly {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'Flatten';
+  static readonly className: string = 'Flatten';
   /** Every option {@link flatten} accepts. */
   static readonly optionKeys = LAYER_OPTION_KEYS;
 
@@ -50,7 +50,7 @@ export interface ReshapeArgs extends LayerArgs {
 /** Gives each sample a new shape of the same size. */
 export class Reshape extends ShapeOnly {
   /** Keras class name, the key of the serialization registry. */
-  static readonly className = 'Reshape';
+  static readonly className: string = 'Reshape';
   /** Every option {@link reshape} accepts. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'targetShape'];
   readonly targetShape: number[];
