@@ -13,11 +13,6 @@ import type { NamedWeight } from './weights.js';
 /** Written as `generatedBy` and `keras_version`. */
 export const GENERATED_BY = 'simdnn 0.1.0';
 
-/** A private field of a model that has no public getter (the functional model's input). */
-function hidden(model: LayersModel, field: string): unknown {
-  return (model as unknown as Record<string, unknown>)[field];
-}
-
 /**
  * A layer's Keras config from its own `getConfig()`, `batch_input_shape`/`dtype` added for the
  * first layer of a Sequential. Its class must be registered under its className, so that
@@ -52,7 +47,7 @@ export function modelTopology(model: LayersModel): JSONObject {
     return wrap({ name: model.name, layers }, 'Sequential');
   }
   const names = new Set(nodes.slice(1).map((n) => n.layer!.name));
-  let inputName = (hidden(model, 'modelInput') as { name?: string } | undefined)?.name ?? 'input_1';
+  let inputName = (model as unknown as { inputs?: { name: string }[] }).inputs?.[0]?.name ?? 'input_1';
   while (names.has(inputName)) inputName += '_input';
   const nodeName = (i: number): string => (i === 0 ? inputName : nodes[i].layer!.name);
   const layers: JSONObject[] = [{
