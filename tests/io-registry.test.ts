@@ -16,7 +16,7 @@ interface ScaleArgs extends nn.LayerArgs {
 /** y = factor · gain ⊙ x over the last axis, with a learned gain: a user layer written against the public Layer. */
 class Scale extends nn.Layer {
   static readonly className: string = 'Scale';
-  static readonly optionKeys = ['name', 'inputShape', 'batchInputShape', 'trainable', 'factor'];
+  static readonly optionKeys = [...nn.serialization.LAYER_OPTION_KEYS, 'factor'];
   readonly factor: number;
   private gain!: nn.Param;
 

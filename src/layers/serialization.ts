@@ -6,7 +6,7 @@
  */
 import { describeValue } from '../core/checks.js';
 import { ConfigReader } from './keras-config.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, type LayerArgs } from './layer.js';
 import { Activation } from './activation.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
@@ -18,7 +18,12 @@ import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from './poolin
 import { RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './preprocessing.js';
 import { Flatten, Reshape } from './reshape.js';
 
-export { ConfigReader };
+/**
+ * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
+ * every layer takes, to start a class's `static optionKeys` (a class that declares its own
+ * optionKeys has its constructor refuse any other key, naming the nearest).
+ */
+export { ConfigReader, LAYER_OPTION_KEYS };
 
 /**
  * What `registerClass` takes: a Layer subclass with a static `className` (its Keras class name)
