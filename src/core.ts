@@ -21,6 +21,7 @@ export * as schedules from './schedules.js';
 export type { LearningRateSchedule } from './schedules.js';
 export * as data from './data/portable.js';
 export * as io from './io/index.js';
+export * as serialization from './layers/serialization.js';
 export { loadModel } from './io/load.js';
 export * as regularizers from './regularizers.js';
 export * as initializers from './initializers.js';

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { freshSeed } from './helpers/kernels.js';
-import { artifactsOf, augmented, augmentedAtInference, batchFor, bytesInUse, cnn, everyLayerSequential, maxAbsDiff, mlp, noisyMlp, randomizeWeights, residualConcat } from './helpers/io-models.js';
+import { artifactsOf, augmented, augmentedAtInference, batchFor, bytesInUse, cnn, everyLayerSequential, maxAbsDiff, mergeBranches, mlp, noisyMlp, randomizeWeights, residualConcat } from './helpers/io-models.js';
 
 const seed = freshSeed();
 beforeAll(() => nn.ready());
@@ -21,6 +21,7 @@ function expectSame(a: nn.LayersModel, b: nn.LayersModel, x: nn.Tensor): void {
 describe(`save/load round trip (seed ${seed})`, () => {
   const cases: [string, () => nn.LayersModel][] = [
     ['Dense MLP', mlp], ['CNN', cnn], ['every layer (Sequential)', everyLayerSequential], ['residual + concatenate (functional)', residualConcat],
+    ['every merge, concatenate on axes 1 and 2 (functional)', mergeBranches],
     ['augmentation layers', augmented], ['gaussianNoise MLP', noisyMlp],
   ];
   cases.forEach(([name, make], ci) => {

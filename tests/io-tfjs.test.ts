@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import * as nn from '../src/index.js';
 import { freshSeed, makeRng, randomArray } from './helpers/kernels.js';
-import { artifactsOf, augmented, batchFor, bytesInUse, cnn, everyLayerSequential, maxAbsDiff, mlp, noisyMlp, randomizeWeights, residualConcat } from './helpers/io-models.js';
+import { artifactsOf, augmented, batchFor, bytesInUse, cnn, everyLayerSequential, maxAbsDiff, mergeBranches, mlp, noisyMlp, randomizeWeights, residualConcat } from './helpers/io-models.js';
 
 const seed = freshSeed();
 beforeAll(async () => {
@@ -36,6 +36,7 @@ describe(`simdnn → TensorFlow.js (seed ${seed})`, () => {
     ['Dense MLP', mlp], ['CNN (conv, BN, pooling, dropout, flatten)', cnn],
     ['every layer type (Sequential)', () => everyLayerSequential('relu')], ['residual add + concatenate (functional)', residualConcat],
     ['gaussianNoise between dense layers', noisyMlp],
+    ['every merge but subtract (tfjs has none), concatenate on axes 1 and 2 (functional)', () => mergeBranches(false)],
   ];
   cases.forEach(([name, make], ci) => {
     it(`${name}: tf.loadLayersModel predicts the same within 1e-5`, async () => {
@@ -148,10 +149,23 @@ describe(`TensorFlow.js → simdnn (seed ${seed})`, () => {
     const out = tf.layers.dense({ units: 2 }).apply(pooled) as tf.SymbolicTensor;
     return tf.model({ inputs: x, outputs: out });
   }
+  function tfMerges(): tf.LayersModel {
+    const x = tf.input({ shape: [3, 4] });
+    const a = tf.layers.dense({ units: 4, activation: 'tanh' }).apply(x) as tf.SymbolicTensor;
+    const b = tf.layers.dense({ units: 4 }).apply(x) as tf.SymbolicTensor;
+    const joins = [tf.layers.multiply({}), tf.layers.average({}), tf.layers.maximum({}), tf.layers.minimum({}), tf.layers.add({})]
+      .map((m) => m.apply([a, b]) as tf.SymbolicTensor);
+    const rows = tf.layers.concatenate({ axis: 1 }).apply(joins) as tf.SymbolicTensor;
+    const reversed = tf.layers.concatenate({ axis: 1 }).apply([...joins].reverse()) as tf.SymbolicTensor;
+    const wide = tf.layers.concatenate({ axis: 2 }).apply([rows, reversed]) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2 }).apply(tf.layers.flatten().apply(wide)) as tf.SymbolicTensor;
+    return tf.model({ inputs: x, outputs: out });
+  }
   const cases: [string, () => tf.LayersModel, number[]][] = [
     ['MLP', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [7], units: 9, activation: 'tanh' }), tf.layers.dense({ units: 4, activation: 'sigmoid', useBias: false })] }), [7]],
     ['CNN with every supported layer', tfCNN, [72]],
     ['functional (add, concatenate, global pooling)', tfFunctional, [5, 5, 3]],
+    ['multiply, average, maximum, minimum, add, concatenate on axes 1 and 2', tfMerges, [3, 4]],
   ];
   cases.forEach(([name, make, shape], ci) => {
     it(`${name}: nn.loadModel predicts the same within 1e-5`, async () => {
@@ -231,10 +245,6 @@ describe(`TensorFlow.js → simdnn (seed ${seed})`, () => {
       const a = tf.input({ shape: [2] }), b = tf.input({ shape: [2] });
       return tf.model({ inputs: [a, b], outputs: tf.layers.add().apply([a, b]) as tf.SymbolicTensor });
     }, /exactly one input is supported/],
-    ['Concatenate over axis 1 of a 3-D input', () => {
-      const a = tf.input({ shape: [2, 3] });
-      return tf.model({ inputs: a, outputs: tf.layers.concatenate({ axis: 1 }).apply([a, a]) as tf.SymbolicTensor });
-    }, /axis 1 is not supported/],
   ];
   unsupported.forEach(([what, make, message]) => {
     it(`${what} fails with an error naming it and leaves no memory behind`, async () => {

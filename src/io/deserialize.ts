@@ -10,7 +10,8 @@ import { getBackend } from '../core/wasm.js';
 import type { LayersModel } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { Functional } from '../models/functional.js';
-import { parseLayer, type ParsedLayer } from './layer-configs.js';
+import { parseLayers, type ParsedLayer } from './layer-configs.js';
+import { inlineNestedModels } from './nested-models.js';
 import { parseTrainingConfig, restoreTraining } from './optimizer-state.js';
 import { describeValue, isObject } from './validate.js';
 import { decodeWeights, type NamedWeight } from './weights.js';
@@ -74,9 +75,9 @@ function buildSequential(layers: ParsedLayer[], name: string | undefined, table:
   const extra = stack.find((l) => l.className === 'InputLayer');
   if (extra) throw new Error(`modelTopology: InputLayer '${extra.name}' in the middle of a Sequential is not supported`);
   let shape = first;
-  stack.forEach((parsed, i) => {
+  stack.forEach((parsed) => {
     checkWeights(parsed, [shape], table);
-    const layer = parsed.create(i === 0 ? first : undefined);
+    const layer = parsed.create();
     created.push(layer);
     layer.build([shape]);
     shape = layer.outputShape;
@@ -177,8 +178,8 @@ export function modelFromArtifacts(artifacts: unknown): LayersModel {
   }
   if (!isObject(artifacts.modelTopology)) throw new Error(`loadModel: missing modelTopology (expected an object, got ${describeValue(artifacts.modelTopology)})`);
   if (artifacts.weightSpecs === undefined || artifacts.weightData === undefined) throw new Error('loadModel: missing weightSpecs or weightData');
-  const mc = modelConfig(artifacts.modelTopology);
-  const parsed = mc.layers.map((entry, i) => parseLayer(entry, i));
+  const mc = inlineNestedModels(modelConfig(artifacts.modelTopology));
+  const parsed = parseLayers(mc.layers, mc.className === 'Sequential');
   const weights = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
   const table = new WeightTable(weights);
   const training = parseTrainingConfig(artifacts.trainingConfig);

@@ -1,6 +1,8 @@
 /** Activation as a layer of its own: the activation applied to the input. */
 import type { ActivationName } from '../activations.js';
-import { Layer, copyFloats, type LayerArgs } from './layer.js';
+import type { JSONObject } from '../io/types.js';
+import { ConfigReader, construct, readActivation } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs } from './layer.js';
 
 /** Arguments of {@link activation}. */
 export interface ActivationArgs extends LayerArgs {
@@ -9,9 +11,23 @@ export interface ActivationArgs extends LayerArgs {
 
 /** Applies an activation function to its input (Keras `Activation`). */
 export class Activation extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Activation';
+  /** Every option {@link activation} accepts. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'activation'];
 
   constructor(args: ActivationArgs) {
-    super(args, 'Activation', args.activation);
+    super(args, 'Activation', args?.activation);
+  }
+
+  /** An Activation from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Activation {
+    const activation = readActivation(r);
+    return construct(r, () => new Activation({ ...args, activation }));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), activation: this.activationName };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {

@@ -8,9 +8,11 @@
  */
 import type { ActivationName } from '../activations.js';
 import { getInitializer, type Initializer } from '../initializers.js';
+import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
 import { window2D, pair, type Padding, type Window2D } from './geometry.js';
-import { Layer, type LayerArgs, type Param } from './layer.js';
+import { ConfigReader, construct, initializersConfig, penaltiesConfig, readActivation, readChannelsLast, readInitializer, readPadding, readPenalties } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, type LayerArgs, type Param } from './layer.js';
 
 /** Arguments of {@link conv2d}, as tfjs-layers. */
 export interface Conv2DArgs extends LayerArgs {
@@ -45,6 +47,11 @@ const DIRECT_MAX_PATCH = 72;
 
 /** A 2-D convolution over NHWC input with kernel [kh, kw, inC, filters]. */
 export class Conv2D extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Conv2D';
+  /** Every option {@link conv2d} accepts; any other key is refused naming the nearest. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation',
+    'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'];
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -75,6 +82,28 @@ export class Conv2D extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', `${who}: biasInitializer`);
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${who}: kernelRegularizer`);
     this.biasRegularizer = getRegularizer(args.biasRegularizer, `${who}: biasRegularizer`);
+  }
+
+  /** A Conv2D from its Keras config; channels_first, groups and LoRA are refused. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Conv2D {
+    const options = {
+      ...args, filters: r.positiveInt('filters'), kernelSize: r.pair('kernel_size'), strides: r.pair('strides', 1), padding: readPadding(r),
+      dilationRate: r.pair('dilation_rate', 1), activation: readActivation(r), useBias: r.bool('use_bias', true),
+      kernelInitializer: readInitializer(r, 'kernel_initializer'), biasInitializer: readInitializer(r, 'bias_initializer'), ...readPenalties(r),
+    };
+    readChannelsLast(r);
+    r.requireDefault('groups', 1);
+    r.requireDefault('lora_rank');
+    r.requireDefault('lora_alpha');
+    return construct(r, () => new Conv2D(options));
+  }
+
+  override getConfig(): JSONObject {
+    return {
+      ...super.getConfig(), filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides], padding: this.padding, data_format: 'channels_last',
+      dilation_rate: [...this.dilationRate], activation: this.activationName, use_bias: this.useBias,
+      ...initializersConfig(this.kernelInitializer, this.biasInitializer), ...penaltiesConfig(this.kernelRegularizer, this.biasRegularizer),
+    };
   }
 
   /** True when the convolution reads each input pixel once in place (no im2col needed). */

@@ -4,8 +4,10 @@
  */
 import type { ActivationName } from '../activations.js';
 import { getInitializer, type Initializer } from '../initializers.js';
+import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
-import { Layer, formatShape, type LayerArgs, type Param } from './layer.js';
+import { ConfigReader, construct, initializersConfig, penaltiesConfig, readActivation, readInitializer, readPenalties } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs, type Param } from './layer.js';
 
 /** Arguments of {@link dense}, as tfjs-layers. */
 export interface DenseArgs extends LayerArgs {
@@ -27,6 +29,10 @@ export interface DenseArgs extends LayerArgs {
 
 /** A densely connected layer: activation(input · kernel + bias). */
 export class Dense extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Dense';
+  /** Every option {@link dense} accepts; any other key is refused naming the nearest. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'];
   readonly units: number;
   readonly useBias: boolean;
   private readonly kernelInitializer: Initializer;
@@ -47,6 +53,23 @@ export class Dense extends Layer {
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', `${this.describe()}: biasInitializer`);
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${this.describe()}: kernelRegularizer`);
     this.biasRegularizer = getRegularizer(args.biasRegularizer, `${this.describe()}: biasRegularizer`);
+  }
+
+  /** A Dense from its Keras config; LoRA and quantisation are refused unless off. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Dense {
+    const units = r.positiveInt('units');
+    const options = { ...args, units, activation: readActivation(r), useBias: r.bool('use_bias', true), kernelInitializer: readInitializer(r, 'kernel_initializer'), biasInitializer: readInitializer(r, 'bias_initializer'), ...readPenalties(r) };
+    r.requireDefault('lora_rank');
+    r.requireDefault('lora_alpha');
+    r.requireDefault('quantization_config');
+    return construct(r, () => new Dense(options));
+  }
+
+  override getConfig(): JSONObject {
+    return {
+      ...super.getConfig(), units: this.units, activation: this.activationName, use_bias: this.useBias,
+      ...initializersConfig(this.kernelInitializer, this.biasInitializer), ...penaltiesConfig(this.kernelRegularizer, this.biasRegularizer),
+    };
   }
 
   /** Width of each input row. */

@@ -4,7 +4,9 @@
  * generator seeded from the library's generator, so runs with the same seed match.
  */
 import { getRandom } from '../core/random.js';
-import { Layer, copyFloats, type LayerArgs } from './layer.js';
+import type { JSONObject } from '../io/types.js';
+import { ConfigReader, construct, readSeed } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs } from './layer.js';
 
 /** Arguments of {@link dropout}, as tfjs-layers. */
 export interface DropoutArgs extends LayerArgs {
@@ -16,6 +18,10 @@ export interface DropoutArgs extends LayerArgs {
 
 /** Inverted dropout, active only in training. */
 export class Dropout extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Dropout';
+  /** Every option {@link dropout} accepts. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'rate', 'seed'];
   readonly rate: number;
   private readonly seed: number;
   private mask = 0;
@@ -30,6 +36,17 @@ export class Dropout extends Layer {
     }
     this.rate = args.rate;
     this.seed = args.seed ?? getRandom().seed();
+  }
+
+  /** A Dropout from its Keras config; noise_shape is refused. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Dropout {
+    const options = { ...args, rate: r.number('rate'), seed: readSeed(r) };
+    r.requireDefault('noise_shape');
+    return construct(r, () => new Dropout(options));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), rate: this.rate, noise_shape: null, seed: this.seed };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {

@@ -4,12 +4,13 @@
  * here, once for every layer that has one, so each layer writes only its linear part.
  */
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
-import { checkShapeList } from '../core/checks.js';
+import { checkOptions, checkShapeList } from '../core/checks.js';
 import { getRandom } from '../core/random.js';
 import { getBackend, type Backend, type Kernels } from '../core/wasm.js';
 import { Tensor, shapeSize } from '../core/tensor.js';
 import type { Initializer } from '../initializers.js';
 import type { Regularizer } from '../regularizers.js';
+import type { JSONObject } from '../io/types.js';
 import { applyLayer, type SymbolicTensor } from './input.js';
 
 /** A trainable (or frozen) weight of a layer, with its gradient, both in wasm memory. */
@@ -28,6 +29,9 @@ export interface Param {
   readonly regularizer: Regularizer | null;
 }
 
+/** Option keys every layer accepts (each class adds its own in `static optionKeys`). */
+export const LAYER_OPTION_KEYS: readonly string[] = ['name', 'inputShape', 'batchInputShape', 'trainable'];
+
 /** Options every layer accepts. */
 export interface LayerArgs {
   /** Layer name; defaults to the class name in snake case with a counter, as Keras. */
@@ -44,6 +48,9 @@ const nameCounters = new Map<string, number>();
 
 /** False while a loader builds layers whose weights it is about to overwrite. */
 let initializeParams = true;
+
+/** While {@link Layer.weightShapes} runs: where addParam records (name, shape) instead of allocating. */
+let recordedParams: [string, number[]][] | null = null;
 
 /**
  * Runs `build` with parameter initialisation skipped (weights start at zero): for loaders that
@@ -95,6 +102,9 @@ export abstract class Layer {
   private built = false;
 
   protected constructor(args: LayerArgs, className: string, activation?: ActivationName | string) {
+    // A class that declares its own `static optionKeys` refuses any other key, naming the nearest.
+    const keys = Object.prototype.hasOwnProperty.call(new.target, 'optionKeys') ? (new.target as unknown as { optionKeys: readonly string[] }).optionKeys : null;
+    if (keys) checkOptions(args, className, keys);
     this.className = className;
     this.name = args.name ?? uniqueName(snakeCase(className));
     this.trainable = args.trainable ?? true;
@@ -163,6 +173,36 @@ export abstract class Layer {
     return this.params.reduce((sum, p) => sum + p.size, 0);
   }
 
+  /**
+   * The layer's Keras config (snake_case, as Keras and tfjs write it): name and trainable here,
+   * each class adds its options. A registered class rebuilds the layer from it with its static
+   * `fromConfig(config, args)` (see `nn.serialization.registerClass`).
+   */
+  getConfig(): JSONObject {
+    return { name: this.name, trainable: this.trainable };
+  }
+
+  /**
+   * The weights (name, shape) that {@link build} would create for these input shapes, computed
+   * without allocating or drawing anything, so a loader can check a file before building.
+   * Throws, naming the layer, for inputs it cannot take.
+   */
+  weightShapes(inputShapes: number[][]): [string, number[]][] {
+    if (this.built) return this.params.map((p) => [p.name, [...p.shape]]);
+    const shapes: [string, number[]][] = [];
+    recordedParams = shapes;
+    try {
+      this.outputShape = this.computeOutputShape(inputShapes);
+      this.inputShapes = inputShapes.map((s) => [...s]);
+      this.createParams();
+    } finally {
+      recordedParams = null;
+      this.inputShapes = [];
+      this.outputShape = [];
+    }
+    return shapes;
+  }
+
   /** Per-batch buffers (beyond input and output) the layer needs for `maxBatch` samples. */
   plan(_maxBatch: number): void {}
 
@@ -218,8 +258,12 @@ export abstract class Layer {
 
   /** Allocates a parameter and its gradient, filled by `initializer`. */
   protected addParam(name: string, shape: number[], initializer: Initializer, trainable = true, regularizer: Regularizer | null = null): Param {
-    const { arena } = getBackend();
     const size = shapeSize(shape);
+    if (recordedParams) {
+      recordedParams.push([name, [...shape]]);
+      return { name, shape: Object.freeze([...shape]), size, ptr: 0, grad: 0, trainable, regularizer };
+    }
+    const { arena } = getBackend();
     const ptr = arena.allocF32(size);
     const grad = arena.allocF32(size);
     if (initializeParams) {

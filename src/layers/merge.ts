@@ -2,7 +2,9 @@
  * Joins of branches: the element-wise merges (Add, Subtract, Multiply, Average, Maximum, Minimum)
  * over inputs of one shape, and Concatenate along any axis but the batch.
  */
-import { Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
+import type { JSONObject } from '../io/types.js';
+import { ConfigReader, construct } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
 
 /** Throws unless there are at least `min` (exactly `min` when `exact`) inputs, all of one shape. */
 function sameShapes(layer: Layer, inputShapes: number[][], min: number, exact = false): number[] {
@@ -20,9 +22,19 @@ function sameShapes(layer: Layer, inputShapes: number[][], min: number, exact = 
 
 /** Element-wise sum of two or more inputs of one shape (residual joins). */
 export class Add extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Add';
+  /** Every option {@link add} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
+
 
   constructor(args: LayerArgs = {}) {
     super(args, 'Add');
+  }
+
+  /** A Add from its Keras config (it has no options of its own). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Add {
+    return construct(r, () => new Add(args));
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
@@ -45,8 +57,18 @@ export class Add extends Layer {
 
 /** a − b, for exactly two inputs of one shape (Keras `Subtract`). */
 export class Subtract extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Subtract';
+  /** Every option {@link subtract} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
+
   constructor(args: LayerArgs = {}) {
     super(args, 'Subtract');
+  }
+
+  /** A Subtract from its Keras config (it has no options of its own). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Subtract {
+    return construct(r, () => new Subtract(args));
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
@@ -66,8 +88,18 @@ export class Subtract extends Layer {
 
 /** Element-wise product of two or more inputs of one shape (Keras `Multiply`). */
 export class Multiply extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Multiply';
+  /** Every option {@link multiply} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
+
   constructor(args: LayerArgs = {}) {
     super(args, 'Multiply');
+  }
+
+  /** A Multiply from its Keras config (it has no options of its own). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Multiply {
+    return construct(r, () => new Multiply(args));
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
@@ -99,8 +131,18 @@ export class Multiply extends Layer {
 
 /** Element-wise mean of two or more inputs of one shape (Keras `Average`). */
 export class Average extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Average';
+  /** Every option {@link average} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
+
   constructor(args: LayerArgs = {}) {
     super(args, 'Average');
+  }
+
+  /** A Average from its Keras config (it has no options of its own). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Average {
+    return construct(r, () => new Average(args));
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
@@ -146,8 +188,18 @@ abstract class Extremum extends Layer {
 
 /** Element-wise maximum of two or more inputs of one shape (Keras `Maximum`). */
 export class Maximum extends Extremum {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Maximum';
+  /** Every option {@link maximum} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
+
   constructor(args: LayerArgs = {}) {
     super(args, 'Maximum');
+  }
+
+  /** A Maximum from its Keras config (it has no options of its own). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Maximum {
+    return construct(r, () => new Maximum(args));
   }
 
   protected pick(a: number, b: number, out: number, count: number): void {
@@ -157,8 +209,18 @@ export class Maximum extends Extremum {
 
 /** Element-wise minimum of two or more inputs of one shape (Keras `Minimum`). */
 export class Minimum extends Extremum {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Minimum';
+  /** Every option {@link minimum} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
+
   constructor(args: LayerArgs = {}) {
     super(args, 'Minimum');
+  }
+
+  /** A Minimum from its Keras config (it has no options of its own). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Minimum {
+    return construct(r, () => new Minimum(args));
   }
 
   protected pick(a: number, b: number, out: number, count: number): void {
@@ -174,6 +236,10 @@ export interface ConcatenateArgs extends LayerArgs {
 
 /** Concatenation of inputs along one axis; all other axes must match. */
 export class Concatenate extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Concatenate';
+  /** Every option {@link concatenate} accepts. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'axis'];
   /** The axis as given (Keras numbering: batch is 0). */
   readonly axis: number;
   /** Floats each input holds per position before the axis (its size along the axis × the axes after it). */
@@ -188,6 +254,16 @@ export class Concatenate extends Layer {
       throw new RangeError(`${this.describe()}: axis must be a non-zero integer (0 is the batch axis), got ${axis}`);
     }
     this.axis = axis;
+  }
+
+  /** A Concatenate from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Concatenate {
+    const axis = r.number('axis', -1);
+    return construct(r, () => new Concatenate({ ...args, axis }));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), axis: this.axis };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {

@@ -5,7 +5,9 @@
  * memory, as Dropout's mask), so runs with the same seed match. The gradient passes unchanged.
  */
 import { getRandom } from '../core/random.js';
-import { Layer, copyFloats, type LayerArgs } from './layer.js';
+import type { JSONObject } from '../io/types.js';
+import { ConfigReader, construct, readSeed } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs } from './layer.js';
 
 /** Options of {@link gaussianNoise}. */
 export interface GaussianNoiseArgs extends LayerArgs {
@@ -17,6 +19,10 @@ export interface GaussianNoiseArgs extends LayerArgs {
 
 /** Adds zero-mean gaussian noise while training; any input shape; the gradient passes unchanged. */
 export class GaussianNoise extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'GaussianNoise';
+  /** Every option {@link gaussianNoise} accepts. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'seed', 'stddev'];
   readonly stddev: number;
   /** Seed of this layer's generator. */
   readonly seed: number;
@@ -31,6 +37,16 @@ export class GaussianNoise extends Layer {
     this.stddev = args.stddev;
     if (args.seed !== undefined && !Number.isFinite(args.seed)) throw new RangeError(`${this.describe()}: seed must be a finite number, got ${args.seed}`);
     this.seed = args.seed ?? getRandom().seed();
+  }
+
+  /** A GaussianNoise from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): GaussianNoise {
+    const options = { ...args, stddev: r.number('stddev'), seed: readSeed(r) };
+    return construct(r, () => new GaussianNoise(options));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), stddev: this.stddev, seed: this.seed };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {

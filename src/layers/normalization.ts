@@ -5,10 +5,14 @@
  */
 import { getInitializer } from '../initializers.js';
 import { shapeSize } from '../core/tensor.js';
-import { Layer, type LayerArgs, type Param } from './layer.js';
+import type { JSONObject } from '../io/types.js';
+import { ConfigReader, construct, initializerConfig, isLastAxis, readNoPenalties } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs, type Param } from './layer.js';
 
 /** Arguments of {@link batchNormalization}, as tfjs-layers. */
 export interface BatchNormalizationArgs extends LayerArgs {
+  /** The normalised axis; only the last (channels) axis is supported: -1 (default) or its index. */
+  axis?: number;
   /** Default 0.99. */
   momentum?: number;
   /** Default 1e-3. */
@@ -21,6 +25,12 @@ export interface BatchNormalizationArgs extends LayerArgs {
 
 /** Batch normalisation over the channel axis, with moving statistics for inference. */
 export class BatchNormalization extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'BatchNormalization';
+  /** Every option {@link batchNormalization} accepts. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'axis', 'momentum', 'epsilon', 'center', 'scale'];
+  /** The normalised axis as given (-1 or the last axis's index, checked at build). */
+  readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;
   readonly center: boolean;
@@ -36,6 +46,8 @@ export class BatchNormalization extends Layer {
 
   constructor(args: BatchNormalizationArgs = {}) {
     super(args, 'BatchNormalization');
+    this.axis = args.axis ?? -1;
+    if (!Number.isInteger(this.axis)) throw new RangeError(`${this.describe()}: axis must be an integer, got ${this.axis}`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
     this.center = args.center ?? true;
@@ -44,12 +56,42 @@ export class BatchNormalization extends Layer {
     if (!(this.epsilon > 0)) throw new RangeError(`${this.describe()}: epsilon must be positive, got ${this.epsilon}`);
   }
 
+  /** A BatchNormalization from its Keras config; renorm, virtual batches, penalties and constraints are refused. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): BatchNormalization {
+    const axis = r.raw('axis') ?? -1;
+    // Keras writes the axis as a list of one ([3] for NHWC).
+    const single = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+    if (!Number.isSafeInteger(single)) throw new Error(`${r.who}: axis ${JSON.stringify(axis)} is not supported; only the last axis is`);
+    const options = { ...args, axis: single as number, momentum: r.number('momentum', 0.99), epsilon: r.number('epsilon', 1e-3), center: r.bool('center', true), scale: r.bool('scale', true) };
+    readNoPenalties(r, 'beta', 'gamma');
+    r.requireDefault('renorm', false);
+    r.requireDefault('virtual_batch_size');
+    r.requireDefault('adjustment');
+    r.requireDefault('synchronized', false);
+    // Initialisers only matter before the weights are loaded; renorm's options only with renorm (refused above).
+    r.ignore('beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'fused', 'renorm_clipping', 'renorm_momentum');
+    return construct(r, () => new BatchNormalization(options));
+  }
+
+  override getConfig(): JSONObject {
+    const zeros = initializerConfig({ name: 'zeros' })!, ones = initializerConfig({ name: 'ones' })!;
+    return {
+      ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      beta_initializer: zeros, gamma_initializer: ones, moving_mean_initializer: zeros, moving_variance_initializer: ones,
+      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+    };
+  }
+
   private get channels(): number {
     return this.outputShape[this.outputShape.length - 1];
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
-    return [...this.singleInput(inputShapes)];
+    const shape = this.singleInput(inputShapes);
+    if (!isLastAxis(this.axis, shape.length)) {
+      throw new RangeError(`${this.describe()}: axis ${this.axis} is not supported for input ${formatShape([null, ...shape])}; only the last axis (-1 or ${shape.length}) is`);
+    }
+    return [...shape];
   }
 
   protected override createParams(): void {

@@ -3,8 +3,10 @@
  * only in-bounds cells, as tfjs), and global average over all positions.
  */
 import { shapeSize } from '../core/tensor.js';
+import type { JSONObject } from '../io/types.js';
 import { pair, window2D, type Padding, type Window2D } from './geometry.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { ConfigReader, construct, readChannelsLast, readPadding } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, type LayerArgs } from './layer.js';
 
 /** Arguments of {@link maxPooling2d} and {@link averagePooling2d}, as tfjs-layers. */
 export interface Pooling2DArgs extends LayerArgs {
@@ -14,6 +16,16 @@ export interface Pooling2DArgs extends LayerArgs {
   strides?: number | [number, number];
   /** Default 'valid'. */
   padding?: Padding;
+}
+
+const POOLING_KEYS: readonly string[] = [...LAYER_OPTION_KEYS, 'poolSize', 'strides', 'padding'];
+
+/** The options of a MaxPooling2D/AveragePooling2D config (Keras names). */
+function readPooling(r: ConfigReader, args: LayerArgs): Pooling2DArgs {
+  const poolSize = r.pair('pool_size', 2);
+  const options = { ...args, poolSize, strides: r.pair('strides', poolSize), padding: readPadding(r) };
+  readChannelsLast(r);
+  return options;
 }
 
 abstract class Pooling2D extends Layer {
@@ -29,6 +41,10 @@ abstract class Pooling2D extends Layer {
     this.padding = args.padding ?? 'valid';
   }
 
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), pool_size: [...this.poolSize], padding: this.padding, strides: [...this.strides], data_format: 'channels_last' };
+  }
+
   protected computeOutputShape(inputShapes: number[][]): number[] {
     this.win = window2D(this.singleInput(inputShapes), this.poolSize, this.strides, [1, 1], this.padding, this.describe());
     return [this.win.outH, this.win.outW, this.win.channels];
@@ -37,11 +53,21 @@ abstract class Pooling2D extends Layer {
 
 /** Max over 2-D windows of NHWC input; backward routes each gradient to its window's maximum. */
 export class MaxPooling2D extends Pooling2D {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'MaxPooling2D';
+  /** Every option {@link maxPooling2d} accepts. */
+  static readonly optionKeys = POOLING_KEYS;
   /** i32 index into the batch input of each output's maximum. */
   private argmax = 0;
 
   constructor(args: Pooling2DArgs = {}) {
     super(args, 'MaxPooling2D');
+  }
+
+  /** A MaxPooling2D from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): MaxPooling2D {
+    const options = readPooling(r, args);
+    return construct(r, () => new MaxPooling2D(options));
   }
 
   override plan(maxBatch: number): void {
@@ -68,9 +94,19 @@ export class MaxPooling2D extends Pooling2D {
 
 /** Mean over 2-D windows of NHWC input, counting only in-bounds cells. */
 export class AveragePooling2D extends Pooling2D {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'AveragePooling2D';
+  /** Every option {@link averagePooling2d} accepts. */
+  static readonly optionKeys = POOLING_KEYS;
 
   constructor(args: Pooling2DArgs = {}) {
     super(args, 'AveragePooling2D');
+  }
+
+  /** An AveragePooling2D from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): AveragePooling2D {
+    const options = readPooling(r, args);
+    return construct(r, () => new AveragePooling2D(options));
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
@@ -89,9 +125,24 @@ export class AveragePooling2D extends Pooling2D {
 
 /** Mean over all positions per channel: [h, w, c] → [c]. */
 export class GlobalAveragePooling2D extends Layer {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'GlobalAveragePooling2D';
+  /** Every option {@link globalAveragePooling2d} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
 
   constructor(args: LayerArgs = {}) {
     super(args, 'GlobalAveragePooling2D');
+  }
+
+  /** A GlobalAveragePooling2D from its Keras config; keepdims is refused. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): GlobalAveragePooling2D {
+    readChannelsLast(r);
+    r.requireDefault('keepdims', false);
+    return construct(r, () => new GlobalAveragePooling2D(args));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), data_format: 'channels_last' };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {

@@ -11,7 +11,9 @@
  * restarts from its seed when the model lays out its memory plan, as Dropout's does.
  */
 import { Random, getRandom } from '../core/random.js';
-import { Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
+import type { JSONObject } from '../io/types.js';
+import { ConfigReader, construct, readChannelsLast, readChoice, readFactor, readSeed } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
 
 /**
  * How a source pixel outside the image is filled (Keras `fill_mode`), applied to each integer
@@ -27,6 +29,22 @@ export type Factor = number | [number, number];
 const FILL_MODES: readonly FillMode[] = ['reflect', 'constant', 'nearest', 'wrap'];
 const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'nearest'];
 const FLIP_MODES = ['horizontal', 'vertical', 'horizontal_and_vertical'] as const;
+
+const RANDOM_KEYS: readonly string[] = [...LAYER_OPTION_KEYS, 'seed'];
+const AFFINE_KEYS: readonly string[] = [...RANDOM_KEYS, 'fillMode', 'interpolation', 'fillValue'];
+
+/** Options shared by the resampling layers in a Keras config (translation, rotation, zoom). */
+function readAffine(r: ConfigReader): AffineArgs {
+  readChannelsLast(r);
+  // Keras 3 writes it only when set; it changes how bounding boxes in a dict input move, not images.
+  r.ignore('bounding_box_format');
+  return { fillMode: readChoice(r, 'fill_mode', FILL_MODES, 'reflect'), interpolation: readChoice(r, 'interpolation', INTERPOLATIONS, 'bilinear'), fillValue: r.number('fill_value', 0), seed: readSeed(r) };
+}
+
+/** A [lower, upper] range as Keras reads it back (a pair is taken as is), or null. */
+function rangeConfig(v: [number, number] | null): JSONObject[string] {
+  return v ? [...v] : null;
+}
 
 /** Options shared by the augmentation layers. */
 export interface RandomArgs extends LayerArgs {
@@ -141,12 +159,28 @@ export interface RandomFlipArgs extends RandomArgs {
 
 /** Random horizontal and/or vertical flips while training; see {@link randomFlip}. */
 export class RandomFlip extends ImageAugmentation {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'RandomFlip';
+  /** Every option {@link randomFlip} accepts. */
+  static readonly optionKeys: readonly string[] = [...RANDOM_KEYS, 'mode'];
   /** Which flips may happen. */
   readonly mode: (typeof FLIP_MODES)[number];
 
   constructor(args: RandomFlipArgs = {}) {
     super(args, 'RandomFlip', 1);
     this.mode = oneOf(args.mode, FLIP_MODES, 'horizontal_and_vertical', this.describe(), 'mode');
+  }
+
+  /** A RandomFlip from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): RandomFlip {
+    const options = { ...args, mode: readChoice(r, 'mode', FLIP_MODES, 'horizontal_and_vertical'), seed: readSeed(r) };
+    readChannelsLast(r);
+    r.ignore('bounding_box_format');
+    return construct(r, () => new RandomFlip(options));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), mode: this.mode, seed: this.seed };
   }
 
   protected draw(n: number, at: number): void {
@@ -183,6 +217,14 @@ abstract class AffineAugmentation extends ImageAugmentation {
     if (!Number.isFinite(this.fillValue)) throw new RangeError(`${this.describe()}: fillValue must be a finite number, got ${this.fillValue}`);
   }
 
+  /**
+   * Keras options of the resampling layers; factors are written as the [lower, upper] pairs the
+   * layer holds. No data_format, which Keras 2 would refuse and Keras 3 defaults to channels_last.
+   */
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), fill_mode: this.fillMode, interpolation: this.interpolation, seed: this.seed, fill_value: this.fillValue };
+  }
+
   protected draw(n: number, at: number): void {
     const [h, w] = this.outputShape;
     const f32 = this.backend.arena.f32;
@@ -216,6 +258,10 @@ export interface RandomTranslationArgs extends AffineArgs {
 
 /** Random shifts while training; see {@link randomTranslation}. */
 export class RandomTranslation extends AffineAugmentation {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'RandomTranslation';
+  /** Every option {@link randomTranslation} accepts. */
+  static readonly optionKeys: readonly string[] = [...AFFINE_KEYS, 'heightFactor', 'widthFactor'];
   /** Range of the vertical shift, in fractions of the height. */
   readonly heightFactor: [number, number];
   /** Range of the horizontal shift, in fractions of the width. */
@@ -225,6 +271,16 @@ export class RandomTranslation extends AffineAugmentation {
     super(args, 'RandomTranslation');
     this.heightFactor = range(args.heightFactor, this.describe(), 'heightFactor', -1, 1);
     this.widthFactor = range(args.widthFactor, this.describe(), 'widthFactor', -1, 1);
+  }
+
+  /** A RandomTranslation from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): RandomTranslation {
+    const options = { ...args, heightFactor: readFactor(r, 'height_factor')!, widthFactor: readFactor(r, 'width_factor')!, ...readAffine(r) };
+    return construct(r, () => new RandomTranslation(options));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), height_factor: rangeConfig(this.heightFactor), width_factor: rangeConfig(this.widthFactor) };
   }
 
   protected sample(out: Float32Array, at: number, h: number, w: number): void {
@@ -243,12 +299,26 @@ export interface RandomRotationArgs extends AffineArgs {
 
 /** Random rotations about the image centre while training; see {@link randomRotation}. */
 export class RandomRotation extends AffineAugmentation {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'RandomRotation';
+  /** Every option {@link randomRotation} accepts. */
+  static readonly optionKeys: readonly string[] = [...AFFINE_KEYS, 'factor'];
   /** Range of the angle, in fractions of 2π. */
   readonly factor: [number, number];
 
   constructor(args: RandomRotationArgs) {
     super(args, 'RandomRotation');
     this.factor = range(args.factor, this.describe(), 'factor');
+  }
+
+  /** A RandomRotation from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): RandomRotation {
+    const options = { ...args, factor: readFactor(r, 'factor')!, ...readAffine(r) };
+    return construct(r, () => new RandomRotation(options));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), factor: rangeConfig(this.factor) };
   }
 
   protected sample(out: Float32Array, at: number, h: number, w: number): void {
@@ -269,6 +339,10 @@ export interface RandomZoomArgs extends AffineArgs {
 
 /** Random zoom about the image centre while training; see {@link randomZoom}. */
 export class RandomZoom extends AffineAugmentation {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'RandomZoom';
+  /** Every option {@link randomZoom} accepts. */
+  static readonly optionKeys: readonly string[] = [...AFFINE_KEYS, 'heightFactor', 'widthFactor'];
   /** Range of the vertical zoom (1 + factor scales the sampled extent). */
   readonly heightFactor: [number, number];
   /** Range of the horizontal zoom, or null to reuse the vertical one. */
@@ -278,6 +352,16 @@ export class RandomZoom extends AffineAugmentation {
     super(args, 'RandomZoom');
     this.heightFactor = range(args.heightFactor, this.describe(), 'heightFactor', -1);
     this.widthFactor = args.widthFactor === undefined ? null : range(args.widthFactor, this.describe(), 'widthFactor', -1);
+  }
+
+  /** A RandomZoom from its Keras config (width_factor null: the height's zoom is reused). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): RandomZoom {
+    const options = { ...args, heightFactor: readFactor(r, 'height_factor')!, widthFactor: readFactor(r, 'width_factor', true), ...readAffine(r) };
+    return construct(r, () => new RandomZoom(options));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), height_factor: rangeConfig(this.heightFactor), width_factor: rangeConfig(this.widthFactor) };
   }
 
   protected sample(out: Float32Array, at: number, h: number, w: number): void {

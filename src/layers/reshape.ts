@@ -1,7 +1,8 @@
 /** Flatten and Reshape: the values are unchanged, only the per-sample shape differs. */
 import { shapeSize } from '../core/tensor.js';
-import { Layer, copyFloats, type LayerArgs } from './layer.js';
-
+import type { JSONObject } from '../io/types.js';
+import { ConfigReader, construct, readChannelsLast } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs } from './layer.js';
 
 /** Base of layers whose output is their input with another shape. */
 abstract class ShapeOnly extends Layer {
@@ -16,9 +17,23 @@ abstract class ShapeOnly extends Layer {
 
 /** Flattens each sample to a vector. */
 export class Flatten extends ShapeOnly {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Flatten';
+  /** Every option {@link flatten} accepts. */
+  static readonly optionKeys = LAYER_OPTION_KEYS;
 
   constructor(args: LayerArgs = {}) {
     super(args, 'Flatten');
+  }
+
+  /** A Flatten from its Keras config (channels_last only). */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Flatten {
+    readChannelsLast(r);
+    return construct(r, () => new Flatten(args));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), data_format: 'channels_last' };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
@@ -34,6 +49,10 @@ export interface ReshapeArgs extends LayerArgs {
 
 /** Gives each sample a new shape of the same size. */
 export class Reshape extends ShapeOnly {
+  /** Keras class name, the key of the serialization registry. */
+  static readonly className: string = 'Reshape';
+  /** Every option {@link reshape} accepts. */
+  static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'targetShape'];
   readonly targetShape: number[];
 
   constructor(args: ReshapeArgs) {
@@ -43,6 +62,16 @@ export class Reshape extends ShapeOnly {
       throw new RangeError(`${this.describe()}: targetShape must be positive integers with at most one -1, got ${JSON.stringify(args.targetShape)}`);
     }
     this.targetShape = [...args.targetShape];
+  }
+
+  /** A Reshape from its Keras config. */
+  static fromConfig(r: ConfigReader, args: LayerArgs): Reshape {
+    const targetShape = r.intList('target_shape', -1);
+    return construct(r, () => new Reshape({ ...args, targetShape }));
+  }
+
+  override getConfig(): JSONObject {
+    return { ...super.getConfig(), target_shape: [...this.targetShape] };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {

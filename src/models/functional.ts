@@ -40,6 +40,11 @@ export class Functional extends LayersModel {
     if (inputs.length > 1) throw new Error(`model: the output depends on ${inputs.length} inputs (${inputs.map((t) => t.name).join(', ')}); pass them all as inputs — only one is supported`);
   }
 
+  /** The model's inputs (from `nn.input`), as tfjs `model.inputs`. */
+  get inputs(): SymbolicTensor[] {
+    return [this.modelInput];
+  }
+
   get layers(): Layer[] {
     return this.sorted.flatMap((t) => (t.sourceLayer ? [t.sourceLayer] : []));
   }

@@ -62,6 +62,24 @@ export function residualConcat(): nn.Functional {
 }
 
 /**
+ * Two dense branches over a [3, 4] input joined by every merge, and Concatenate on axes 1 and 2.
+ * TF.js has no Subtract layer, so interop tests leave it out.
+ */
+export function mergeBranches(withSubtract = true): nn.Functional {
+  const x = nn.input({ shape: [3, 4] });
+  const a = nn.layers.dense({ units: 4, activation: 'tanh' }).apply(x);
+  const b = nn.layers.dense({ units: 4 }).apply(x);
+  const merges = [nn.layers.multiply(), nn.layers.average(), nn.layers.maximum(), nn.layers.minimum(), nn.layers.add()];
+  if (withSubtract) merges.push(nn.layers.subtract());
+  const joins = merges.map((m) => m.apply([a, b]));
+  const rows = nn.layers.concatenate({ axis: 1 }).apply(joins);
+  const reversed = nn.layers.concatenate({ axis: 1 }).apply([...joins].reverse());
+  const wide = nn.layers.concatenate({ axis: 2 }).apply([rows, reversed]);
+  const out = nn.layers.dense({ units: 2 }).apply(nn.layers.flatten().apply(wide));
+  return nn.model({ inputs: x, outputs: out, name: 'merges' });
+}
+
+/**
  * Every augmentation layer, with options away from the defaults, in front of a small conv net
  * (gaussianNoise also on a flat input): at inference the augmentations are the identity.
  * tfjs has no RandomFlip/Translation/Rotation/Zoom, so this model is simdnn (and Keras) only.

@@ -1,0 +1,149 @@
+// Models saved by Keras 3 itself (tests/fixtures/keras3, written by scripts/fixtures/make_keras3.py with Keras 3.15 on
+// torch): the topology is the .keras archive's config.json as Keras wrote it, the weights are under their Keras 3
+// paths. simdnn loads each and predicts what Keras predicted; values it cannot honour are refused by name.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as nn from '../src/index.js';
+import { artifactsOf, bytesInUse, maxAbsDiff } from './helpers/io-models.js';
+
+beforeAll(() => nn.ready());
+
+const FIXTURES = join(__dirname, 'fixtures', 'keras3');
+
+interface Reference { keras: string; x: { shape: number[]; data: number[] }; y: { shape: number[]; data: number[] } }
+
+function files(name: string): { json: nn.io.ModelJSON; weights: Record<string, Uint8Array>; reference?: Reference } {
+  const dir = join(FIXTURES, name);
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as nn.io.ModelJSON;
+  const weights = { 'weights.bin': new Uint8Array(readFileSync(join(dir, 'weights.bin'))) };
+  let reference: Reference | undefined;
+  try {
+    reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Reference;
+  } catch {
+    reference = undefined;
+  }
+  return { json, weights, reference };
+}
+
+async function load(json: unknown, weights: Record<string, Uint8Array>): Promise<nn.LayersModel> {
+  return nn.loadModel(nn.io.fromModelJSON(json, weights));
+}
+
+/** Every layer config (at any depth of nesting) of a Keras topology, with its class name. */
+function layerConfigs(topology: unknown): { class_name: string; config: Record<string, unknown> }[] {
+  const out: { class_name: string; config: Record<string, unknown> }[] = [];
+  const walk = (entry: { class_name: string; config: { layers?: unknown[] } & Record<string, unknown> }): void => {
+    out.push(entry);
+    for (const child of entry.config.layers ?? []) walk(child as typeof entry);
+  };
+  walk(topology as never);
+  return out;
+}
+
+/**
+ * Keras (torch, float32) and simdnn sum products in different orders: outputs of magnitude ≤ 2 differ by a few
+ * float32 roundings (2^-24 relative) of sums of at most ~40 terms through a handful of layers: well below 1e-5
+ * (measured: at most 6e-8).
+ */
+const TOLERANCE = 1e-5;
+
+describe('models saved by Keras 3', () => {
+  const cases: [string, string[]][] = [
+    ['cnn', ['Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dropout', 'Dense']],
+    ['every_layer', ['RandomFlip', 'RandomTranslation', 'RandomRotation', 'RandomZoom', 'GaussianNoise', 'Conv2D', 'BatchNormalization', 'Activation',
+      'MaxPooling2D', 'AveragePooling2D', 'Reshape', 'Dense', 'Flatten', 'Dropout', 'Dense', 'Dense']],
+    ['residual', ['Conv2D', 'Conv2D', 'BatchNormalization', 'Add', 'Conv2D', 'Concatenate', 'GlobalAveragePooling2D', 'Dense']],
+    // A functional model nested in a Sequential nested in a functional model: inlined into one graph.
+    ['nested', ['Dense', 'Dense', 'Add', 'Dense', 'Dense']],
+  ];
+  for (const [name, classes] of cases) {
+    it(`${name}: loads and predicts what Keras predicted; saves and loads again unchanged`, async () => {
+      const { json, weights, reference } = files(name);
+      const model = await load(json, weights);
+      expect(model.layers.map((l) => l.className)).toEqual(classes);
+      const x = nn.tensor(new Float32Array(reference!.x.data), reference!.x.shape);
+      const y = model.predict(x);
+      expect(y.shape).toEqual(reference!.y.shape);
+      expect(maxAbsDiff(y.data, reference!.y.data)).toBeLessThan(TOLERANCE);
+      const again = await nn.loadModel(await artifactsOf(model));
+      expect(Array.from(again.predict(x).data)).toEqual(Array.from(y.data));
+      model.dispose();
+      again.dispose();
+    });
+  }
+
+  it('the files hold the keys Keras 3 writes today (optional: false, quantization_config: null, nested Functional)', () => {
+    const cnn = layerConfigs(files('cnn').json.modelTopology);
+    expect(cnn.find((l) => l.class_name === 'InputLayer')!.config).toMatchObject({ optional: false });
+    expect(cnn.find((l) => l.class_name === 'Dense')!.config).toHaveProperty('quantization_config', null);
+    expect(layerConfigs(files('nested').json.modelTopology).map((l) => l.class_name)).toContain('Functional');
+  });
+
+  it('a nested model keeps its layer names; a frozen one freezes its layers', async () => {
+    const { json, weights } = files('nested');
+    const model = await load(json, weights);
+    expect(model.layers.map((l) => l.name)).toEqual(['base_hidden', 'base_mix', 'base_skip', 'middle_dense', 'outer_head']);
+    model.dispose();
+    const frozen = JSON.parse(JSON.stringify(json));
+    const middle = frozen.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Sequential');
+    middle.config.trainable = false;
+    const loaded = await load(frozen, weights);
+    expect(loaded.layers.map((l) => l.trainable)).toEqual([false, false, false, false, true]);
+    loaded.dispose();
+  });
+
+  it('a nested model used twice, or with two inputs, is refused naming it (not supported yet)', async () => {
+    const { json, weights } = files('nested');
+    const twice = JSON.parse(JSON.stringify(json));
+    const middle = twice.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Sequential');
+    middle.inbound_nodes = [middle.inbound_nodes[0], middle.inbound_nodes[0]];
+    await expect(load(twice, weights)).rejects.toThrow(/nested model 'middle' must be applied once to one input \(shared or multi-input nested models are not supported\)/);
+    const twoInputs = JSON.parse(JSON.stringify(json));
+    const base = twoInputs.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Sequential').config.layers
+      .find((l: { class_name: string }) => l.class_name === 'Functional');
+    base.config.input_layers = [['features', 0, 0], ['features', 0, 0]];
+    await expect(load(twoInputs, weights)).rejects.toThrow("modelTopology: model 'base' must have exactly one input to be nested; got [['features', 0, 0], ['features', 0, 0]]");
+  });
+
+  it('a value simdnn cannot honour is refused naming the layer and the key; memory is left as it was', async () => {
+    const { json, weights } = files('cnn');
+    const edit = (fn: (layers: { class_name: string; config: Record<string, unknown> }[]) => void): unknown => {
+      const copy = JSON.parse(JSON.stringify(json));
+      fn(copy.modelTopology.config.layers);
+      return copy;
+    };
+    const dense = (layers: { class_name: string; config: Record<string, unknown> }[]) => layers.find((l) => l.class_name === 'Dense')!.config;
+    const conv = (layers: { class_name: string; config: Record<string, unknown> }[]) => layers.find((l) => l.class_name === 'Conv2D')!.config;
+    const cases: [unknown, RegExp][] = [
+      [edit((l) => { dense(l).quantization_config = { class_name: 'Int8QuantizationConfig', config: {} }; }), /layer 'dense' \(Dense\): option 'quantization_config' = .*Int8QuantizationConfig.* is not supported/],
+      [edit((l) => { dense(l).lora_rank = 4; }), /layer 'dense' \(Dense\): option 'lora_rank' = 4 is not supported/],
+      [edit((l) => { l[0].config.optional = true; }), /\(InputLayer\): option 'optional' = true is not supported \(supported: false\)/],
+      [edit((l) => { conv(l).groups = 2; }), /layer 'conv2d' \(Conv2D\): option 'groups' = 2 is not supported/],
+      [edit((l) => { conv(l).activation = 'leaky_relu'; }), /layer 'conv2d' \(Conv2D\): activation 'leaky_relu' is not supported/],
+      [edit((l) => { conv(l).data_format = 'channels_first'; }), /option 'data_format' = 'channels_first' is not supported/],
+      [edit((l) => { dense(l).kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2 } }; }), /layer 'dense' \(Dense\): option 'kernel_constraint' = .* is not supported/],
+      [edit((l) => { dense(l).dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'mixed_float16' } }; }), /layer 'dense' \(Dense\): dtype .*mixed_float16.* is not supported/],
+    ];
+    const before = bytesInUse();
+    for (const [broken, message] of cases) {
+      await expect(load(broken, weights), String(message)).rejects.toThrow(message);
+      expect(bytesInUse()).toBe(before);
+    }
+  });
+
+  it('keys at their default or null are accepted', async () => {
+    const { json, weights, reference } = files('cnn');
+    const copy = JSON.parse(JSON.stringify(json));
+    const dense = copy.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Dense').config;
+    Object.assign(dense, { lora_rank: null, lora_alpha: null, quantization_config: null, activity_regularizer: null });
+    const model = await load(copy, weights);
+    expect(maxAbsDiff(model.predict(nn.tensor(new Float32Array(reference!.x.data), reference!.x.shape)).data, reference!.y.data)).toBeLessThan(TOLERANCE);
+    model.dispose();
+  });
+
+  it('a model with two inputs is refused with a clear error (not supported yet)', async () => {
+    const { json, weights } = files('two_inputs');
+    await expect(load(json, weights)).rejects.toThrow("modelTopology: exactly one input is supported, got [['a', 0, 0], ['b', 0, 0]]");
+  });
+});

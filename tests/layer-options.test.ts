@@ -1,0 +1,82 @@
+// No setting silently ignored: every factory in nn.layers declares its option keys (static optionKeys on its class);
+// each declared key is accepted and changes the layer's config, survives getConfig → fromConfig, and its snake_case
+// or mis-capitalised spelling is refused naming the key. A new factory or option without an entry below fails here.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as nn from '../src/index.js';
+
+beforeAll(() => nn.ready());
+
+/** The options each factory needs to construct at all. */
+const REQUIRED: Record<string, Record<string, unknown>> = {
+  dense: { units: 2 }, conv2d: { filters: 2, kernelSize: 3 }, reshape: { targetShape: [4] }, dropout: { rate: 0.5 },
+  activation: { activation: 'relu' }, gaussianNoise: { stddev: 0.1 }, randomTranslation: { heightFactor: 0.1, widthFactor: 0.1 },
+  randomRotation: { factor: 0.1 }, randomZoom: { heightFactor: 0.1 },
+};
+
+/** A valid value for each option key, away from its default (and from the REQUIRED values). */
+const EXAMPLE: Record<string, unknown> = {
+  name: 'custom_name', inputShape: [4, 4, 2], batchInputShape: [null, 4, 4, 2], trainable: false,
+  units: 3, activation: 'tanh', useBias: false, kernelInitializer: 'heNormal', biasInitializer: 'ones', kernelRegularizer: 'l2', biasRegularizer: 'l1',
+  filters: 3, kernelSize: 2, strides: [1, 2], padding: 'same', dilationRate: 2, poolSize: 3, targetShape: [2, 2], rate: 0.25, seed: 12,
+  axis: 3, momentum: 0.9, epsilon: 0.01, center: false, scale: false, stddev: 0.3, mode: 'vertical',
+  fillMode: 'wrap', interpolation: 'nearest', fillValue: 0.5, heightFactor: 0.2, widthFactor: 0.3, factor: 0.2,
+};
+
+type Factory = (args?: Record<string, unknown>) => nn.Layer;
+type LayerClass = { optionKeys?: readonly string[]; className: string };
+
+const factories = Object.entries(nn.layers).filter(([name, f]) => typeof f === 'function' && /^[a-z]/.test(name)) as [string, Factory][];
+
+/** What a layer was configured with: its Keras config and declared input shape (seeds drawn from a fixed generator). */
+function configured(factory: Factory, args: Record<string, unknown>): string {
+  nn.setSeed(1);
+  // A fixed name: an automatic one counts up with every layer made.
+  const layer = factory({ name: 'fixed', ...args });
+  return JSON.stringify({ config: layer.getConfig(), inputShape: layer.declaredInputShape });
+}
+
+const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const capitalised = (key: string): string => key[0].toUpperCase() + key.slice(1);
+
+describe('every layer factory refuses unknown options, naming the nearest', () => {
+  it('nn.layers has the factories this table knows', () => {
+    expect(factories.length).toBeGreaterThanOrEqual(17);
+  });
+
+  for (const [name, factory] of factories) {
+    it(`${name}: declares its keys; each is accepted, honoured and kept by getConfig/fromConfig; misspellings are refused`, () => {
+      const minimal = REQUIRED[name] ?? {};
+      const cls = factory(minimal).constructor as unknown as LayerClass;
+      const keys = cls.optionKeys;
+      expect(Array.isArray(keys), `${name}: its class declares no static optionKeys`).toBe(true);
+      expect(keys).toEqual(expect.arrayContaining(['name', 'inputShape', 'batchInputShape', 'trainable', ...Object.keys(minimal)]));
+      const registered = nn.serialization.getRegisteredClass(cls.className);
+      expect(registered, `${name}: class ${cls.className} is not registered`).toBe(cls);
+      const base = configured(factory, minimal);
+      for (const key of keys!) {
+        expect(key in EXAMPLE, `${name}: no example value for option '${key}'; add one to EXAMPLE`).toBe(true);
+        const args = { ...minimal, [key]: EXAMPLE[key] };
+        // batchInputShape is inputShape with a batch entry: the same declared shape as inputShape.
+        if (key !== 'batchInputShape') expect(configured(factory, args), `${name}: option '${key}' changed nothing`).not.toBe(base);
+        else expect(configured(factory, args)).toBe(configured(factory, { ...minimal, inputShape: EXAMPLE.inputShape }));
+        // Saved and read back, the config is the same: no option is lost on the way through a file.
+        const layer = factory(args);
+        const config = layer.getConfig();
+        const reader = new nn.serialization.ConfigReader(`${name} config`, config);
+        reader.ignore('name');
+        const rebuilt = registered!.fromConfig(reader, { name: config.name as string, trainable: reader.bool('trainable', true) });
+        reader.finish();
+        expect(rebuilt.getConfig(), `${name}: '${key}' through getConfig/fromConfig`).toEqual(config);
+        for (const wrong of new Set([snakeCase(key), capitalised(key)].filter((k) => k !== key))) {
+          expect(() => factory({ ...minimal, [wrong]: EXAMPLE[key] }), `${name}: '${wrong}'`).toThrow(`${cls.className}: unknown option '${wrong}'; did you mean '${key}'?`);
+        }
+      }
+    });
+  }
+
+  it('the examples of the issue', () => {
+    expect(() => nn.layers.conv2d({ filters: 2, kernel_size: 3 } as never)).toThrow("Conv2D: unknown option 'kernel_size'; did you mean 'kernelSize'?");
+    expect(() => nn.layers.dense({ units: 2, kernel_regularizer: 'l2' } as never)).toThrow("Dense: unknown option 'kernel_regularizer'; did you mean 'kernelRegularizer'?");
+    expect(() => nn.layers.dropout({ rate: 0.1, noiseShape: [1] } as never)).toThrow("Dropout: unknown option 'noiseShape'; valid options: name, inputShape, batchInputShape, trainable, rate, seed");
+  });
+});
