@@ -98,7 +98,7 @@ function mutate(rng: Rng, format: Format, plain: Uint8Array): { family: string; 
       return { family: 'bit flip', bytes: b };
     case 'header': { // the first bytes: magic, type, rank and dimensions (IDX) or the first labels (CIFAR)
       const view = new DataView(b.buffer);
-      const at = 4 * Math.floor(rng() * Math.min(4, b.length / 4));
+      const at = 4 * Math.floor(rng() * Math.min(4, Math.floor(b.length / 4)));
       if (rng() < 0.5) view.setInt32(at, pick(rng, [-1, 0, 1, 2 ** 31 - 1, 65536, 3, 1 << 24]), false);
       else b[Math.floor(rng() * 8)] = pick(rng, [0, 1, 2, 3, 8, 9, 0x0b, 0x0d, 0x0e, 0x0f, 10, 20, 99, 100, 255]);
       return { family: 'header edit', bytes: b };
