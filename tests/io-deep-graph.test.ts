@@ -41,3 +41,14 @@ describe(`a ${DEPTH}-layer chain (seed ${seed})`, () => {
     expect(bytesInUse()).toBe(before);
   });
 });
+
+describe('deeply nested JSON', () => {
+  it('a config value nested 100,000 lists deep is refused naming the option, not with a stack overflow', async () => {
+    const model = nn.sequential({ layers: [nn.layers.dense({ inputShape: [3], units: 2 })] });
+    const { modelJSON, weightFiles } = nn.io.toModelJSON(await artifactsOf(model));
+    model.dispose();
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const text = JSON.stringify(modelJSON).replace('"units":2', `"units":${deep}`);
+    await expect(nn.loadModel(nn.io.fromModelJSON(text, weightFiles))).rejects.toThrow(/config 'units' must be a positive integer, got \[\[\[\[\.\.\.\]\]\]\]/);
+  });
+});
