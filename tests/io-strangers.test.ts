@@ -139,4 +139,19 @@ describe('weights that would predict NaN are refused, naming the weight', () => 
     await expect(nn.loadModel(nn.io.fromModelJSON(int32, { 'weights.bin': bin }))).rejects.toThrow(
       new RegExp(`weight '${specs[0].name}' of layer '.*' \\(Conv2D\\): dtype is 'int32' but layer weights are 'float32'`));
   });
+
+  it("an optimizer's second moment below zero (training would turn NaN)", async () => {
+    const model = mlp();
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const { modelJSON, weightFiles } = nn.io.toModelJSON(await artifactsOf(model, { includeOptimizer: true }));
+    model.dispose();
+    const specs = modelJSON.weightsManifest[0].weights;
+    const v = specs.find((s) => s.name.endsWith('/kernel/v'))!.name;
+    const bad = weightFiles['weights.bin'].slice();
+    new DataView(bad.buffer).setFloat32(offsetOf(specs, v) + 4, -0.5, true);
+    const before = bytesInUse();
+    await expect(nn.loadModel(nn.io.fromModelJSON(modelJSON, { 'weights.bin': bad }))).rejects.toThrow(
+      new RegExp(`optimizer state: weight '${v}' holds -0.5 at index 1, but 'v' is never negative`));
+    expect(bytesInUse()).toBe(before);
+  });
 });
