@@ -1,13 +1,13 @@
 // IDX reader: round trips of generated files of every type (plain and gzip, bytes and paths),
 // images+labels pairing, and clear errors for corrupt and truncated files.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
-import { fromIdxFile, fromIdxFiles } from '../src/node/data-files.js';
+import { cifar10File, fromIdxFile, fromIdxFiles } from '../src/node/data-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simdnn-idx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -178,6 +178,15 @@ describe('files from strangers (IDX)', () => {
     const path = join(dir, 'bomb.gz');
     writeFileSync(path, zipped);
     await expect(fromIdxFile(path)).rejects.toThrow(message);
+  });
+
+  it('a plain file longer than its header declares is refused from its first bytes and its size, unread', async () => {
+    // A sparse 8 GiB file: reading it whole would exhaust memory; its 1,000-value header settles it.
+    const path = join(dir, 'huge.idx');
+    writeFileSync(path, makeIdx('uint8', [1000], []));
+    truncateSync(path, 2 ** 33);
+    await expect(fromIdxFile(path)).rejects.toThrow(/fromIdxFile: .*huge\.idx: IDX data 8589933584 trailing bytes after the data: shape \[1000\] of uint8 needs 1008 bytes/);
+    await expect(cifar10File(path)).rejects.toThrow(/cifar10File: cannot read path .*huge\.idx: it is 8589934592 bytes, more than 184380000 bytes \(60000 CIFAR-10 records/);
   });
 
   it('a FIFO or a device as the path is refused without being opened (the load settles)', async () => {

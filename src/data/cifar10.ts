@@ -50,12 +50,12 @@ const PIXEL_BYTES = CIFAR10_SIZE * CIFAR10_SIZE * 3;
 const recordBytes = (layout: CifarLayout): number => layout.labelBytes + PIXEL_BYTES;
 
 /**
- * Most records one gzip-compressed batch may inflate to: more than any file of the CIFAR-10 or
- * CIFAR-100 distributions (50,000 at most), so a small file cannot inflate without bound.
+ * Most records one file may hold (plain, or once inflated): more than any file of the CIFAR-10
+ * or CIFAR-100 distributions (50,000 at most), so a small file cannot inflate without bound.
  */
-export const CIFAR_MAX_GZIP_RECORDS = 60_000;
+export const CIFAR_MAX_RECORDS = 60_000;
 
-/** Uncompressed bytes of one batch (gzip-compressed single files are accepted too, up to {@link CIFAR_MAX_GZIP_RECORDS} records). */
+/** Uncompressed bytes of one batch (gzip-compressed single files are accepted too, up to {@link CIFAR_MAX_RECORDS} records). */
 export async function cifarBytes(bytes: BytesLike, who: string, name: string, layout: CifarLayout = CIFAR10_LAYOUT): Promise<Uint8Array> {
   const b = asBytes(bytes, who, name);
   return isGzip(b) ? gunzip(b, `${who}: ${name}`, cifarInflateLimit(layout)) : b;
@@ -63,8 +63,8 @@ export async function cifarBytes(bytes: BytesLike, who: string, name: string, la
 
 /** The inflate limit of one gzip-compressed batch. */
 export function cifarInflateLimit(layout: CifarLayout): InflateLimit {
-  const maxBytes = CIFAR_MAX_GZIP_RECORDS * recordBytes(layout);
-  return () => ({ maxBytes, tooLong: `more than ${maxBytes} bytes (${CIFAR_MAX_GZIP_RECORDS} ${layout.name} records, more than any file of the data set holds)` });
+  const maxBytes = CIFAR_MAX_RECORDS * recordBytes(layout);
+  return () => ({ maxBytes, tooLong: `more than ${maxBytes} bytes (${CIFAR_MAX_RECORDS} ${layout.name} records, more than any file of the data set holds)` });
 }
 
 /** True when every record of `b` in `layout` has labels in range. */

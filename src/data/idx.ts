@@ -49,7 +49,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 export type InflateLimit = (head: Uint8Array) => { maxBytes: number; tooLong: string } | undefined;
 
 /** Bytes of output an {@link InflateLimit} may ask to see: enough for any IDX header (rank ≤ 255). */
-const HEAD_BYTES = 4 + 4 * 255;
+export const HEAD_BYTES = 4 + 4 * 255;
 
 const NO_LIMIT: InflateLimit = () => ({ maxBytes: MAX_VALUES, tooLong: `more than ${MAX_VALUES} bytes, the most a typed array holds` });
 
@@ -147,6 +147,23 @@ function idxLayout(b: Uint8Array, who: string, partial = false): IdxLayout | und
   return { type, shape, count, header, total: header + count * type.bytes };
 }
 
+/** Throws unless `length` is the header plus the data the header declares. */
+function checkLength({ type, shape, count, header, total }: IdxLayout, length: number, who: string): void {
+  if (length === total) return;
+  const problem = length < total ? 'truncated' : `${length - total} trailing bytes after the data`;
+  throw new RangeError(`${who}: IDX data ${problem}: shape [${shape.join(', ')}] of ${type.dtype} needs ${total} bytes (${header}-byte header + ${count * type.bytes}), got ${length}`);
+}
+
+/**
+ * Checks an uncompressed IDX file's first bytes (up to {@link HEAD_BYTES}) against its length
+ * before the rest is read, so a file longer than its header declares is refused unread.
+ */
+export function checkIdxHead(head: Uint8Array, length: number, who: string): void {
+  if (isGzip(head)) return; // the length of the content is known only once inflated
+  const layout = idxLayout(head, who, true);
+  if (layout) checkLength(layout, length, who);
+}
+
 /** Trailing bytes up to this many are counted exactly when gzip data is inflated; more stop it. */
 const TRAILING_SEEN = 65536;
 
@@ -169,11 +186,9 @@ export function idxInflateLimit(who: string): InflateLimit {
 export function decodeIdx(bytes: BytesLike, who = 'decodeIdx'): IdxArray {
   const b = asBytes(bytes, who);
   if (isGzip(b)) throw new Error(`${who}: the data is gzip-compressed; use the async fromIdx, which decompresses it`);
-  const { type, shape, count, header, total } = idxLayout(b, who)!;
-  if (b.length !== total) {
-    const problem = b.length < total ? 'truncated' : `${b.length - total} trailing bytes after the data`;
-    throw new RangeError(`${who}: IDX data ${problem}: shape [${shape.join(', ')}] of ${type.dtype} needs ${total} bytes (${header}-byte header + ${count * type.bytes}), got ${b.length}`);
-  }
+  const layout = idxLayout(b, who)!;
+  const { type, shape, count, header } = layout;
+  checkLength(layout, b.length, who);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   return { dtype: type.dtype, shape, data: readValues(view, header, count, type.dtype, b) };
 }

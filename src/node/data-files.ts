@@ -8,21 +8,22 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Tensor } from '../core/tensor.js';
-import { decodeIdx, gunzip, idxInflateLimit, idxToTensor, isGzip, pairIdx, type IdxArray, type IdxPairArgs, type IdxPart, type InflateLimit } from '../data/idx.js';
-import { CIFAR10_LAYOUT, CIFAR100_LAYOUT, cifar10Records, cifarInflateLimit, decodeCifar10, type Cifar10Part } from '../data/cifar10.js';
+import { checkIdxHead, decodeIdx, gunzip, HEAD_BYTES, idxInflateLimit, idxToTensor, isGzip, pairIdx, type IdxArray, type IdxPairArgs, type IdxPart, type InflateLimit } from '../data/idx.js';
+import { CIFAR10_LAYOUT, CIFAR100_LAYOUT, cifar10Records, cifarInflateLimit, decodeCifar10, type Cifar10Part, type CifarLayout } from '../data/cifar10.js';
 import { cifar100LabelMode, decodeCifar100, type Cifar100Args, type Cifar100Part } from '../data/cifar100.js';
-import { readRegularFile } from './read-file.js';
+import { readRegularFile, type ReadLimits } from './read-file.js';
 
 /**
  * The bytes of a regular file (a FIFO or a device is refused, not opened), decompressed when
  * they start with the gzip magic number, no further than `limit` allows.
  */
-async function readBytes(path: string, who: string, arg: string, limit: InflateLimit): Promise<Uint8Array> {
+async function readBytes(path: string, who: string, arg: string, limit: InflateLimit, limits: ReadLimits): Promise<Uint8Array> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${who}: ${arg} must be a non-empty path string, got ${JSON.stringify(path)}`);
   let bytes: Uint8Array;
   try {
-    bytes = await readRegularFile(path);
+    bytes = await readRegularFile(path, limits);
   } catch (e) {
+    if ((e as Error).message.startsWith(`${who}: `)) throw e; // the format's own check of the head
     throw new Error(`${who}: cannot read ${arg} ${path}: ${(e as Error).message}`);
   }
   if (!isGzip(bytes)) return bytes;
@@ -32,7 +33,16 @@ async function readBytes(path: string, who: string, arg: string, limit: InflateL
 }
 
 async function readIdx(path: string, who: string, arg: string): Promise<IdxArray> {
-  return decodeIdx(await readBytes(path, who, arg, idxInflateLimit(`${who}: ${path}`)), `${who}: ${path}`);
+  const named = `${who}: ${path}`;
+  const limits: ReadLimits = { headBytes: HEAD_BYTES, checkHead: (head, size) => checkIdxHead(head, size, named) };
+  return decodeIdx(await readBytes(path, who, arg, idxInflateLimit(named), limits), named);
+}
+
+/** A CIFAR file is read whole, so no more than the records one file of the data set may hold. */
+function readCifar(path: string, who: string, arg: string, layout: CifarLayout): Promise<Uint8Array> {
+  const limit = cifarInflateLimit(layout);
+  const { maxBytes, tooLong } = limit(new Uint8Array(0))!;
+  return readBytes(path, who, arg, limit, { maxBytes, tooLarge: (size) => `it is ${size} bytes, ${tooLong}` });
 }
 
 /** Reads an IDX file (plain or .gz) into a float32 Tensor of its shape, values unchanged. */
@@ -65,7 +75,7 @@ export async function cifar10File(path: string | readonly string[], args: Cifar1
   const who = 'cifar10File';
   const paths = typeof path === 'string' ? [path] : path;
   if (!Array.isArray(paths) || paths.length === 0) throw new TypeError(`${who}: path must be a path or a non-empty list of paths, got ${JSON.stringify(path)}`);
-  const batches = await Promise.all(paths.map((p) => readBytes(p, who, 'path', cifarInflateLimit(CIFAR10_LAYOUT))));
+  const batches = await Promise.all(paths.map((p) => readCifar(p, who, 'path', CIFAR10_LAYOUT)));
   return decodeCifar10(batches, paths, args.size, who);
 }
 
@@ -118,14 +128,14 @@ export async function cifar10(directory: string, args: Cifar10DirectoryArgs = {}
   for (const name of CIFAR10_TRAIN_FILES) {
     if (args.trainSize !== undefined && records >= args.trainSize) break;
     const path = join(dir, name);
-    const bytes = await readBytes(path, who, 'file', cifarInflateLimit(CIFAR10_LAYOUT));
+    const bytes = await readCifar(path, who, 'file', CIFAR10_LAYOUT);
     records += cifar10Records(bytes, who, path);
     trainPaths.push(path);
     trainBytes.push(bytes);
   }
   const train = decodeCifar10(trainBytes, trainPaths, args.trainSize, who, 'trainSize');
   const testPath = join(dir, CIFAR10_TEST_FILE);
-  const test = decodeCifar10([await readBytes(testPath, who, 'file', cifarInflateLimit(CIFAR10_LAYOUT))], [testPath], args.testSize, who, 'testSize');
+  const test = decodeCifar10([await readCifar(testPath, who, 'file', CIFAR10_LAYOUT)], [testPath], args.testSize, who, 'testSize');
   return { train, test };
 }
 
@@ -141,7 +151,7 @@ export async function cifar100File(path: string | readonly string[], args: Cifar
   const mode = cifar100LabelMode(args, who, ['size', 'labelMode']);
   const paths = typeof path === 'string' ? [path] : path;
   if (!Array.isArray(paths) || paths.length === 0) throw new TypeError(`${who}: path must be a path or a non-empty list of paths, got ${JSON.stringify(path)}`);
-  const files = await Promise.all(paths.map((p) => readBytes(p, who, 'path', cifarInflateLimit(CIFAR100_LAYOUT))));
+  const files = await Promise.all(paths.map((p) => readCifar(p, who, 'path', CIFAR100_LAYOUT)));
   return decodeCifar100(files, paths, args.size, mode, who);
 }
 
@@ -168,7 +178,7 @@ export async function cifar100(directory: string, args: Cifar100DirectoryArgs = 
   const part = async (name: string, size: number | undefined, sizeArg: string): Promise<Cifar100Part> => {
     const path = join(dir, name);
     if (!(await isFile(path))) throw new Error(`${who}: ${dir} has no ${name}: expected train.bin and test.bin (the binary version of CIFAR-100)`);
-    return decodeCifar100([await readBytes(path, who, 'file', cifarInflateLimit(CIFAR100_LAYOUT))], [path], size, mode, who, sizeArg);
+    return decodeCifar100([await readCifar(path, who, 'file', CIFAR100_LAYOUT)], [path], size, mode, who, sizeArg);
   };
   return { train: await part('train.bin', args.trainSize, 'trainSize'), test: await part('test.bin', args.testSize, 'testSize') };
 }

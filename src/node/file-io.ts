@@ -57,8 +57,9 @@ export function fileSystem(path: string, options: FileSystemOptions = {}): IOHan
         throw new Error(`file://${path}: cannot read ${basename(jsonPath)} at ${resolve(jsonPath)}: ${(e as Error).message}`);
       }
       // The weights manifest is a stranger's: its paths are confined to model.json's folder.
-      return artifactsFromModelJSON(text, async (file, maxBytes) => readRegularFile(await pathInside(folder, file), maxBytes,
-        (size, max) => `it is ${size} bytes, more than the ${max} bytes the manifest's weights still need`));
+      return artifactsFromModelJSON(text, async (file, maxBytes) => readRegularFile(await pathInside(folder, file), {
+        maxBytes, tooLarge: (size, max) => `it is ${size} bytes, more than the ${max} bytes the manifest's weights still need`,
+      }));
     },
   };
 }

@@ -13,29 +13,49 @@ import { isAbsolute, resolve, sep, win32 } from 'node:path';
 // O_NOFOLLOW: nor is a symlink put in its place followed. Both are 0 where the platform lacks them.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 
+/** Limits of {@link readRegularFile}. */
+export interface ReadLimits {
+  /** Refuse a larger file before reading it; `tooLarge` words the refusal. */
+  maxBytes?: number;
+  tooLarge?: (size: number, max: number) => string;
+  /**
+   * Sees the first `headBytes` bytes (fewer in a shorter file) and the file's size before the
+   * rest is read, and throws when they do not agree (an IDX header declares its length).
+   */
+  checkHead?: (head: Uint8Array, size: number) => void;
+  headBytes?: number;
+}
+
 /**
- * The bytes of the regular file at `path` (followed through symlinks), at most `maxBytes` of
- * them: a larger file is refused before anything is read, with its size in the message
- * (`describe` turns the size and limit into that message).
+ * The bytes of the regular file at `path` (followed through symlinks), no more than its size
+ * when checked and within `limits`.
  */
-export async function readRegularFile(path: string, maxBytes = Infinity, describe?: (size: number, max: number) => string): Promise<Uint8Array> {
+export async function readRegularFile(path: string, limits: ReadLimits = {}): Promise<Uint8Array> {
+  const { maxBytes = Infinity, tooLarge, checkHead, headBytes = 0 } = limits;
   const real = await realpath(path);
   const checked = await stat(real);
   if (!checked.isFile()) throw new Error(`not a regular file (${kindOf(checked)})`);
-  if (checked.size > maxBytes) throw new Error(describe ? describe(checked.size, maxBytes) : `${checked.size} bytes, more than the ${maxBytes} expected`);
+  if (checked.size > maxBytes) throw new Error(tooLarge ? tooLarge(checked.size, maxBytes) : `${checked.size} bytes, more than the ${maxBytes} expected`);
   const handle = await open(real, OPEN_FLAGS);
   try {
     const opened = await handle.stat();
     if (!opened.isFile() || opened.ino !== checked.ino || opened.dev !== checked.dev) {
       throw new Error('the file was replaced while it was being opened');
     }
+    const readInto = async (bytes: Uint8Array, from: number): Promise<void> => {
+      for (let at = from; at < bytes.length;) {
+        const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at);
+        if (bytesRead === 0) throw new Error(`the file shrank while it was read: ${at} of ${checked.size} bytes`);
+        at += bytesRead;
+      }
+    };
+    // The head is checked before the buffer for the whole file is even allocated.
+    const head = new Uint8Array(checkHead ? Math.min(headBytes, checked.size) : 0);
+    await readInto(head, 0);
+    checkHead?.(head, checked.size);
     const bytes = new Uint8Array(checked.size);
-    let at = 0;
-    while (at < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at);
-      if (bytesRead === 0) throw new Error(`the file shrank while it was read: ${at} of ${checked.size} bytes`);
-      at += bytesRead;
-    }
+    bytes.set(head);
+    await readInto(bytes, head.length);
     return bytes;
   } finally {
     await handle.close();
