@@ -103,6 +103,7 @@ export function cifar10Records(b: Uint8Array, who: string, name: string): number
 
 /** Decoded records: images [N, 32, 32, 3] in [0, 1], and each label byte's values. */
 export interface CifarRecords {
+  /** Images [N, 32, 32, 3] (NHWC, RGB), values in [0, 1]. */
   x: Tensor;
   /** labels[k][n]: label byte k of record n. */
   labels: Uint8Array[];

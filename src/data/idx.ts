@@ -81,6 +81,7 @@ export async function gunzip(bytes: Uint8Array, who: string, limit: InflateLimit
     chunks.push(next.value);
     total += next.value.length;
     try {
+      // The limit is asked until it answers; one that has not by HEAD_BYTES gets the typed-array bound.
       allowed ??= limit(concat(chunks, total).subarray(0, HEAD_BYTES)) ?? (total >= HEAD_BYTES ? NO_LIMIT(chunks[0]) : undefined);
       if (allowed && total > allowed.maxBytes) throw new RangeError(`${who}: the gzip data inflates to ${allowed.tooLong}`);
     } catch (e) {

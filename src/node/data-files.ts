@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
- * Node-only readers of data-set files: IDX (MNIST, Fashion-MNIST) and CIFAR-10 binary batches
- * and CIFAR-100 from paths, gzip-compressed files decompressed no further than their format allows.
+ * Node-only readers of data-set files from paths: IDX (MNIST, Fashion-MNIST), CIFAR-10 and
+ * CIFAR-100 binary files, gzip-compressed ones decompressed no further than their format allows.
  * The decoding and every check are the core's (`nn.data.fromIdx`, `nn.data.cifar10`,
  * `nn.data.cifar100`); this file only adds the file system, opening regular files only.
  */
