@@ -48,6 +48,8 @@ describe('file:// reads only regular files inside the model folder', () => {
     const passwd = await loadWithPaths(folder, json, ['/etc/passwd']);
     expect(passwd).toMatch(/weights file '\/etc\/passwd' .*refused: an absolute path/);
     expect(passwd).not.toMatch(/\d+ bytes/); // nothing about the size of the target
+    expect(await loadWithPaths(folder, json, ['/dev/zero'])).toMatch(/weights file '\/dev\/zero' .*refused: an absolute path/);
+    expect(await loadWithPaths(folder, json, ['../../../../../../dev/zero'])).toMatch(/refused: the path climbs out/);
     expect(await loadWithPaths(folder, json, ['..\\secret\\outside.bin'])).toMatch(/refused: the path climbs out/);
     expect(await loadWithPaths(folder, json, ['C:/Windows/win.ini'])).toMatch(/refused: an absolute path/);
   });
