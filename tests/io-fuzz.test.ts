@@ -3,9 +3,9 @@
 // predicts exactly what the file says: the original's predictions, or, when the mutation changed what the
 // file says, an oracle's. Never a hang, a crash, an uncaught exception or wasm memory left behind.
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import '../src/node/file-io.js';
@@ -274,8 +274,6 @@ function optimizerUntouched(base: Base, bin: Uint8Array): boolean {
 
 /** Whether a manifest path names, from `folder`, a regular file inside it of `need` bytes: what the loader must accept. */
 async function validInside(folder: string, path: string, need: number): Promise<{ valid: boolean; escapes: boolean }> {
-  const { realpath, stat } = await import('node:fs/promises');
-  const { isAbsolute, resolve, sep } = await import('node:path');
   let depth = 0;
   let climbs = false;
   for (const part of path.split(/[\\/]/)) {
@@ -293,8 +291,8 @@ describe(`path tricks in the weights manifest, on disk (seed ${seed})`, () => {
   it(`${PATH_ROUNDS} manifests with tricky paths: only regular files inside the folder are read, and nothing leaks about the rest`, async () => {
     const rng = makeRng(seed + 1);
     const root = await mkdtemp(join(tmpdir(), 'simdnn-fuzz-'));
-    const { realpath } = await import('node:fs/promises');
-    const folder = await realpath(await mkdir(join(root, 'model'), { recursive: true }).then(() => join(root, 'model')));
+    await mkdir(join(root, 'model'));
+    const folder = await realpath(join(root, 'model'));
     const base = bases[0];
     const need = base.bin.length;
     const outcomes = new Outcomes();
