@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
-import { cifar10, cifar10File } from '../src/node/data-files.js';
+import { cifar10, cifar10File, cifar100, cifar100File } from '../src/node/data-files.js';
 import { freshSeed, makeRng } from './helpers/kernels.js';
 
 const seed = freshSeed();
@@ -126,5 +126,76 @@ describe('corrupt and truncated CIFAR-10 data fail with clear errors', () => {
     await expect(nn.data.cifar10('/data/cifar' as never)).rejects.toThrow(/cifar10: got the path "\/data\/cifar", but the core reads bytes only/);
     await expect(nn.data.cifar10([])).rejects.toThrow(/no batches given/);
     await expect(nn.data.cifar10(good, { size: 3 })).rejects.toThrow(/size must be an integer in \[1, 2\]/);
+  });
+});
+
+/** CIFAR-100 records: coarse label, fine label, then the pixel planes (each byte from `pixel`). */
+function makeCifar100(count: number, rng: () => number, pixel = () => Math.floor(rng() * 256)): { bytes: Uint8Array; coarse: number[]; fine: number[] } {
+  const bytes = new Uint8Array(count * 3074);
+  const coarse: number[] = [], fine: number[] = [];
+  for (let r = 0; r < count; r++) {
+    coarse.push(Math.floor(rng() * 20));
+    fine.push(Math.floor(rng() * 100));
+    bytes.set([coarse[r], fine[r]], r * 3074);
+    for (let i = 2; i < 3074; i++) bytes[r * 3074 + i] = pixel();
+  }
+  return { bytes, coarse, fine };
+}
+
+describe(`CIFAR-100 (seed ${seed})`, () => {
+  it('reads fine and coarse labels and the pixels after both label bytes, from bytes, files and a directory', async () => {
+    const rng = makeRng(seed + 3);
+    const a = makeCifar100(3, rng), b = makeCifar100(2, rng);
+    const pixels = (bytes: Uint8Array): Uint8Array => {
+      const out = new Uint8Array(bytes.length / 3074 * 3073);
+      for (let r = 0; r < bytes.length / 3074; r++) out.set(bytes.subarray(r * 3074 + 1, (r + 1) * 3074), r * 3073);
+      return out; // as CIFAR-10 records whose label byte is the fine label: expected() reads the pixels from byte 1
+    };
+    const fine = await nn.data.cifar100(a.bytes);
+    expect(fine.x.data).toEqual(expected([pixels(a.bytes)]));
+    expect([...fine.labels]).toEqual(a.fine);
+    expect([...fine.coarseLabels]).toEqual(a.coarse);
+    expect(fine.y.shape).toEqual([3, 100]);
+    expect([...fine.y.argMax(-1).data]).toEqual(a.fine);
+    const coarse = await nn.data.cifar100([gzipSync(a.bytes), b.bytes], { labelMode: 'coarse', size: 4 });
+    expect(coarse.y.shape).toEqual([4, 20]);
+    expect([...coarse.labels]).toEqual([...a.coarse, b.coarse[0]]);
+    expect([...coarse.fineLabels]).toEqual([...a.fine, b.fine[0]]);
+    const root = join(dir, 'c100'), bin = join(root, 'cifar-100-binary');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'train.bin'), a.bytes);
+    writeFileSync(join(bin, 'test.bin'), gzipSync(b.bytes));
+    const set = await cifar100(root, { labelMode: 'coarse' });
+    expect([...set.train.labels]).toEqual(a.coarse);
+    expect([...set.test.fineLabels]).toEqual(b.fine);
+    expect([...(await cifar100File(join(bin, 'train.bin'))).labels]).toEqual(a.fine);
+    await expect(nn.data.cifar100(a.bytes, { labelMode: 'medium' as never })).rejects.toThrow(/cifar100: labelMode must be 'fine', 'coarse', got 'medium'/);
+    await expect(nn.data.cifar100(a.bytes, { labelmode: 'fine' } as never)).rejects.toThrow(/unknown option 'labelmode'; did you mean 'labelMode'\?/);
+    const badFine = a.bytes.slice();
+    badFine[3074 + 1] = 100;
+    await expect(nn.data.cifar100(badFine)).rejects.toThrow(/cifar100: the data record 1 \(byte 3075\) has fine label 100: expected 0\.\.99/);
+    await expect(nn.data.cifar100(makeBatch(2, rng).bytes)).rejects.toThrow(/6146 bytes, not a positive whole number of 3074-byte records/);
+  });
+
+  it('a CIFAR-100 file whose length is also whole CIFAR-10 records, and whose bytes are all valid labels, is refused as ambiguous', async () => {
+    // 3,073 CIFAR-100 records are 3,074 CIFAR-10 records; pixel bytes under 10 make every CIFAR-10 label byte valid.
+    const rng = makeRng(seed + 4);
+    const { bytes } = makeCifar100(3073, rng, () => Math.floor(rng() * 10));
+    bytes[0] %= 10; // CIFAR-10's first label byte is record 0's coarse label,
+    bytes[3072 * 3074 + 1] %= 10; // and its last is the last record's fine label
+    await expect(nn.data.cifar10(bytes)).rejects.toThrow(/cifar10: the data is ambiguous: its 9446402 bytes are a whole number of both CIFAR-10 records \(3073 bytes\) and CIFAR-100 records \(3074 bytes\).*read it with the cifar100 reader/);
+    await expect(nn.data.cifar100(bytes)).rejects.toThrow(/cifar100: the data is ambiguous/);
+    const path = join(dir, 'ambiguous.bin');
+    writeFileSync(path, bytes);
+    await expect(cifar10File(path)).rejects.toThrow(/ambiguous/);
+    // One pixel byte of 10 or more where CIFAR-10 would put a label settles it: CIFAR-100 only.
+    bytes[3073] = 200;
+    await expect(nn.data.cifar10(bytes)).rejects.toThrow(/record 1 \(byte 3073\) has label 200: expected 0\.\.9; .*use cifar100/);
+    expect((await nn.data.cifar100(bytes)).labels.length).toBe(3073);
+  });
+
+  it('a gzip bomb is refused once it inflates past the most records a file of the data set holds', async () => {
+    const zipped = gzipSync(new Uint8Array(61_000 * 3073), { level: 1 });
+    await expect(nn.data.cifar10(zipped)).rejects.toThrow(/cifar10: the data: the gzip data inflates to more than 184380000 bytes \(60000 CIFAR-10 records/);
   });
 });

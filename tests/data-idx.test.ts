@@ -1,12 +1,13 @@
 // IDX reader: round trips of generated files of every type (plain and gzip, bytes and paths),
 // images+labels pairing, and clear errors for corrupt and truncated files.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
-import { fromIdxFile, fromIdxFiles } from '../src/node/data-files.js';
+import { cifar10File, fromIdxFile, fromIdxFiles } from '../src/node/data-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simdnn-idx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -163,5 +164,36 @@ describe('corrupt and truncated IDX files fail with clear errors', () => {
     await expect(nn.data.fromIdx('file.idx' as never)).rejects.toThrow(/fromIdx: bytes must be a Uint8Array, ArrayBuffer or typed array, got string/);
     expect(() => nn.data.decodeIdx(gzipSync(good))).toThrow(/gzip-compressed; use the async fromIdx/);
     await expect(fromIdxFile(join(dir, 'nope.idx'))).rejects.toThrow(/fromIdxFile: cannot read path .*nope\.idx/);
+  });
+});
+
+describe('files from strangers (IDX)', () => {
+  it('a 64 MB gzip bomb behind a 1,000-value header stops inflating at what the header declares', async () => {
+    const bomb = new Uint8Array(8 + 64 * 2 ** 20);
+    bomb.set(makeIdx('uint8', [1000], []));
+    const zipped = gzipSync(bomb);
+    expect(zipped.length).toBeLessThan(2 ** 20);
+    const message = /the gzip data inflates to more than 65536 bytes past the IDX data: shape \[1000\] of uint8 needs 1008 bytes/;
+    await expect(nn.data.fromIdx(zipped)).rejects.toThrow(message);
+    const path = join(dir, 'bomb.gz');
+    writeFileSync(path, zipped);
+    await expect(fromIdxFile(path)).rejects.toThrow(message);
+  });
+
+  it('a plain file longer than its header declares is refused from its first bytes and its size, unread', async () => {
+    // A sparse 8 GiB file: reading it whole would exhaust memory; its 1,000-value header settles it.
+    const path = join(dir, 'huge.idx');
+    writeFileSync(path, makeIdx('uint8', [1000], []));
+    truncateSync(path, 2 ** 33);
+    await expect(fromIdxFile(path)).rejects.toThrow(/fromIdxFile: .*huge\.idx: IDX data 8589933584 trailing bytes after the data: shape \[1000\] of uint8 needs 1008 bytes/);
+    await expect(cifar10File(path)).rejects.toThrow(/cifar10File: cannot read path .*huge\.idx: it is 8589934592 bytes, more than 184380000 bytes \(60000 CIFAR-10 records/);
+  });
+
+  it('a FIFO or a device as the path is refused without being opened (the load settles)', async () => {
+    const fifo = join(dir, 'images.fifo');
+    execFileSync('mkfifo', [fifo]);
+    await expect(fromIdxFile(fifo)).rejects.toThrow(/fromIdxFile: cannot read path .*images\.fifo: not a regular file \(a FIFO\)/);
+    await expect(fromIdxFiles(join(dir, 'nothing'), fifo)).rejects.toThrow(/fromIdxFiles: cannot read/);
+    await expect(fromIdxFile('/dev/zero')).rejects.toThrow(/fromIdxFile: cannot read path \/dev\/zero: not a regular file \(a device\)/);
   });
 });

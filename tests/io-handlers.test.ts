@@ -53,7 +53,7 @@ describe('file:// (Node)', () => {
     await truncate(join(target, files[0]), 10);
     await expect(nn.loadModel(`file://${target}`)).rejects.toThrow(/weightsManifest\[0\]: the files .* hold \d+ bytes but its \d+ weights need \d+ bytes/);
     await unlink(join(target, files[1]));
-    await expect(nn.loadModel(`file://${target}`)).rejects.toThrow(new RegExp(`weights file '${files[1]}' .*could not be read: ENOENT`));
+    await expect(nn.loadModel(`file://${target}`)).rejects.toThrow(new RegExp(`weights file '${files[1]}' .*could not be read: no regular file of that name inside the model's folder .*sharded \\(it is missing`));
     await expect(nn.loadModel(`file://${join(dir, 'nothing-here')}`)).rejects.toThrow(/cannot read model.json at .*nothing-here.*ENOENT/);
     expect(bytesInUse()).toBe(before);
     model.dispose();
@@ -72,6 +72,11 @@ describe('https:// (fetch)', () => {
     const loaded = await nn.loadModel('https://models.test/m/model.json');
     expectSamePredictions(model, loaded);
     loaded.dispose();
+    // A server streaming without end, or declaring more than the manifest needs, is cut off.
+    const endless = (): Response => new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(65536)) }));
+    vi.stubGlobal('fetch', async (url: string) => (url.endsWith('weights.bin') ? endless() : new Response(served[url])));
+    await expect(nn.loadModel('https://models.test/m/model.json')).rejects.toThrow(/weights file 'weights.bin' .*could not be read: the response is 65536 bytes or more, more than the \d+ bytes the manifest's weights still need/);
+    vi.stubGlobal('fetch', async (url: string) => (url in served ? new Response(served[url]) : new Response('not found', { status: 404 })));
     delete served['https://models.test/m/weights.bin'];
     await expect(nn.loadModel('https://models.test/m/model.json')).rejects.toThrow(/weights file 'weights.bin' .*fetching https:\/\/models.test\/m\/weights.bin failed with HTTP 404/);
     model.dispose();

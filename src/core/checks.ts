@@ -10,7 +10,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** A short description of a value for error messages: 'text', a number, JSON cut to 80 characters, or its type. */
-export function describeValue(value: unknown): string {
+export function describeValue(value: unknown, depth = 0): string {
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return `'${value.length > 80 ? `${value.slice(0, 77)}...` : value}'`;
   if (typeof value === 'function') return 'a function';
@@ -18,7 +18,10 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (value instanceof ArrayBuffer) return `an ArrayBuffer of ${value.byteLength} bytes`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${value.byteLength} bytes`;
-  const text = Array.isArray(value) ? `[${value.map(describeValue).join(', ')}]` : jsonOrUndefined(value);
+  // Only the start of a list is shown, and nesting stops at 3 levels: a file may nest lists deeper than the stack.
+  const text = Array.isArray(value)
+    ? (depth >= 3 ? (value.length ? '[...]' : '[]') : `[${value.slice(0, 20).map((v) => describeValue(v, depth + 1)).join(', ')}${value.length > 20 ? ', ...' : ''}]`)
+    : jsonOrUndefined(value);
   if (text === undefined) return typeof value;
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -6,7 +6,7 @@
  */
 import { Tensor } from '../core/tensor.js';
 import { toCategorical } from './categorical.js';
-import { asBytes, gunzip, isGzip, type BytesLike } from './idx.js';
+import { asBytes, gunzip, isGzip, type BytesLike, type InflateLimit } from './idx.js';
 
 /** Side of the square images. */
 export const CIFAR10_SIZE = 32;
@@ -31,69 +31,152 @@ export interface Cifar10Args {
   size?: number;
 }
 
-/** Uncompressed bytes of one batch (gzip-compressed single files are accepted too). */
-export async function cifar10Bytes(bytes: BytesLike, who: string, name: string): Promise<Uint8Array> {
-  const b = asBytes(bytes, who, name);
-  return isGzip(b) ? gunzip(b, `${who}: ${name}`) : b;
+/** The two record layouts: CIFAR-10 has one label byte, CIFAR-100 a coarse and a fine one. */
+export interface CifarLayout {
+  /** 'CIFAR-10' or 'CIFAR-100', for messages. */
+  name: string;
+  /** Label bytes before the 3,072 pixel bytes. */
+  labelBytes: number;
+  /** Classes of each label byte, in order (10; or 20 coarse, 100 fine). */
+  classes: readonly number[];
 }
 
-/** Records in one batch's bytes, after checking the length; `name` names the batch in errors. */
-export function cifar10Records(b: Uint8Array, who: string, name: string): number {
-  if (b.length === 0 || b.length % CIFAR10_RECORD_BYTES !== 0) {
-    throw new RangeError(`${who}: ${name} is ${b.length} bytes, not a positive whole number of ${CIFAR10_RECORD_BYTES}-byte records ` +
-      `(1 label byte + 3072 pixel bytes): ${Math.floor(b.length / CIFAR10_RECORD_BYTES)} records and ${b.length % CIFAR10_RECORD_BYTES} bytes left over; the file is truncated or not a CIFAR-10 binary batch`);
+/** The CIFAR-10 record layout. */
+export const CIFAR10_LAYOUT: CifarLayout = { name: 'CIFAR-10', labelBytes: 1, classes: [10] };
+/** The CIFAR-100 record layout: coarse label (20 superclasses), fine label (100 classes). */
+export const CIFAR100_LAYOUT: CifarLayout = { name: 'CIFAR-100', labelBytes: 2, classes: [20, 100] };
+
+const PIXEL_BYTES = CIFAR10_SIZE * CIFAR10_SIZE * 3;
+const recordBytes = (layout: CifarLayout): number => layout.labelBytes + PIXEL_BYTES;
+
+/**
+ * Most records one file may hold (plain, or once inflated): more than any file of the CIFAR-10
+ * or CIFAR-100 distributions (50,000 at most), so a small file cannot inflate without bound.
+ */
+export const CIFAR_MAX_RECORDS = 60_000;
+
+/** Uncompressed bytes of one batch (gzip-compressed single files are accepted too, up to {@link CIFAR_MAX_RECORDS} records). */
+export async function cifarBytes(bytes: BytesLike, who: string, name: string, layout: CifarLayout = CIFAR10_LAYOUT): Promise<Uint8Array> {
+  const b = asBytes(bytes, who, name);
+  return isGzip(b) ? gunzip(b, `${who}: ${name}`, cifarInflateLimit(layout)) : b;
+}
+
+/** The inflate limit of one gzip-compressed batch. */
+export function cifarInflateLimit(layout: CifarLayout): InflateLimit {
+  const maxBytes = CIFAR_MAX_RECORDS * recordBytes(layout);
+  return () => ({ maxBytes, tooLong: `more than ${maxBytes} bytes (${CIFAR_MAX_RECORDS} ${layout.name} records, more than any file of the data set holds)` });
+}
+
+/** True when every record of `b` in `layout` has labels in range. */
+function labelsFit(b: Uint8Array, layout: CifarLayout): boolean {
+  const size = recordBytes(layout);
+  if (b.length % size !== 0) return false;
+  for (let at = 0; at < b.length; at += size) {
+    for (let k = 0; k < layout.labelBytes; k++) if (b[at + k] >= layout.classes[k]) return false;
   }
-  return b.length / CIFAR10_RECORD_BYTES;
+  return true;
 }
 
 /**
- * Decodes already-decompressed batches into one part; `names` name them in errors, `sizeArg`
- * the size option. Checks every length and label, keeps the first `size` records (all when undefined).
+ * Records in one batch's bytes, after checking the length; `name` names the batch in errors.
+ * A length that is a whole number of both CIFAR-10 and CIFAR-100 records (a multiple of
+ * 3,073 · 3,074 bytes) whose bytes read as valid labels both ways is refused as ambiguous.
  */
-export function decodeCifar10(batches: readonly Uint8Array[], names: readonly string[], size: number | undefined, who: string, sizeArg = 'size'): Cifar10Part {
-  const counts = batches.map((b, i) => cifar10Records(b, who, names[i]));
+export function cifarRecords(b: Uint8Array, who: string, name: string, layout: CifarLayout = CIFAR10_LAYOUT): number {
+  const size = recordBytes(layout);
+  if (b.length === 0 || b.length % size !== 0) {
+    throw new RangeError(`${who}: ${name} is ${b.length} bytes, not a positive whole number of ${size}-byte records ` +
+      `(${layout.labelBytes} label byte${layout.labelBytes > 1 ? 's' : ''} + 3072 pixel bytes): ${Math.floor(b.length / size)} records and ${b.length % size} bytes left over; the file is truncated or not a ${layout.name} binary batch`);
+  }
+  const other = layout === CIFAR10_LAYOUT ? CIFAR100_LAYOUT : CIFAR10_LAYOUT;
+  if (labelsFit(b, other) && labelsFit(b, layout)) {
+    throw new Error(`${who}: ${name} is ambiguous: its ${b.length} bytes are a whole number of both ${layout.name} records (${size} bytes) and ${other.name} records (${recordBytes(other)} bytes), ` +
+      `and every record has valid labels either way; read it with the ${other === CIFAR100_LAYOUT ? 'cifar100' : 'cifar10'} reader if it is ${other.name}, or drop a record to tell them apart`);
+  }
+  return b.length / size;
+}
+
+/** Records in one CIFAR-10 batch's bytes, after checking the length; `name` names the batch in errors. */
+export function cifar10Records(b: Uint8Array, who: string, name: string): number {
+  return cifarRecords(b, who, name, CIFAR10_LAYOUT);
+}
+
+/** Decoded records: images [N, 32, 32, 3] in [0, 1], and each label byte's values. */
+export interface CifarRecords {
+  /** Images [N, 32, 32, 3] (NHWC, RGB), values in [0, 1]. */
+  x: Tensor;
+  /** labels[k][n]: label byte k of record n. */
+  labels: Uint8Array[];
+}
+
+/**
+ * Decodes already-decompressed batches of `layout`; `names` name them in errors, `sizeArg` the
+ * size option. Checks every length and label, keeps the first `size` records (all when undefined).
+ */
+export function decodeCifarRecords(batches: readonly Uint8Array[], names: readonly string[], size: number | undefined, who: string, sizeArg: string, layout: CifarLayout): CifarRecords {
+  const counts = batches.map((b, i) => cifarRecords(b, who, names[i], layout));
   const total = counts.reduce((a, c) => a + c, 0);
   if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > total)) {
     throw new RangeError(`${who}: ${sizeArg} must be an integer in [1, ${total}] (the records read), got ${size}`);
   }
   const n = size ?? total;
   const plane = CIFAR10_SIZE * CIFAR10_SIZE;
+  const record = recordBytes(layout);
   const x = new Float32Array(n * plane * 3);
-  const labels = new Uint8Array(n);
+  const labels = layout.classes.map(() => new Uint8Array(n));
   let sample = 0;
   for (let k = 0; k < batches.length && sample < n; k++) {
     const b = batches[k];
     for (let r = 0; r < counts[k] && sample < n; r++, sample++) {
-      const at = r * CIFAR10_RECORD_BYTES;
-      const label = b[at];
-      if (label >= CIFAR10_CLASSES.length) {
-        throw new RangeError(`${who}: ${names[k]} record ${r} (byte ${at}) has label ${label}: expected 0..9; the file is corrupt or not CIFAR-10 (CIFAR-100 has 2 label bytes)`);
-      }
-      labels[sample] = label;
+      const at = r * record;
+      layout.classes.forEach((classes, j) => {
+        const label = b[at + j];
+        if (label >= classes) {
+          const which = layout.labelBytes > 1 ? `${j === 0 ? 'coarse' : 'fine'} label` : 'label';
+          const hint = layout === CIFAR10_LAYOUT ? ' (CIFAR-100 has 2 label bytes: use cifar100)' : '';
+          throw new RangeError(`${who}: ${names[k]} record ${r} (byte ${at + j}) has ${which} ${label}: expected 0..${classes - 1}; the file is corrupt or not ${layout.name}${hint}`);
+        }
+        labels[j][sample] = label;
+      });
       const out = sample * plane * 3;
       for (let c = 0; c < 3; c++) {
-        const src = at + 1 + c * plane;
+        const src = at + layout.labelBytes + c * plane;
         for (let p = 0; p < plane; p++) x[out + p * 3 + c] = b[src + p] / 255;
       }
     }
   }
-  return { x: new Tensor(x, [n, CIFAR10_SIZE, CIFAR10_SIZE, 3]), y: toCategorical(labels, CIFAR10_CLASSES.length), labels };
+  return { x: new Tensor(x, [n, CIFAR10_SIZE, CIFAR10_SIZE, 3]), labels };
+}
+
+/**
+ * Decodes already-decompressed CIFAR-10 batches into one part; `names` name them in errors,
+ * `sizeArg` the size option. Checks every length and label, keeps the first `size` records.
+ */
+export function decodeCifar10(batches: readonly Uint8Array[], names: readonly string[], size: number | undefined, who: string, sizeArg = 'size'): Cifar10Part {
+  const { x, labels: [labels] } = decodeCifarRecords(batches, names, size, who, sizeArg, CIFAR10_LAYOUT);
+  return { x, y: toCategorical(labels, CIFAR10_CLASSES.length), labels };
+}
+
+/** The batches of a bytes-or-list argument, decompressed, with their names for errors. */
+export async function cifarBatches(bytes: BytesLike | readonly BytesLike[], who: string, layout: CifarLayout): Promise<{ batches: Uint8Array[]; names: string[] }> {
+  if (typeof bytes === 'string') {
+    throw new TypeError(`${who}: got the path ${JSON.stringify(bytes)}, but the core reads bytes only; in Node use ${who} or ${who}File from the Node entry`);
+  }
+  const list = Array.isArray(bytes) ? (bytes as readonly BytesLike[]) : [bytes as BytesLike];
+  if (list.length === 0) throw new RangeError(`${who}: no batches given: expected bytes or a non-empty list of them`);
+  const names = list.map((_, i) => (list.length === 1 ? 'the data' : `batch ${i}`));
+  const batches = await Promise.all(list.map((b, i) => cifarBytes(b, who, names[i], layout)));
+  return { batches, names };
 }
 
 /**
  * Reads CIFAR-10 binary batches from bytes (one batch, or several concatenated in order; each
  * plain or gzip-compressed) into `{ x: [N, 32, 32, 3] in [0, 1], y: one-hot [N, 10], labels }`.
- * Throws when a length is not a whole number of 3,073-byte records or a label is not 0..9.
+ * Throws when a length is not a whole number of 3,073-byte records, a label is not 0..9, or the
+ * bytes could as well be CIFAR-100 (see {@link cifarRecords}); for CIFAR-100 use `cifar100`.
  * A path needs the Node entry's `cifar10(directory)` / `cifar10File(path)`.
  */
 export async function cifar10(bytes: BytesLike | readonly BytesLike[], args: Cifar10Args = {}): Promise<Cifar10Part> {
-  const who = 'cifar10';
-  if (typeof bytes === 'string') {
-    throw new TypeError(`${who}: got the path ${JSON.stringify(bytes)}, but the core reads bytes only; in Node use cifar10 or cifar10File from the Node entry`);
-  }
-  const list = Array.isArray(bytes) ? (bytes as readonly BytesLike[]) : [bytes as BytesLike];
-  if (list.length === 0) throw new RangeError(`${who}: no batches given: expected bytes or a non-empty list of them`);
-  const names = list.map((_, i) => (list.length === 1 ? 'the data' : `batch ${i}`));
-  const batches = await Promise.all(list.map((b, i) => cifar10Bytes(b, who, names[i])));
-  return decodeCifar10(batches, names, args.size, who);
+  const { batches, names } = await cifarBatches(bytes, 'cifar10', CIFAR10_LAYOUT);
+  return decodeCifar10(batches, names, args.size, 'cifar10');
 }

@@ -43,12 +43,24 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Decompresses gzip data with the platform's `DecompressionStream` (browsers, Node ≥ 18, Deno,
- * Bun). Corrupt or truncated data rejects with an error naming `who`.
+ * How much gzip output a reader allows, from the first bytes of it (undefined while it needs
+ * more of them, up to {@link HEAD_BYTES}): the most bytes, and what to say past them.
  */
-export async function gunzip(bytes: Uint8Array, who: string): Promise<Uint8Array> {
+export type InflateLimit = (head: Uint8Array) => { maxBytes: number; tooLong: string } | undefined;
+
+/** Bytes of output an {@link InflateLimit} may ask to see: enough for any IDX header (rank ≤ 255). */
+export const HEAD_BYTES = 4 + 4 * 255;
+
+const NO_LIMIT: InflateLimit = () => ({ maxBytes: MAX_VALUES, tooLong: `more than ${MAX_VALUES} bytes, the most a typed array holds` });
+
+/**
+ * Decompresses gzip data with the platform's `DecompressionStream` (browsers, Node ≥ 18, Deno,
+ * Bun) chunk by chunk, stopping as soon as the output passes what `limit` allows, so a small
+ * file cannot inflate to gigabytes. Corrupt or truncated data rejects with an error naming `who`.
+ */
+export async function gunzip(bytes: Uint8Array, who: string, limit: InflateLimit = NO_LIMIT): Promise<Uint8Array> {
   if (typeof DecompressionStream === 'undefined') {
-    throw new Error(`${who}: the data is gzip-compressed but this runtime has no DecompressionStream; decompress it first (in Node, the file readers of the Node entry use zlib)`);
+    throw new Error(`${who}: the data is gzip-compressed but this runtime has no DecompressionStream; decompress it first`);
   }
   const stream = new DecompressionStream('gzip');
   const writer = stream.writable.getWriter();
@@ -57,31 +69,57 @@ export async function gunzip(bytes: Uint8Array, who: string): Promise<Uint8Array
   const reader = stream.readable.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
+  let allowed: ReturnType<InflateLimit>;
+  for (;;) {
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (e) {
+      throw new Error(`${who}: the gzip data is corrupt or truncated (${(e as Error).message})`);
     }
-  } catch (e) {
-    throw new Error(`${who}: the gzip data is corrupt or truncated (${(e as Error).message})`);
+    if (next.done) break;
+    chunks.push(next.value);
+    total += next.value.length;
+    try {
+      // The limit is asked until it answers; one that has not by HEAD_BYTES gets the typed-array bound.
+      allowed ??= limit(concat(chunks, total).subarray(0, HEAD_BYTES)) ?? (total >= HEAD_BYTES ? NO_LIMIT(chunks[0]) : undefined);
+      if (allowed && total > allowed.maxBytes) throw new RangeError(`${who}: the gzip data inflates to ${allowed.tooLong}`);
+    } catch (e) {
+      reader.cancel().catch(() => {});
+      throw e;
+    }
   }
+  return concat(chunks, total);
+}
+
+/** The chunks as one array (the chunk itself when there is one). */
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) { out.set(c, at); at += c.length; }
   return out;
 }
 
+/** What an IDX header says: the element type, the shape, and the byte lengths. */
+interface IdxLayout {
+  type: { dtype: IdxDtype; bytes: number };
+  shape: number[];
+  count: number;
+  header: number;
+  /** Header plus data: the exact length of the file. */
+  total: number;
+}
+
 /**
- * Decodes uncompressed IDX bytes into their own element type (no copy for uint8 and int8).
- * Throws on gzip data (use {@link fromIdx}), a bad magic number or type, a rank or dimension
- * below 1, more values than a typed array holds, or a length that is not header + data exactly.
+ * Reads and checks an IDX header; undefined when `partial` and `b` ends before the header does.
+ * Throws on a bad magic number or type, a rank or dimension below 1, or more values than a typed array holds.
  */
-export function decodeIdx(bytes: BytesLike, who = 'decodeIdx'): IdxArray {
-  const b = asBytes(bytes, who);
-  if (isGzip(b)) throw new Error(`${who}: the data is gzip-compressed; use the async fromIdx, which decompresses it`);
-  if (b.length < 4) throw new RangeError(`${who}: ${b.length} bytes is too short for an IDX header: expected at least 4`);
+function idxLayout(b: Uint8Array, who: string, partial = false): IdxLayout | undefined {
+  if (b.length < 4) {
+    if (partial) return undefined;
+    throw new RangeError(`${who}: ${b.length} bytes is too short for an IDX header: expected at least 4`);
+  }
   const hex = Array.from(b.subarray(0, 4), (v) => v.toString(16).padStart(2, '0')).join('');
   if (b[0] !== 0 || b[1] !== 0) {
     throw new Error(`${who}: bad IDX magic number 0x${hex}: expected 0x0000 followed by a type byte and the rank`);
@@ -92,6 +130,7 @@ export function decodeIdx(bytes: BytesLike, who = 'decodeIdx'): IdxArray {
   if (rank < 1) throw new RangeError(`${who}: IDX rank is 0 (magic 0x${hex}): expected at least 1 dimension`);
   const header = 4 + 4 * rank;
   if (b.length < header) {
+    if (partial) return undefined;
     throw new RangeError(`${who}: truncated IDX header: rank ${rank} needs ${header} bytes, got ${b.length}`);
   }
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -106,11 +145,52 @@ export function decodeIdx(bytes: BytesLike, who = 'decodeIdx'): IdxArray {
       throw new RangeError(`${who}: IDX dimensions [${shape.join(', ')}${d < rank - 1 ? ', ...' : ''}] hold more than ${MAX_VALUES} values, the most a typed array holds`);
     }
   }
-  const expected = header + count * type.bytes;
-  if (b.length !== expected) {
-    const problem = b.length < expected ? 'truncated' : `${b.length - expected} trailing bytes after the data`;
-    throw new RangeError(`${who}: IDX data ${problem}: shape [${shape.join(', ')}] of ${type.dtype} needs ${expected} bytes (${header}-byte header + ${count * type.bytes}), got ${b.length}`);
-  }
+  return { type, shape, count, header, total: header + count * type.bytes };
+}
+
+/** Throws unless `length` is the header plus the data the header declares. */
+function checkLength({ type, shape, count, header, total }: IdxLayout, length: number, who: string): void {
+  if (length === total) return;
+  const problem = length < total ? 'truncated' : `${length - total} trailing bytes after the data`;
+  throw new RangeError(`${who}: IDX data ${problem}: shape [${shape.join(', ')}] of ${type.dtype} needs ${total} bytes (${header}-byte header + ${count * type.bytes}), got ${length}`);
+}
+
+/**
+ * Checks an uncompressed IDX file's first bytes (up to {@link HEAD_BYTES}) against its length
+ * before the rest is read, so a file longer than its header declares is refused unread.
+ */
+export function checkIdxHead(head: Uint8Array, length: number, who: string): void {
+  if (isGzip(head)) return; // the length of the content is known only once inflated
+  const layout = idxLayout(head, who, true);
+  if (layout) checkLength(layout, length, who);
+}
+
+/** Trailing bytes up to this many are counted exactly when gzip data is inflated; more stop it. */
+const TRAILING_SEEN = 65536;
+
+/** The {@link InflateLimit} of gzip-compressed IDX data: no more than its header declares. */
+export function idxInflateLimit(who: string): InflateLimit {
+  return (head) => {
+    const layout = idxLayout(head, who, true);
+    return layout && {
+      maxBytes: layout.total + TRAILING_SEEN,
+      tooLong: `more than ${TRAILING_SEEN} bytes past the IDX data: shape [${layout.shape.join(', ')}] of ${layout.type.dtype} needs ${layout.total} bytes`,
+    };
+  };
+}
+
+/**
+ * Decodes uncompressed IDX bytes into their own element type (no copy for uint8 and int8).
+ * Throws on gzip data (use {@link fromIdx}), a bad magic number or type, a rank or dimension
+ * below 1, more values than a typed array holds, or a length that is not header + data exactly.
+ */
+export function decodeIdx(bytes: BytesLike, who = 'decodeIdx'): IdxArray {
+  const b = asBytes(bytes, who);
+  if (isGzip(b)) throw new Error(`${who}: the data is gzip-compressed; use the async fromIdx, which decompresses it`);
+  const layout = idxLayout(b, who)!;
+  const { type, shape, count, header } = layout;
+  checkLength(layout, b.length, who);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   return { dtype: type.dtype, shape, data: readValues(view, header, count, type.dtype, b) };
 }
 
@@ -125,10 +205,10 @@ function readValues(view: DataView, at: number, count: number, dtype: IdxDtype, 
   }
 }
 
-/** Uncompressed bytes: `bytes` itself, or its gzip content. */
+/** Uncompressed IDX bytes: `bytes` itself, or its gzip content, inflated no further than its header declares. */
 async function inflate(bytes: BytesLike, who: string, arg = 'bytes'): Promise<Uint8Array> {
   const b = asBytes(bytes, who, arg);
-  return isGzip(b) ? gunzip(b, `${who}: ${arg}`) : b;
+  return isGzip(b) ? gunzip(b, `${who}: ${arg}`, idxInflateLimit(`${who}: ${arg}`)) : b;
 }
 
 /**

@@ -10,11 +10,13 @@ import { getBackend } from '../core/wasm.js';
 import type { LayersModel } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { Functional } from '../models/functional.js';
+import { postOrder } from '../models/graph.js';
 import { parseLayers, type ParsedLayer } from './layer-configs.js';
 import { inlineNestedModels } from './nested-models.js';
 import { parseTrainingConfig, restoreTraining } from './optimizer-state.js';
 import { describeValue, isObject } from './validate.js';
 import { decodeWeights, type NamedWeight } from './weights.js';
+import { checkFiniteWeights, checkLayerWeight } from './weight-values.js';
 
 /** Weights by name, with lookups tolerant of Keras's ':0' suffix and name scopes. */
 class WeightTable {
@@ -64,7 +66,7 @@ function modelConfig(topology: unknown): { className: string; name: string | und
 
 /** Builds `layer` for `shapes`, after checking the weights it will allocate against the manifest. */
 function checkWeights(parsed: ParsedLayer, shapes: number[][], table: WeightTable): void {
-  for (const [name, shape] of parsed.weightShapes(shapes)) table.take(parsed, name, shape);
+  for (const [name, shape] of parsed.weightShapes(shapes)) checkLayerWeight(parsed, name, table.take(parsed, name, shape));
 }
 
 function buildSequential(layers: ParsedLayer[], name: string | undefined, table: WeightTable, created: Layer[]): LayersModel {
@@ -90,11 +92,12 @@ function inboundRefs(node: unknown, who: string): unknown[] {
   if (Array.isArray(node)) return node;
   if (isObject(node) && Array.isArray(node.args)) {
     const refs: unknown[] = [];
-    const walk = (v: unknown): void => {
-      if (Array.isArray(v)) v.forEach(walk);
+    const pending: unknown[] = [node.args]; // a stack, not recursion: the nesting is the file's
+    while (pending.length > 0) {
+      const v = pending.pop();
+      if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) pending.push(v[i]);
       else if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config)) refs.push(v.config.keras_history);
-    };
-    walk(node.args);
+    }
     return refs;
   }
   throw new Error(`${who}: inbound node ${describeValue(node)} is not understood`);
@@ -121,39 +124,48 @@ function buildFunctional(entries: unknown[], parsedLayers: ParsedLayer[], mc: Re
   });
   const inputName = single(mc.config.input_layers, 'input');
   const outputName = single(mc.config.output_layers, 'output');
-  const values = new Map<string, SymbolicTensor>();
-  const visiting = new Set<string>();
-  const resolve = (name: string, from: string): SymbolicTensor => {
-    const done = values.get(name);
-    if (done) return done;
-    const item = byName.get(name);
-    if (!item) throw new Error(`modelTopology: ${from} refers to layer '${name}', which is not in the layer list`);
-    if (visiting.has(name)) throw new Error(`modelTopology: the graph has a cycle through layer '${name}'`);
-    visiting.add(name);
-    const { parsed, entry } = item;
+  // Each layer's inputs, read once; the layers are then built in an order found without recursion.
+  const inputNames = new Map<string, string[]>();
+  const inputsOf = (name: string): string[] => {
+    const known = inputNames.get(name);
+    if (known) return known;
+    const { parsed, entry } = byName.get(name)!;
     const who = `layer '${name}' (${parsed.className})`;
-    let value: SymbolicTensor;
-    if (parsed.className === 'InputLayer') {
-      value = input({ shape: parsed.inputShape!, name });
-    } else {
+    let names: string[] = [];
+    if (parsed.className !== 'InputLayer') {
       const nodes = entry.inbound_nodes;
       if (!Array.isArray(nodes) || nodes.length !== 1) {
         throw new Error(`${who}: expected exactly one inbound node (shared layers are not supported), got ${describeValue(nodes)}`);
       }
-      const refs = inboundRefs(nodes[0], who);
-      if (refs.length === 0) throw new Error(`${who}: its inbound node has no inputs`);
-      const inputs = refs.map((ref) => resolve(refName(ref, who), who));
-      checkWeights(parsed, inputs.map((t) => [...t.shape]), table);
-      const layer = parsed.create();
-      created.push(layer);
-      value = layer.apply(inputs.length === 1 ? inputs[0] : inputs);
+      names = inboundRefs(nodes[0], who).map((ref) => refName(ref, who));
+      if (names.length === 0) throw new Error(`${who}: its inbound node has no inputs`);
+      const missing = names.find((n) => !byName.has(n));
+      if (missing !== undefined) throw new Error(`modelTopology: ${who} refers to layer '${missing}', which is not in the layer list`);
     }
-    visiting.delete(name);
-    values.set(name, value);
-    return value;
+    inputNames.set(name, names);
+    return names;
   };
-  const output = resolve(outputName, 'output_layers');
-  const modelInput = values.get(inputName) ?? resolve(inputName, 'input_layers');
+  for (const [name, from] of [[outputName, 'output_layers'], [inputName, 'input_layers']]) {
+    if (!byName.has(name)) throw new Error(`modelTopology: ${from} refers to layer '${name}', which is not in the layer list`);
+  }
+  const cycle = (name: string): Error => new Error(`modelTopology: the graph has a cycle through layer '${name}'`);
+  const order = postOrder(outputName, inputsOf, cycle);
+  if (!order.includes(inputName)) order.push(...postOrder(inputName, inputsOf, cycle));
+  const values = new Map<string, SymbolicTensor>();
+  for (const name of order) {
+    const { parsed } = byName.get(name)!;
+    if (parsed.className === 'InputLayer') {
+      values.set(name, input({ shape: parsed.inputShape!, name }));
+      continue;
+    }
+    const inputs = inputsOf(name).map((n) => values.get(n)!);
+    checkWeights(parsed, inputs.map((t) => [...t.shape]), table);
+    const layer = parsed.create();
+    created.push(layer);
+    values.set(name, layer.apply(inputs.length === 1 ? inputs[0] : inputs));
+  }
+  const output = values.get(outputName)!;
+  const modelInput = values.get(inputName)!;
   return new Functional({ inputs: modelInput, outputs: output, name: mc.name });
 }
 
@@ -181,6 +193,7 @@ export function modelFromArtifacts(artifacts: unknown): LayersModel {
   const mc = inlineNestedModels(modelConfig(artifacts.modelTopology));
   const parsed = parseLayers(mc.layers, mc.className === 'Sequential');
   const weights = decodeWeights(artifacts.weightSpecs, artifacts.weightData);
+  checkFiniteWeights(weights);
   const table = new WeightTable(weights);
   const training = parseTrainingConfig(artifacts.trainingConfig);
   const created: Layer[] = [];

@@ -90,6 +90,28 @@ export interface HTTPOptions {
   requestInit?: RequestInit;
 }
 
+/** The body of a response, refused once it passes `maxBytes` (the bytes the manifest still needs): a server cannot stream without end. */
+async function cappedBody(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  const tooLong = (n: number): Error => new Error(`the response is ${n} bytes or more, more than the ${maxBytes} bytes the manifest's weights still need`);
+  if (declared > maxBytes) throw tooLong(declared);
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      reader.cancel().catch(() => {});
+      throw tooLong(total);
+    }
+    chunks.push(value);
+  }
+  return concatData(chunks);
+}
+
 /** A load handler reading model.json and its shards (relative to it) over HTTP(S) with fetch. */
 export function http(url: string, options: HTTPOptions = {}): IOHandler {
   const get = async (target: string): Promise<Response> => {
@@ -101,7 +123,7 @@ export function http(url: string, options: HTTPOptions = {}): IOHandler {
   return {
     async load() {
       const text = await (await get(url)).text();
-      return artifactsFromModelJSON(text, async (path) => (await get(new URL(path, url).toString())).arrayBuffer());
+      return artifactsFromModelJSON(text, async (path, maxBytes) => cappedBody(await get(new URL(path, url).toString()), maxBytes));
     },
   };
 }

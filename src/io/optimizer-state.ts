@@ -26,6 +26,7 @@ import type { Adam } from '../optimizers/adam.js';
 import type { SGD } from '../optimizers/sgd.js';
 import type { RMSprop } from '../optimizers/rmsprop.js';
 import type { JSONObject, JSONValue, TrainingConfig } from './types.js';
+import { checkOptimizerSlot } from './weight-values.js';
 import { describeValue, isObject } from './validate.js';
 import type { NamedWeight } from './weights.js';
 
@@ -245,7 +246,12 @@ export function restoreTraining(model: LayersModel, training: ParsedTraining, we
   if (!Number.isSafeInteger(iter[0]) || iter[0] < 0) throw new Error(`optimizer state: 'iter' must be a non-negative integer, got ${iter[0]}`);
   const layout = slotLayout(optimizer);
   const params = trainableParams(model);
-  const values = layout.map(({ suffix }) => params.map((s) => take(`${s.layer.name}/${s.param.name}/${suffix}`, s.param.shape)));
+  const values = layout.map(({ suffix }) => params.map((s) => {
+    const name = `${s.layer.name}/${s.param.name}/${suffix}`;
+    const v = take(name, s.param.shape);
+    checkOptimizerSlot(name, suffix, v);
+    return v;
+  }));
   const unused = weights.find((w) => !used.has(w.name));
   if (unused) throw new Error(`optimizer state: weight '${unused.name}' matches no trainable weight of the model (optimizer ${training.optimizerClass})`);
   optimizer.iterations = iter[0];

@@ -72,7 +72,7 @@ export function modelWeights(model: LayersModel): NamedWeight[] {
   const { arena } = getBackend();
   const all = model.layers.flatMap((layer) => layer.params.map((p) => ({ layer, p })));
   const trainable = all.filter(({ layer, p }) => p.trainable && layer.trainable);
-  const frozen = all.filter((w) => !trainable.includes(w));
+  const frozen = all.filter(({ layer, p }) => !(p.trainable && layer.trainable));
   return [...trainable, ...frozen].map(({ layer, p }) => ({
     name: `${layer.name}/${p.name}`, shape: [...p.shape], dtype: 'float32',
     values: arena.f32.slice(p.ptr >>> 2, (p.ptr >>> 2) + p.size),

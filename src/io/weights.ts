@@ -177,26 +177,35 @@ export function parseModelJSON(source: unknown): ModelJSON {
 }
 
 /**
- * Artifacts from model.json and a reader of its weight files: each group's shards are read in
- * order, concatenated, and checked against the byte length its specs need.
+ * Reads one weights file; `maxBytes` is what its group still needs, so a reader that can see a
+ * file's size first refuses a larger one without reading it.
  */
-export async function artifactsFromModelJSON(source: unknown, readFile: (path: string) => Promise<ArrayBuffer | Uint8Array>): Promise<ModelArtifacts> {
+export type WeightsFileReader = (path: string, maxBytes: number) => Promise<ArrayBuffer | Uint8Array>;
+
+/**
+ * Artifacts from model.json and a reader of its weight files: each group's shards are read in
+ * order, concatenated, and checked against the byte length its specs need; reading stops at
+ * the first shard that takes the group past it.
+ */
+export async function artifactsFromModelJSON(source: unknown, readFile: WeightsFileReader): Promise<ModelArtifacts> {
   const json = parseModelJSON(source);
   const specs: WeightSpec[] = [];
   const parts: Uint8Array[] = [];
   for (const [g, group] of json.weightsManifest.entries()) {
     const need = manifestBytes(group.weights);
     const shards: Uint8Array[] = [];
-    for (const path of group.paths) {
+    let have = 0;
+    for (const [i, path] of group.paths.entries()) {
       let bytes: ArrayBuffer | Uint8Array;
       try {
-        bytes = await readFile(path);
+        bytes = await readFile(path, need - have);
       } catch (e) {
         throw new Error(`weights file '${path}' (weightsManifest[${g}]) could not be read: ${(e as Error)?.message ?? String(e)}`);
       }
       shards.push(concatData(bytes, `weights file '${path}'`));
+      have += shards[shards.length - 1].byteLength;
+      if (have > need && i < group.paths.length - 1) throw new Error(`weightsManifest[${g}]: the files ${JSON.stringify(group.paths.slice(0, i + 1))} already hold ${have} bytes but its ${group.weights.length} weights need ${need} bytes`);
     }
-    const have = shards.reduce((s, b) => s + b.byteLength, 0);
     if (have !== need) {
       throw new Error(`weightsManifest[${g}]: the files ${JSON.stringify(group.paths)} hold ${have} bytes but its ${group.weights.length} weights need ${need} bytes`);
     }

@@ -5,7 +5,7 @@
 import type { Layer } from '../layers/layer.js';
 import { SymbolicTensor } from '../layers/input.js';
 import { shapeSize } from '../core/tensor.js';
-import type { GraphNode } from './graph.js';
+import { postOrder, type GraphNode } from './graph.js';
 import { LayersModel } from './model.js';
 
 /** Arguments of {@link model}. */
@@ -64,18 +64,7 @@ export class Functional extends LayersModel {
 
 /** Depth-first post-order from the output: every value after the values it is computed from. */
 function topologicalOrder(output: SymbolicTensor): SymbolicTensor[] {
-  const order: SymbolicTensor[] = [];
-  const state = new Map<SymbolicTensor, 'visiting' | 'done'>();
-  const visit = (t: SymbolicTensor): void => {
-    if (state.get(t) === 'done') return;
-    if (state.get(t) === 'visiting') throw new Error(`model: the graph has a cycle at ${t.name}`);
-    state.set(t, 'visiting');
-    for (const i of t.inputs) visit(i);
-    state.set(t, 'done');
-    order.push(t);
-  };
-  visit(output);
-  return order;
+  return postOrder(output, (t) => t.inputs, (t) => new Error(`model: the graph has a cycle at ${t.name}`));
 }
 
 /** A model from a functional graph (tfjs `tf.model`). */

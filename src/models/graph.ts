@@ -35,3 +35,35 @@ export function consumersOf(nodes: readonly GraphNode[]): number[][] {
   nodes.forEach((node, j) => node.inputs.forEach((i) => consumers[i].push(j)));
   return consumers;
 }
+
+/**
+ * Every node reachable from `root`, each after the nodes it reads (depth-first post-order, inputs
+ * in order). Iterative, so a chain of any length fits the call stack; `onCycle` makes the error
+ * thrown when a node is reached again while its own inputs are being visited.
+ */
+export function postOrder<T>(root: T, inputsOf: (node: T) => readonly T[], onCycle: (node: T) => Error): T[] {
+  const order: T[] = [];
+  const done = new Set<T>();
+  const open = new Set<T>();
+  const stack: { node: T; inputs: readonly T[]; next: number }[] = [];
+  const enter = (node: T): void => {
+    open.add(node);
+    stack.push({ node, inputs: inputsOf(node), next: 0 });
+  };
+  enter(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next < top.inputs.length) {
+      const input = top.inputs[top.next++];
+      if (done.has(input)) continue;
+      if (open.has(input)) throw onCycle(input);
+      enter(input);
+    } else {
+      stack.pop();
+      open.delete(top.node);
+      done.add(top.node);
+      order.push(top.node);
+    }
+  }
+  return order;
+}

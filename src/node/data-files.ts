@@ -1,38 +1,48 @@
 /// <reference types="node" />
 /**
- * Node-only readers of data-set files: IDX (MNIST, Fashion-MNIST) and CIFAR-10 binary batches
- * from paths, gzip-compressed files decompressed with zlib. The decoding and every check are the
- * core's (`nn.data.fromIdx`, `nn.data.cifar10`); this file only adds the file system.
+ * Node-only readers of data-set files from paths: IDX (MNIST, Fashion-MNIST), CIFAR-10 and
+ * CIFAR-100 binary files, gzip-compressed ones decompressed no further than their format allows.
+ * The decoding and every check are the core's (`nn.data.fromIdx`, `nn.data.cifar10`,
+ * `nn.data.cifar100`); this file only adds the file system, opening regular files only.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import type { Tensor } from '../core/tensor.js';
-import { decodeIdx, idxToTensor, isGzip, pairIdx, type IdxArray, type IdxPairArgs, type IdxPart } from '../data/idx.js';
-import { cifar10Records, decodeCifar10, type Cifar10Part } from '../data/cifar10.js';
+import { checkIdxHead, decodeIdx, gunzip, HEAD_BYTES, idxInflateLimit, idxToTensor, isGzip, pairIdx, type IdxArray, type IdxPairArgs, type IdxPart, type InflateLimit } from '../data/idx.js';
+import { CIFAR10_LAYOUT, CIFAR100_LAYOUT, cifar10Records, cifarInflateLimit, decodeCifar10, type Cifar10Part, type CifarLayout } from '../data/cifar10.js';
+import { cifar100LabelMode, decodeCifar100, type Cifar100Args, type Cifar100Part } from '../data/cifar100.js';
+import { readRegularFile, type ReadLimits } from './read-file.js';
 
-const gunzipAsync = promisify(gunzip);
-
-/** The bytes of a file, decompressed when they start with the gzip magic number. */
-async function readBytes(path: string, who: string, arg: string): Promise<Uint8Array> {
+/**
+ * The bytes of a regular file (a FIFO or a device is refused, not opened), decompressed when
+ * they start with the gzip magic number, no further than `limit` allows.
+ */
+async function readBytes(path: string, who: string, arg: string, limit: InflateLimit, limits: ReadLimits): Promise<Uint8Array> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`${who}: ${arg} must be a non-empty path string, got ${JSON.stringify(path)}`);
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, limits);
   } catch (e) {
+    if ((e as Error).message.startsWith(`${who}: `)) throw e; // the format's own check of the head
     throw new Error(`${who}: cannot read ${arg} ${path}: ${(e as Error).message}`);
   }
   if (!isGzip(bytes)) return bytes;
-  try {
-    return await gunzipAsync(bytes);
-  } catch (e) {
-    throw new Error(`${who}: ${arg} ${path} is gzip-compressed but corrupt or truncated (${(e as Error).message})`);
-  }
+  return gunzip(bytes, `${who}: ${arg} ${path}`, limit).catch((e: Error) => {
+    throw e.message.includes('gzip data is corrupt') ? new Error(`${who}: ${arg} ${path} is gzip-compressed but corrupt or truncated (${e.message})`) : e;
+  });
 }
 
 async function readIdx(path: string, who: string, arg: string): Promise<IdxArray> {
-  return decodeIdx(await readBytes(path, who, arg), `${who}: ${path}`);
+  const named = `${who}: ${path}`;
+  const limits: ReadLimits = { headBytes: HEAD_BYTES, checkHead: (head, size) => checkIdxHead(head, size, named) };
+  return decodeIdx(await readBytes(path, who, arg, idxInflateLimit(named), limits), named);
+}
+
+/** A CIFAR file is read whole, so no more than the records one file of the data set may hold. */
+function readCifar(path: string, who: string, arg: string, layout: CifarLayout): Promise<Uint8Array> {
+  const limit = cifarInflateLimit(layout);
+  const { maxBytes, tooLong } = limit(new Uint8Array(0))!;
+  return readBytes(path, who, arg, limit, { maxBytes, tooLarge: (size) => `it is ${size} bytes, ${tooLong}` });
 }
 
 /** Reads an IDX file (plain or .gz) into a float32 Tensor of its shape, values unchanged. */
@@ -65,7 +75,7 @@ export async function cifar10File(path: string | readonly string[], args: Cifar1
   const who = 'cifar10File';
   const paths = typeof path === 'string' ? [path] : path;
   if (!Array.isArray(paths) || paths.length === 0) throw new TypeError(`${who}: path must be a path or a non-empty list of paths, got ${JSON.stringify(path)}`);
-  const batches = await Promise.all(paths.map((p) => readBytes(p, who, 'path')));
+  const batches = await Promise.all(paths.map((p) => readCifar(p, who, 'path', CIFAR10_LAYOUT)));
   return decodeCifar10(batches, paths, args.size, who);
 }
 
@@ -118,13 +128,57 @@ export async function cifar10(directory: string, args: Cifar10DirectoryArgs = {}
   for (const name of CIFAR10_TRAIN_FILES) {
     if (args.trainSize !== undefined && records >= args.trainSize) break;
     const path = join(dir, name);
-    const bytes = await readBytes(path, who, 'file');
+    const bytes = await readCifar(path, who, 'file', CIFAR10_LAYOUT);
     records += cifar10Records(bytes, who, path);
     trainPaths.push(path);
     trainBytes.push(bytes);
   }
   const train = decodeCifar10(trainBytes, trainPaths, args.trainSize, who, 'trainSize');
   const testPath = join(dir, CIFAR10_TEST_FILE);
-  const test = decodeCifar10([await readBytes(testPath, who, 'file')], [testPath], args.testSize, who, 'testSize');
+  const test = decodeCifar10([await readCifar(testPath, who, 'file', CIFAR10_LAYOUT)], [testPath], args.testSize, who, 'testSize');
   return { train, test };
+}
+
+/** Options of {@link cifar100File}. */
+export type Cifar100FileArgs = Cifar100Args;
+
+/**
+ * Reads one CIFAR-100 binary file (train.bin or test.bin; plain or gzip-compressed), or several
+ * in order, into `{ x: [N, 32, 32, 3] in [0, 1], y, labels, fineLabels, coarseLabels }`.
+ */
+export async function cifar100File(path: string | readonly string[], args: Cifar100FileArgs = {}): Promise<Cifar100Part> {
+  const who = 'cifar100File';
+  const mode = cifar100LabelMode(args, who, ['size', 'labelMode']);
+  const paths = typeof path === 'string' ? [path] : path;
+  if (!Array.isArray(paths) || paths.length === 0) throw new TypeError(`${who}: path must be a path or a non-empty list of paths, got ${JSON.stringify(path)}`);
+  const files = await Promise.all(paths.map((p) => readCifar(p, who, 'path', CIFAR100_LAYOUT)));
+  return decodeCifar100(files, paths, args.size, mode, who);
+}
+
+/** Options of {@link cifar100}. */
+export interface Cifar100DirectoryArgs {
+  /** Training samples to keep (default all 50,000). */
+  trainSize?: number;
+  /** Test samples to keep (default all 10,000). */
+  testSize?: number;
+  /** 'fine' (100 classes, the default) or 'coarse' (20 superclasses). */
+  labelMode?: 'fine' | 'coarse';
+}
+
+/**
+ * Reads the CIFAR-100 binary version from a directory holding train.bin and test.bin (the
+ * extracted cifar-100-binary, or its parent) into `{ train, test }`.
+ */
+export async function cifar100(directory: string, args: Cifar100DirectoryArgs = {}): Promise<{ train: Cifar100Part; test: Cifar100Part }> {
+  const who = 'cifar100';
+  const mode = cifar100LabelMode(args, who, ['trainSize', 'testSize', 'labelMode']);
+  if (typeof directory !== 'string' || directory === '') throw new TypeError(`${who}: directory must be a non-empty path string, got ${JSON.stringify(directory)}`);
+  let dir = directory;
+  if (!(await isFile(join(dir, 'test.bin'))) && (await isFile(join(dir, 'cifar-100-binary', 'test.bin')))) dir = join(dir, 'cifar-100-binary');
+  const part = async (name: string, size: number | undefined, sizeArg: string): Promise<Cifar100Part> => {
+    const path = join(dir, name);
+    if (!(await isFile(path))) throw new Error(`${who}: ${dir} has no ${name}: expected train.bin and test.bin (the binary version of CIFAR-100)`);
+    return decodeCifar100([await readCifar(path, who, 'file', CIFAR100_LAYOUT)], [path], size, mode, who, sizeArg);
+  };
+  return { train: await part('train.bin', args.trainSize, 'trainSize'), test: await part('test.bin', args.testSize, 'testSize') };
 }

@@ -1,15 +1,17 @@
 /**
  * 'file://' save and load for Node (tfjs-node's layout): save writes `<dir>/model.json` and
  * `<dir>/weights.bin` (or shards); load reads a model.json path, or a directory holding one,
- * and the weight files its manifest names, relative to it. Importing this module (or
+ * and the weight files its manifest names, relative to it and only inside its folder (see
+ * read-file.ts: regular files only, no more bytes than the manifest needs). Importing this module (or
  * 'simdnn/node') registers the scheme, so `model.save('file://out')` and
  * `nn.loadModel('file://out/model.json')` work.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { artifactsInfo, registerIOHandler } from '../io/handlers.js';
 import type { IOHandler, ShardOptions } from '../io/types.js';
 import { artifactsFromModelJSON, toModelJSON } from '../io/weights.js';
+import { pathInside, readRegularFile } from './read-file.js';
 
 /** Options of {@link fileSystem}: how the weights are written (one 'weights.bin' by default, or shards). */
 export type FileSystemOptions = ShardOptions;
@@ -46,14 +48,18 @@ export function fileSystem(path: string, options: FileSystemOptions = {}): IOHan
     },
     async load() {
       const jsonPath = await modelJSONPath(path);
-      let text: string;
+      let text: Uint8Array;
+      let folder: string;
       try {
-        text = await readFile(jsonPath, 'utf8');
+        text = await readRegularFile(jsonPath);
+        folder = await realpath(dirname(resolve(jsonPath)));
       } catch (e) {
         throw new Error(`file://${path}: cannot read ${basename(jsonPath)} at ${resolve(jsonPath)}: ${(e as Error).message}`);
       }
-      const dir = dirname(jsonPath);
-      return artifactsFromModelJSON(text, (file) => readFile(resolve(dir, file)));
+      // The weights manifest is a stranger's: its paths are confined to model.json's folder.
+      return artifactsFromModelJSON(text, async (file, maxBytes) => readRegularFile(await pathInside(folder, file), {
+        maxBytes, tooLarge: (size, max) => `it is ${size} bytes, more than the ${max} bytes the manifest's weights still need`,
+      }));
     },
   };
 }

@@ -6,5 +6,8 @@ export { progressBar, type NodeProgressBarArgs } from './progress.js';
 export { CSVLogger, csvLogger, type CSVLoggerOptions } from './csv-logger.js';
 export { TensorBoard, tensorBoard, EventFileWriter, type TensorBoardArgs } from './tensorboard.js';
 export { saveLearningCurves } from './plot.js';
-export { fromIdxFile, fromIdxFiles, cifar10, cifar10File, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, type Cifar10DirectoryArgs, type Cifar10FileArgs } from './data-files.js';
+export {
+  fromIdxFile, fromIdxFiles, cifar10, cifar10File, CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, type Cifar10DirectoryArgs, type Cifar10FileArgs,
+  cifar100, cifar100File, type Cifar100DirectoryArgs, type Cifar100FileArgs,
+} from './data-files.js';
 export { fileSystem, type FileSystemOptions } from './file-io.js';

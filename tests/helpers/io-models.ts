@@ -69,7 +69,7 @@ export function mergeBranches(withSubtract = true): nn.Functional {
   const x = nn.input({ shape: [3, 4] });
   const a = nn.layers.dense({ units: 4, activation: 'tanh' }).apply(x);
   const b = nn.layers.dense({ units: 4 }).apply(x);
-  const merges = [nn.layers.multiply(), nn.layers.average(), nn.layers.maximum(), nn.layers.minimum(), nn.layers.add()];
+  const merges: nn.Layer[] = [nn.layers.multiply(), nn.layers.average(), nn.layers.maximum(), nn.layers.minimum(), nn.layers.add()];
   if (withSubtract) merges.push(nn.layers.subtract());
   const joins = merges.map((m) => m.apply([a, b]));
   const rows = nn.layers.concatenate({ axis: 1 }).apply(joins);
