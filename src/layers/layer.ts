@@ -220,8 +220,8 @@ export abstract class Layer {
   protected addParam(name: string, shape: number[], initializer: Initializer, trainable = true, regularizer: Regularizer | null = null): Param {
     const { arena } = getBackend();
     const size = shapeSize(shape);
-    const ptr = arena.allocF32(size);
-    const grad = arena.allocF32(size);
+    const ptr = arena.allocF32(size, 'params', `${this.describe()} weight '${name}'`);
+    const grad = arena.allocF32(size, 'grads', `${this.describe()} gradient of '${name}'`);
     if (initializeParams) {
       const values = new Float32Array(size);
       initializer.fill(values, shape, getRandom());

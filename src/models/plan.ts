@@ -3,6 +3,7 @@
  * is laid out once, and the input-pointer lists each layer reads are fixed arrays, so a
  * training step is a fixed list of kernel calls that allocates nothing.
  */
+import type { MemoryKind } from '../core/memory.js';
 import { getBackend } from '../core/wasm.js';
 import type { GraphNode } from './graph.js';
 
@@ -39,18 +40,30 @@ export class ExecutionPlan {
     labelWidth: number,
   ) {
     const { arena } = getBackend();
-    const alloc = (floats: number): number => {
-      const ptr = arena.allocF32(floats);
+    const alloc = (floats: number, what: string, kind: MemoryKind = 'activations'): number => {
+      const ptr = arena.allocF32(floats, kind, `${what} for ${capacity} samples`);
       this.owned.push(ptr);
       return ptr;
     };
-    for (const node of nodes) this.outputs.push(alloc(capacity * node.size));
-    const last = nodes.length - 1;
-    this.visible = fusedOutput ? alloc(capacity * nodes[last].size) : this.outputs[last];
-    this.labels = alloc(capacity * Math.max(labelWidth, 1));
+    const nameOf = (i: number): string => nodes[i].layer?.describe() ?? 'the input';
+    try {
+      for (let i = 0; i < nodes.length; i++) this.outputs.push(alloc(capacity * nodes[i].size, `output of ${nameOf(i)}`));
+      const last = nodes.length - 1;
+      this.visible = fusedOutput ? alloc(capacity * nodes[last].size, `activated output of ${nameOf(last)}`) : this.outputs[last];
+      this.labels = alloc(capacity * Math.max(labelWidth, 1), 'labels');
+      this.layOutBackward(alloc, nameOf, training, capacity);
+    } catch (error) {
+      this.release(); // a plan that does not fit returns what it took
+      throw error;
+    }
+  }
 
+  private layOutBackward(alloc: (floats: number, what: string, kind?: MemoryKind) => number, nameOf: (i: number) => string,
+    training: boolean, capacity: number): void {
+    const { arena } = getBackend();
+    const nodes = this.nodes;
     nodes.forEach((node, i) => {
-      this.grads.push(training && i > 0 ? alloc(capacity * node.size) : 0);
+      this.grads.push(training && i > 0 ? alloc(capacity * node.size, `output gradient of ${nameOf(i)}`) : 0);
       this.joins.push([]);
     });
     // The first consumer in backward order (the last in forward order) writes a node's gradient;
@@ -62,16 +75,27 @@ export class ExecutionPlan {
       this.gradInputPtrs[j] = node.inputs.map((i) => {
         if (this.grads[i] === 0) return 0;
         if (!written[i]) { written[i] = true; return this.grads[i]; }
-        const scratch = alloc(capacity * nodes[i].size);
+        const scratch = alloc(capacity * nodes[i].size, `gradient join of ${nameOf(i)}`, 'scratch');
         this.joins[j].push({ scratch, target: this.grads[i], count: nodes[i].size });
         return scratch;
       });
     }
-    for (const node of nodes) node.layer?.plan(capacity);
+    for (const node of nodes) {
+      const layer = node.layer;
+      if (layer) arena.withTag({ kind: 'scratch', label: `${layer.describe()} buffers for ${capacity} samples` }, () => layer.plan(capacity));
+    }
+  }
+
+  /** Throws unless `n` samples fit this plan: no path writes a batch past its buffers. */
+  checkBatch(n: number, who: string): void {
+    if (!(n >= 1 && n <= this.capacity && Number.isInteger(n))) {
+      throw new RangeError(`${who}: a batch of ${n} samples does not fit the memory plan for ${this.capacity} samples`);
+    }
   }
 
   /** Runs every layer on `n` samples already in `outputs[0]`. */
   forward(n: number, training: boolean): void {
+    this.checkBatch(n, 'forward');
     for (let j = 1; j < this.nodes.length; j++) {
       this.nodes[j].layer!.forward(n, this.inputPtrs[j], this.outputs[j], training);
     }
@@ -79,6 +103,7 @@ export class ExecutionPlan {
 
   /** Back-propagates from `grads[last]`, filling every parameter gradient. */
   backward(n: number): void {
+    this.checkBatch(n, 'backward');
     const k = getBackend().kernels;
     for (let j = this.nodes.length - 1; j >= 1; j--) {
       this.nodes[j].layer!.backward(n, this.inputPtrs[j], this.outputs[j], this.grads[j], this.gradInputPtrs[j]);
