@@ -217,7 +217,8 @@ export abstract class LayersModel {
     const output = nodes[nodes.length - 1];
     const cols = output.shape[output.shape.length - 1];
     const labelWidth = this.compiled ? (this.compiled.loss.labelWidth(cols) * output.size) / cols : 0;
-    this.plan = this.own(() => new ExecutionPlan(nodes, capacity, training, this.compiled?.fused ?? false, labelWidth));
+    this.plan = getBackend().arena.withTag({ label: `model '${this.name}'` },
+      () => this.own(() => new ExecutionPlan(nodes, capacity, training, this.compiled?.fused ?? false, labelWidth)));
     warnIfModelsFillMemory();
     return this.plan;
   }
