@@ -98,6 +98,38 @@ describe('overlapping calls', () => {
   });
 });
 
+describe('layers shared by two models', () => {
+  it('run on buffers sized for the model running them, so a batch never writes past them', async () => {
+    await nn.ready();
+    const seed = freshSeed();
+    nn.setSeed(seed);
+    const rng = makeRng(seed);
+    // An encoder and a full model share a convolution, whose im2col buffer is sized by the last plan.
+    const input = nn.input({ shape: [6, 5, 1] });
+    const code = nn.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as nn.SymbolicTensor;
+    const flat = nn.layers.flatten().apply(code) as nn.SymbolicTensor;
+    const output = nn.layers.dense({ units: 3 }).apply(flat) as nn.SymbolicTensor;
+    const encoder = nn.model({ inputs: input, outputs: code });
+    const full = nn.model({ inputs: input, outputs: output });
+    full.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const x = nn.tensor(new Float32Array(45 * 30).map(() => rng() * 2 - 1), [45, 6, 5, 1]);
+    const y = nn.tensor(new Float32Array(45 * 3).map(() => rng()), [45, 3]);
+    const expected = full.predict(x, { batchSize: 45 });
+    encoder.predict(nn.tensor(x.data.slice(0, 30), [1, 6, 5, 1]));   // re-sizes the shared buffers for 1 sample
+    const bystander = mlp('bystander');                                // laid out right after them
+    bystander.predict(nn.tensor(new Float32Array(6), [1, 6]));
+    const weights = bystander.getWeights();
+    expect([...full.predict(x, { batchSize: 45 }).data]).toEqual([...expected.data]);
+    await full.fit(x, y, { batchSize: 45, epochs: 2, verbose: 0 });
+    encoder.predict(nn.tensor(x.data.slice(0, 30), [1, 6, 5, 1]));
+    full.evaluate(x, y, { batchSize: 45 });
+    bystander.getWeights().forEach((w, i) => expect([...w.data]).toEqual([...weights[i].data]));
+    full.dispose();
+    encoder.dispose();
+    bystander.dispose();
+  });
+});
+
 describe('non-finite weights', () => {
   it('fails fit when the last step of an epoch leaves a weight infinite; predict and evaluate return what they compute', async () => {
     await nn.ready();

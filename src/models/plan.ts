@@ -5,7 +5,15 @@
  */
 import type { MemoryKind } from '../core/memory.js';
 import { getBackend } from '../core/wasm.js';
+import type { Layer } from '../layers/layer.js';
 import type { GraphNode } from './graph.js';
+
+/**
+ * The plan whose capacity each layer's own buffers (im2col columns, masks, ...) were last sized
+ * for. A layer shared by two models keeps one set: a plan re-sizes them when another plan did
+ * since, so a batch never runs on a shared layer's buffers sized for another model's smaller one.
+ */
+const layerPlanner = new WeakMap<Layer, ExecutionPlan>();
 
 /** Where one layer input's gradient goes when several consumers share a node. */
 interface GradientJoin {
@@ -60,7 +68,6 @@ export class ExecutionPlan {
 
   private layOutBackward(alloc: (floats: number, what: string, kind?: MemoryKind) => number, nameOf: (i: number) => string,
     training: boolean, capacity: number): void {
-    const { arena } = getBackend();
     const nodes = this.nodes;
     nodes.forEach((node, i) => {
       this.grads.push(training && i > 0 ? alloc(capacity * node.size, `output gradient of ${nameOf(i)}`) : 0);
@@ -80,10 +87,14 @@ export class ExecutionPlan {
         return scratch;
       });
     }
-    for (const node of nodes) {
-      const layer = node.layer;
-      if (layer) arena.withTag({ kind: 'scratch', label: `${layer.describe()} buffers for ${capacity} samples` }, () => layer.plan(capacity));
-    }
+    for (const node of nodes) if (node.layer) this.planLayer(node.layer);
+  }
+
+  /** Sizes `layer`'s own buffers for this plan's capacity. */
+  private planLayer(layer: Layer): void {
+    layerPlanner.set(layer, this); // first, so release() frees what a failing layer.plan took
+    getBackend().arena.withTag({ kind: 'scratch', label: `${layer.describe()} buffers for ${this.capacity} samples` },
+      () => layer.plan(this.capacity));
   }
 
   /** Throws unless `n` samples fit this plan: no path writes a batch past its buffers. */
@@ -97,7 +108,9 @@ export class ExecutionPlan {
   forward(n: number, training: boolean): void {
     this.checkBatch(n, 'forward');
     for (let j = 1; j < this.nodes.length; j++) {
-      this.nodes[j].layer!.forward(n, this.inputPtrs[j], this.outputs[j], training);
+      const layer = this.nodes[j].layer!;
+      if (layerPlanner.get(layer) !== this) this.planLayer(layer); // shared with a model that ran since
+      layer.forward(n, this.inputPtrs[j], this.outputs[j], training);
     }
   }
 
@@ -106,6 +119,9 @@ export class ExecutionPlan {
     this.checkBatch(n, 'backward');
     const k = getBackend().kernels;
     for (let j = this.nodes.length - 1; j >= 1; j--) {
+      if (layerPlanner.get(this.nodes[j].layer!) !== this) {
+        throw new Error(`backward: ${this.nodes[j].layer!.describe()} ran in another model since this forward; run forward again`);
+      }
       this.nodes[j].layer!.backward(n, this.inputPtrs[j], this.outputs[j], this.grads[j], this.gradInputPtrs[j]);
       const joins = this.joins[j];
       for (let t = 0; t < joins.length; t++) {
@@ -118,7 +134,10 @@ export class ExecutionPlan {
   /** Returns the buffers to the arena. */
   release(): void {
     const { arena } = getBackend();
-    for (const node of this.nodes) node.layer?.releasePlan();
+    for (const node of this.nodes) {
+      const layer = node.layer;
+      if (layer && layerPlanner.get(layer) === this) { layer.releasePlan(); layerPlanner.delete(layer); }
+    }
     for (const ptr of this.owned) arena.release(ptr);
     this.owned.length = 0;
   }
