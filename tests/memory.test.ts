@@ -190,6 +190,24 @@ describe('out of memory in a model', () => {
   });
 });
 
+describe('out of memory in fit', () => {
+  it('data too big to stage fails naming it, and nothing stays staged', async () => {
+    await nn.ready();
+    const model = mlp('staging');
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    model.predict(nn.tensor(new Float32Array(7), [1, 7]));
+    const n = 1_000_003; // 28 MB of samples and 20 MB of labels: the labels do not fit in the 32 MiB left
+    const x = nn.tensor(new Float32Array(n * 7).fill(0.5), [n, 7]);
+    const y = nn.tensor(new Float32Array(n * 5).fill(0.25), [n, 5]);
+    const filler = fillAllBut(32 * 1024 * 1024);
+    await expect(model.fit(x, y, { batchSize: 4, verbose: 0 }))
+      .rejects.toThrow(`out of wasm memory: fit: the ${n} training labels asked for 19.07 MiB (${n * 5 * 4} bytes)`);
+    expect(nn.memory().bytes.staged).toBe(0);
+    getBackend().arena.release(filler);
+    model.dispose();
+  });
+});
+
 describe('nn.memory()', () => {
   it('counts live models and reports bytes by kind, which sum to the bytes in use', async () => {
     await nn.ready();
