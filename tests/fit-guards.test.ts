@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { freshSeed, makeRng } from './helpers/kernels.js';
 
+const seed = freshSeed();
+
 function mlp(name: string): nn.Sequential {
   const model = nn.sequential({ name, layers: [
     nn.layers.dense({ inputShape: [6], units: 11, activation: 'relu' }),
@@ -31,10 +33,9 @@ function gate(): { callback: nn.Callback; release: () => void; reached: Promise<
   return { release, reached: arrived, callback: { onBatchEnd: async (batch: number) => { if (batch === 0) { reached(); await open; } } } };
 }
 
-describe('overlapping calls', () => {
+describe(`overlapping calls (seed ${seed})`, () => {
   it('refuses a second fit with a larger batch while one runs, and no other model changes', async () => {
     await nn.ready();
-    const seed = freshSeed();
     nn.setSeed(seed);
     const [x, y] = data(seed, 67);
     const fitting = mlp('fitting');
@@ -61,7 +62,6 @@ describe('overlapping calls', () => {
 
   it('refuses dispose during fit, also after a second, overlapping fit was refused', async () => {
     await nn.ready();
-    const seed = freshSeed();
     nn.setSeed(seed);
     const [x, y] = data(seed, 21);
     const model = mlp('held');
@@ -83,7 +83,7 @@ describe('overlapping calls', () => {
 
   it('never hands out a plan smaller than the batch asked for', async () => {
     await nn.ready();
-    const [x, y] = data(freshSeed(), 30);
+    const [x, y] = data(seed + 1, 30);
     const model = mlp('pinned');
     const held = gate();
     const running = model.fit(x, y, { batchSize: 4, epochs: 1, verbose: 0, callbacks: [held.callback] });
@@ -98,10 +98,9 @@ describe('overlapping calls', () => {
   });
 });
 
-describe('layers shared by two models', () => {
+describe(`layers shared by two models (seed ${seed})`, () => {
   it('run on buffers sized for the model running them, so a batch never writes past them', async () => {
     await nn.ready();
-    const seed = freshSeed();
     nn.setSeed(seed);
     const rng = makeRng(seed);
     // An encoder and a full model share a convolution, whose im2col buffer is sized by the last plan.
@@ -130,10 +129,9 @@ describe('layers shared by two models', () => {
   });
 });
 
-describe('non-finite weights', () => {
+describe(`non-finite weights (seed ${seed})`, () => {
   it('fails fit when the last step of an epoch leaves a weight infinite; predict and evaluate return what they compute', async () => {
     await nn.ready();
-    const seed = freshSeed();
     nn.setSeed(seed);
     const rng = makeRng(seed);
     // One batch per epoch, so the step that overflows is the epoch's last; the loss it reports is finite.
