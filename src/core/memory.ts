@@ -76,7 +76,7 @@ export class Arena {
     return this.inUse;
   }
 
-  /** Bytes handed out and not yet freed, by kind. */
+  /** Bytes handed out and not yet freed, by kind (in the order of {@link MEMORY_KINDS}). */
   bytesByKind(): Record<MemoryKind, number> {
     return Object.fromEntries(this.kindBytes) as Record<MemoryKind, number>;
   }

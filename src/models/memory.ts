@@ -3,7 +3,7 @@
  * one-time warning when models dropped without `dispose()` may be filling memory, since the
  * garbage collector (watching the small JS heap, not wasm memory) rarely reclaims them in time.
  */
-import { MEMORY_KINDS, formatBytes, type MemoryKind } from '../core/memory.js';
+import { formatBytes, type MemoryKind } from '../core/memory.js';
 import { getBackend } from '../core/wasm.js';
 
 /** What {@link memory} reports. */
@@ -31,8 +31,7 @@ let warned = false;
 /** Live models, bytes by kind and the size of wasm memory (see {@link MemoryInfo}). */
 export function memory(): MemoryInfo {
   const { arena } = getBackend();
-  const bytes = arena.bytesByKind();
-  return { models: liveModels, bytes: Object.fromEntries(MEMORY_KINDS.map((k) => [k, bytes[k]])) as Record<MemoryKind, number>, arenaBytes: arena.byteLength, limitBytes: arena.limitBytes };
+  return { models: liveModels, bytes: arena.bytesByKind(), arenaBytes: arena.byteLength, limitBytes: arena.limitBytes };
 }
 
 /** Counts a new model. */
