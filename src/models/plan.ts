@@ -59,16 +59,18 @@ export class ExecutionPlan {
       const last = nodes.length - 1;
       this.visible = fusedOutput ? alloc(capacity * nodes[last].size, `activated output of ${nameOf(last)}`) : this.outputs[last];
       this.labels = alloc(capacity * Math.max(labelWidth, 1), 'labels');
-      this.layOutBackward(alloc, nameOf, training, capacity);
+      this.layOutGradients(alloc, nameOf, training);
+      for (const node of nodes) if (node.layer) this.planLayer(node.layer);
     } catch (error) {
       this.release(); // a plan that does not fit returns what it took
       throw error;
     }
   }
 
-  private layOutBackward(alloc: (floats: number, what: string, kind?: MemoryKind) => number, nameOf: (i: number) => string,
-    training: boolean, capacity: number): void {
-    const nodes = this.nodes;
+  /** Gradient buffers of every node's output (when training), and the joins where branches meet. */
+  private layOutGradients(alloc: (floats: number, what: string, kind?: MemoryKind) => number, nameOf: (i: number) => string,
+    training: boolean): void {
+    const { nodes, capacity } = this;
     nodes.forEach((node, i) => {
       this.grads.push(training && i > 0 ? alloc(capacity * node.size, `output gradient of ${nameOf(i)}`) : 0);
       this.joins.push([]);
@@ -87,7 +89,6 @@ export class ExecutionPlan {
         return scratch;
       });
     }
-    for (const node of nodes) if (node.layer) this.planLayer(node.layer);
   }
 
   /** Sizes `layer`'s own buffers for this plan's capacity. */
