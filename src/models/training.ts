@@ -206,7 +206,7 @@ function checkWeightsFinite(model: LayersModel, who: string, epoch: number): voi
       const bad = k.countNonFinite(params[i].ptr, params[i].size);
       if (bad !== 0) {
         throw new Error(`${who}: ${bad} of the ${params[i].size} values of ${layers[l].describe()} weight '${params[i].name}' ` +
-          `became NaN or infinite by the end of epoch ${epoch + 1}; lower the learning rate or check the data`);
+          `are NaN or infinite after the last step of epoch ${epoch + 1}; lower the learning rate or check the data`);
       }
     }
   }
