@@ -6,6 +6,8 @@
 export { ready, type ReadyOptions } from './core/wasm.js';
 export { Tensor, tensor, type TensorLike, type NestedArray } from './core/tensor.js';
 export { setSeed } from './core/random.js';
+export { memory, type MemoryInfo } from './models/memory.js';
+export type { MemoryKind } from './core/memory.js';
 export * as ops from './core/ops.js';
 export * as layers from './layers/index.js';
 export { Layer, type LayerArgs, type Param } from './layers/layer.js';

@@ -28,13 +28,16 @@ describe('the safety net', () => {
     await nn.ready();
     const { arena } = getBackend();
     const before = arena.bytesInUse;
+    const models = nn.memory().models;
     await useAndForget();
     expect(arena.bytesInUse).toBeGreaterThan(before);
+    expect(nn.memory().models).toBe(models + 1);
     // Finalizers run some time after a collection: collect and yield until they have.
     for (let i = 0; i < 50 && arena.bytesInUse > before; i++) {
       gc();
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(arena.bytesInUse).toBe(before);
+    expect(nn.memory().models).toBe(models); // no longer counted as live
   });
 });

@@ -3,9 +3,27 @@
  * Blocks are 64-byte aligned (a cache line, and a multiple of the f32x4 width);
  * freed blocks are coalesced and reused first-fit. The typed-array views are
  * re-made whenever memory grows, so callers read `arena.f32` afresh after any alloc.
+ * Every block is tagged with a {@link MemoryKind}, so `nn.memory()` reports bytes by kind, and
+ * memory grows by half again up to the 4 GiB limit of 32-bit wasm, then by exactly what is needed.
  */
 const ALIGN = 64;
 const PAGE = 65536;
+/** Linear memory of 32-bit WebAssembly ends at 4 GiB (65536 pages). */
+export const WASM32_LIMIT_BYTES = 65536 * PAGE;
+
+/** What a block of the arena holds (the keys of `nn.memory().bytes`). */
+export type MemoryKind = 'params' | 'grads' | 'slots' | 'activations' | 'scratch' | 'staged' | 'other';
+
+/** Every kind, in the order `nn.memory()` lists them. */
+export const MEMORY_KINDS: readonly MemoryKind[] = ['params', 'grads', 'slots', 'activations', 'scratch', 'staged', 'other'];
+
+/** Kind and description for the allocations made inside {@link Arena.withTag}. */
+export interface MemoryTag {
+  /** Kind of the blocks allocated without one of their own. */
+  kind?: MemoryKind;
+  /** What is being allocated, e.g. "model 'mlp'"; out-of-memory errors name it. */
+  label?: string;
+}
 
 interface FreeBlock {
   ptr: number;
@@ -20,14 +38,30 @@ export class Arena {
   i32!: Int32Array;
   /** Byte view of the whole linear memory. */
   u8!: Uint8Array;
+  /** Largest linear memory the arena may grow to, in bytes. */
+  readonly limitBytes: number;
   private top: number;
   private readonly free: FreeBlock[] = [];
   private readonly sizes = new Map<number, number>();
+  private readonly kinds = new Map<number, MemoryKind>();
+  private readonly kindBytes = new Map<MemoryKind, number>(MEMORY_KINDS.map((kind) => [kind, 0]));
+  private inUse = 0;
+  private tagKind: MemoryKind = 'other';
+  private readonly tagLabels: string[] = [];
   /** Which ledger (if any) each live block is recorded in; see {@link withOwner}. */
   private readonly owners = new Map<number, Set<number>>();
   private currentOwner: Set<number> | null = null;
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number) {
+  /**
+   * @param memory the linear memory to allocate from
+   * @param heapBase first byte the arena may use (past the module's static data)
+   * @param limitBytes the memory's maximum: 4 GiB for 32-bit wasm, or the `maximum` it was made with
+   */
+  constructor(private readonly memory: WebAssembly.Memory, heapBase: number, limitBytes = WASM32_LIMIT_BYTES) {
+    if (!Number.isInteger(limitBytes) || limitBytes <= 0 || limitBytes > WASM32_LIMIT_BYTES || limitBytes % PAGE !== 0) {
+      throw new RangeError(`Arena: limitBytes must be a whole number of 64 KiB pages up to 4 GiB, got ${limitBytes}`);
+    }
+    this.limitBytes = limitBytes;
     this.top = alignUp(heapBase, ALIGN);
     this.refresh();
   }
@@ -39,36 +73,64 @@ export class Arena {
 
   /** Bytes handed out and not yet freed. */
   get bytesInUse(): number {
-    let total = 0;
-    for (const bytes of this.sizes.values()) total += bytes;
-    return total;
+    return this.inUse;
   }
 
-  /** Reserves `bytes` (rounded up to 64) and returns the byte offset. */
-  alloc(bytes: number): number {
+  /** Bytes handed out and not yet freed, by kind (in the order of {@link MEMORY_KINDS}). */
+  bytesByKind(): Record<MemoryKind, number> {
+    return Object.fromEntries(this.kindBytes) as Record<MemoryKind, number>;
+  }
+
+  /**
+   * Reserves `bytes` (rounded up to 64) and returns the byte offset.
+   * @param kind what the block holds; default: that of the enclosing {@link withTag}, else 'other'
+   * @param what names the block in an out-of-memory error, e.g. "Dense 'dense_1' kernel"
+   */
+  alloc(bytes: number, kind?: MemoryKind, what?: string): number {
     if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`Arena.alloc: bytes must be a non-negative integer, got ${bytes}`);
     const size = Math.max(ALIGN, alignUp(bytes, ALIGN));
+    let ptr = -1;
     for (let i = 0; i < this.free.length; i++) {
       const block = this.free[i];
       if (block.bytes < size) continue;
-      const ptr = block.ptr;
+      ptr = block.ptr;
       if (block.bytes === size) this.free.splice(i, 1);
       else { block.ptr += size; block.bytes -= size; }
-      this.sizes.set(ptr, size);
-      this.record(ptr);
-      return ptr;
+      break;
     }
-    const ptr = this.top;
-    this.ensure(ptr + size);
-    this.top = ptr + size;
+    if (ptr < 0) {
+      ptr = this.top;
+      this.ensure(ptr + size, bytes, what);
+      this.top = ptr + size;
+    }
+    const tag = kind ?? this.tagKind;
     this.sizes.set(ptr, size);
+    this.kinds.set(ptr, tag);
+    this.kindBytes.set(tag, this.kindBytes.get(tag)! + size);
+    this.inUse += size;
     this.record(ptr);
     return ptr;
   }
 
-  /** Reserves room for `count` float32 values and returns the byte offset. */
-  allocF32(count: number): number {
-    return this.alloc(count * 4);
+  /** Reserves room for `count` float32 values and returns the byte offset (see {@link alloc}). */
+  allocF32(count: number, kind?: MemoryKind, what?: string): number {
+    return this.alloc(count * 4, kind, what);
+  }
+
+  /**
+   * Runs `fn` with its allocations tagged: those without a kind of their own get `tag.kind`, and
+   * out-of-memory errors name `tag.label` (labels of nested calls are joined, outermost first).
+   */
+  withTag<T>(tag: MemoryTag, fn: () => T): T {
+    const previous = this.tagKind;
+    if (tag.kind) this.tagKind = tag.kind;
+    if (tag.label) this.tagLabels.push(tag.label);
+    try {
+      return fn();
+    } finally {
+      this.tagKind = previous;
+      if (tag.label) this.tagLabels.pop();
+    }
   }
 
   /** Returns a block to the arena; freeing 0 is a no-op. */
@@ -77,6 +139,10 @@ export class Arena {
     const size = this.sizes.get(ptr);
     if (size === undefined) throw new Error(`Arena.release: ${ptr} is not an allocated block`);
     this.sizes.delete(ptr);
+    const kind = this.kinds.get(ptr)!;
+    this.kinds.delete(ptr);
+    this.kindBytes.set(kind, this.kindBytes.get(kind)! - size);
+    this.inUse -= size;
     this.owners.get(ptr)?.delete(ptr);
     this.owners.delete(ptr);
     let i = 0;
@@ -132,14 +198,48 @@ export class Arena {
     this.u8 = new Uint8Array(buffer);
   }
 
-  private ensure(end: number): void {
+  /**
+   * Grows linear memory to hold `end` bytes: by half again, so a run of allocations does not
+   * grow page by page, but never past the limit: then by exactly what is needed.
+   */
+  private ensure(end: number, asked: number, what: string | undefined): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    // Grow at least by half again, so a run of allocations does not grow page by page.
-    const want = Math.max(end, Math.floor(have * 1.5));
-    this.memory.grow(Math.ceil((want - have) / PAGE));
+    const needed = alignUp(end, PAGE);
+    if (needed > this.limitBytes) throw this.outOfMemory(asked, what, `linear memory would have to grow to ${formatBytes(needed)}`);
+    const generous = alignUp(Math.floor(have * 1.5), PAGE);
+    const want = generous > needed && generous <= this.limitBytes ? generous : needed;
+    if (!this.tryGrow(want - have) && (want === needed || !this.tryGrow(needed - have))) {
+      throw this.outOfMemory(asked, what, `the host refused to grow linear memory from ${formatBytes(have)} to ${formatBytes(needed)}`);
+    }
     this.refresh();
   }
+
+  private tryGrow(bytes: number): boolean {
+    try {
+      this.memory.grow(bytes / PAGE);
+      return true;
+    } catch (error) {
+      if (error instanceof RangeError) return false; // "Unable to grow instance memory"
+      throw error;
+    }
+  }
+
+  private outOfMemory(asked: number, what: string | undefined, why: string): RangeError {
+    const subject = [...this.tagLabels, what].filter((part) => part).join(': ') || 'a buffer';
+    return new RangeError(`out of wasm memory: ${subject} asked for ${formatBytes(asked)} (${asked} bytes) ` +
+      `with ${formatBytes(this.inUse)} (${this.inUse} bytes) in use of the ${formatBytes(this.limitBytes)} (${this.limitBytes} bytes) limit; ` +
+      `${why}. Dispose models you no longer need (model.dispose()), or use a smaller model or batch size`);
+  }
+}
+
+/** '1.50 GiB', '2.00 MiB', '512 B'. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return unit === 0 ? `${value} B` : `${value.toFixed(2)} ${units[unit]}`;
 }
 
 function alignUp(value: number, align: number): number {

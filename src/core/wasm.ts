@@ -50,7 +50,7 @@ async function instantiate(source: ReadyOptions['wasm']): Promise<Backend> {
   const instance = await WebAssembly.instantiate(module, { env: { abort: onAbort } });
   const kernels = instance.exports as unknown as Kernels;
   const arena = new Arena(kernels.memory, kernels.heapBase());
-  return { kernels, arena, gemmScratch: arena.alloc(kernels.gemmScratchBytes()) };
+  return { kernels, arena, gemmScratch: arena.alloc(kernels.gemmScratchBytes(), 'scratch', 'GEMM packing scratch') };
 }
 
 async function compile(source: ReadyOptions['wasm']): Promise<WebAssembly.Module> {

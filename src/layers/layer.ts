@@ -264,8 +264,14 @@ export abstract class Layer {
       return { name, shape: Object.freeze([...shape]), size, ptr: 0, grad: 0, trainable, regularizer };
     }
     const { arena } = getBackend();
-    const ptr = arena.allocF32(size);
-    const grad = arena.allocF32(size);
+    const ptr = arena.allocF32(size, 'params', `${this.describe()} weight '${name}'`);
+    let grad: number;
+    try {
+      grad = arena.allocF32(size, 'grads', `${this.describe()} gradient of '${name}'`);
+    } catch (e) {
+      arena.release(ptr); // a weight built by apply() belongs to no model yet: nothing else would free it
+      throw e;
+    }
     if (initializeParams) {
       const values = new Float32Array(size);
       initializer.fill(values, shape, getRandom());

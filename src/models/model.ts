@@ -12,6 +12,7 @@ import { getMetrics, type Metric } from '../metrics.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import type { GraphNode } from './graph.js';
 import { ExecutionPlan } from './plan.js';
+import { modelCreated, modelReleased, warnIfModelsFillMemory } from './memory.js';
 import { summaryTable } from './summary.js';
 import { evaluateLoop, fitLoop, predictLoop } from './training.js';
 import { saveModel } from '../io/save.js';
@@ -67,7 +68,7 @@ export interface Compiled {
  * (A layer kept alive on its own after its model was collected loses its weights with it.)
  */
 const unreleased = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<Set<number>>((ledger) => getBackend().arena.releaseAll(ledger))
+  ? new FinalizationRegistry<Set<number>>((ledger) => { getBackend().arena.releaseAll(ledger); modelReleased(); })
   : null;
 
 /** A model whose layers form a graph: the base of Sequential and of functional models. */
@@ -75,7 +76,10 @@ export abstract class LayersModel {
   readonly name: string;
   /** Set by a callback to end `fit` after the current epoch. */
   stopTraining = false;
-  /** True while `fit` runs: its memory plan must not be replaced. */
+  /**
+   * True while `fit` runs: its memory plan must not be replaced, and another `fit`, `compile`
+   * or `dispose` is refused (set and cleared by that one fit only, so calls never nest).
+   */
   fitting = false;
   private disposed = false;
   /** Every live wasm block of this model: weights, plan, optimizer slots. */
@@ -87,6 +91,7 @@ export abstract class LayersModel {
   protected constructor(name: string) {
     this.name = name;
     unreleased?.register(this, this.ledger, this);
+    modelCreated();
   }
 
   /** The layers in execution order. */
@@ -99,13 +104,36 @@ export abstract class LayersModel {
   graph(): GraphNode[] {
     if (this.disposed) throw new Error(`model '${this.name}' was disposed; build a new one`);
     if (!this.nodes) {
-      const nodes = this.own(() => this.buildGraph());
-      // Weights of functional models were allocated by `apply`, before the model existed.
       const { arena } = getBackend();
+      const nodes = this.buildReleasingOnFailure();
+      // Weights of functional models were allocated by `apply`, before the model existed.
       for (const node of nodes) for (const p of node.layer?.params ?? []) { arena.adopt(this.ledger, p.ptr); arena.adopt(this.ledger, p.grad); }
       this.nodes = nodes;
+      warnIfModelsFillMemory();
     }
     return this.nodes;
+  }
+
+  /** buildGraph; when it fails (e.g. out of memory), the layers it built and every block it took are released. */
+  private buildReleasingOnFailure(): GraphNode[] {
+    const { arena } = getBackend();
+    const fresh = this.layers.filter((layer) => !layer.isBuilt);
+    const before = new Set(this.ledger);
+    try {
+      return arena.withTag({ label: `model '${this.name}'` }, () => this.own(() => this.buildGraph()));
+    } catch (error) {
+      for (const layer of fresh) layer.dispose(); // also a layer that failed half-way through its weights
+      for (const ptr of [...this.ledger]) if (!before.has(ptr)) arena.release(ptr);
+      throw error;
+    }
+  }
+
+  /** Refuses `who` while fit runs: calls on one model never overlap or nest. */
+  refuseWhileFitting(who: string): void {
+    if (this.fitting) {
+      throw new Error(`${who}: model '${this.name}' is fitting; calls on a model cannot overlap, ` +
+        `so await the running fit (or end it early with model.stopTraining = true) before calling ${who}`);
+    }
   }
 
   /**
@@ -132,7 +160,7 @@ export abstract class LayersModel {
     if (!args || typeof args !== 'object') throw new TypeError('compile: expected { optimizer, loss, metrics? }');
     if (args.loss === undefined) throw new Error("compile: 'loss' is required, e.g. 'categoricalCrossentropy'");
     if (args.optimizer === undefined) throw new Error("compile: 'optimizer' is required, e.g. 'sgd'");
-    if (this.fitting) throw new Error('compile: cannot compile while fit is running');
+    this.refuseWhileFitting('compile');
     const loss = getLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
     const nodes = this.graph();
@@ -164,20 +192,34 @@ export abstract class LayersModel {
     return this.compiled !== null;
   }
 
-  /** A memory plan for at least `batch` samples, made anew only when the current one is too small. */
+  /**
+   * The largest batch, up to `batch`, a plan can be had for now: while fit runs its plan is
+   * pinned, so evaluate/predict from a callback run in batches of at most its capacity.
+   */
+  plannableBatch(batch: number): number {
+    return this.fitting && this.plan ? Math.min(batch, this.plan.capacity) : batch;
+  }
+
+  /**
+   * A memory plan for at least `batch` samples, made anew only when the current one is too small;
+   * never a smaller one (ask for {@link plannableBatch} while fit runs).
+   */
   planFor(batch: number, training: boolean): ExecutionPlan {
     const current = this.plan;
     if (current && current.capacity >= batch && (current.training || !training)) return current;
-    // While fit runs, its plan is pinned: evaluate/predict from a callback reuse it in batches of
-    // its capacity rather than re-planning under the training loop (callers loop by capacity).
-    if (current && this.fitting) return current;
+    if (current && this.fitting) {
+      throw new Error(`model '${this.name}': fit runs with a plan for ${current.capacity} samples, which cannot be ` +
+        `replaced until it ends, and a plan for ${batch}${training ? ' training' : ''} samples was asked for`);
+    }
     const capacity = Math.max(batch, current?.capacity ?? 0);
     this.releasePlan();
     const nodes = this.graph();
     const output = nodes[nodes.length - 1];
     const cols = output.shape[output.shape.length - 1];
     const labelWidth = this.compiled ? (this.compiled.loss.labelWidth(cols) * output.size) / cols : 0;
-    this.plan = this.own(() => new ExecutionPlan(nodes, capacity, training, this.compiled?.fused ?? false, labelWidth));
+    this.plan = getBackend().arena.withTag({ label: `model '${this.name}'` },
+      () => this.own(() => new ExecutionPlan(nodes, capacity, training, this.compiled?.fused ?? false, labelWidth)));
+    warnIfModelsFillMemory();
     return this.plan;
   }
 
@@ -243,7 +285,8 @@ export abstract class LayersModel {
 
   /** Frees every wasm buffer of the model; it cannot be used afterwards. */
   dispose(): void {
-    if (this.fitting) throw new Error('dispose: cannot dispose a model while fit is running');
+    this.refuseWhileFitting('dispose');
+    if (!this.disposed) modelReleased();
     this.disposed = true;
     this.releasePlan();
     this.compiled?.optimizer.dispose();

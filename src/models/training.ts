@@ -69,7 +69,7 @@ class Totals {
 function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number, prefix: string): Logs {
   const k = getBackend().kernels;
   const count = x.shape[0];
-  const plan = model.planFor(Math.min(batchSize, count), false);
+  const plan = model.planFor(model.plannableBatch(Math.min(batchSize, count)), false);
   batchSize = Math.min(batchSize, plan.capacity);
   const out = model.outputShape;
   const cols = out[out.length - 1];
@@ -79,6 +79,7 @@ function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: T
   const penalty = totalPenalty(k, model.params());
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
+    plan.checkBatch(n, 'evaluate');
     copyRows(x, start, n, plan.outputs[0]);
     copyRows(y, start, n, plan.labels);
     plan.forward(n, false);
@@ -104,7 +105,7 @@ export function predictLoop(model: LayersModel, xIn: TensorLike, batchSize: numb
   const x = toBatch(xIn, model.inputShape, who, 'x');
   checkSampleShape(x, model.inputShape, who, 'x');
   const count = x.shape[0];
-  const plan = model.planFor(Math.min(batchSize, count), false);
+  const plan = model.planFor(model.plannableBatch(Math.min(batchSize, count)), false);
   batchSize = Math.min(batchSize, plan.capacity);
   const nodes = model.graph();
   const last = nodes[nodes.length - 1];
@@ -115,6 +116,7 @@ export function predictLoop(model: LayersModel, xIn: TensorLike, batchSize: numb
   const result = new Float32Array(count * last.size);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
+    plan.checkBatch(n, who);
     copyRows(x, start, n, plan.outputs[0]);
     // Counted in wasm once the batch is there (fast); the JS scan only runs to name the culprit.
     if (k.countNonFinite(plan.outputs[0], n * perSample) !== 0) checkFinite(x, who, 'x');
@@ -139,12 +141,18 @@ interface Staged {
 function stage(x: Tensor, y: Tensor): Staged {
   const { arena } = getBackend();
   const count = x.shape[0];
-  const xp = arena.allocF32(x.size);
-  const yp = arena.allocF32(y.size);
-  const indices = arena.alloc(count * 4);
-  arena.f32.set(x.data, xp >>> 2);
-  arena.f32.set(y.data, yp >>> 2);
-  return { x: xp, y: yp, indices, count };
+  const staged: Staged = { x: 0, y: 0, indices: 0, count };
+  try {
+    staged.x = arena.allocF32(x.size, 'staged', `fit: the ${count} training samples`);
+    staged.y = arena.allocF32(y.size, 'staged', `fit: the ${count} training labels`);
+    staged.indices = arena.alloc(count * 4, 'staged', 'fit: the shuffled sample order');
+  } catch (error) {
+    unstage(staged); // what was staged before memory ran out
+    throw error;
+  }
+  arena.f32.set(x.data, staged.x >>> 2);
+  arena.f32.set(y.data, staged.y >>> 2);
+  return staged;
 }
 
 function unstage(s: Staged): void {
@@ -179,6 +187,31 @@ function callBatchHook(callbacks: readonly Callback[], hook: 'onBatchBegin' | 'o
   return undefined;
 }
 
+/** Reserves the optimizer's slots layer by layer, so an out-of-memory error names the layer. */
+function prepareSlots(model: LayersModel, compiled: Compiled): void {
+  const { arena } = getBackend();
+  for (const layer of model.layers) arena.withTag({ label: layer.describe() }, () => compiled.optimizer.prepare(layer.params));
+}
+
+/**
+ * Throws, naming the layer and weight, when a weight is no longer finite: a step can make the
+ * weights infinite while the loss it reported was finite. Counted in wasm; nothing allocated.
+ */
+function checkWeightsFinite(model: LayersModel, who: string, epoch: number): void {
+  const k = getBackend().kernels;
+  const layers = model.layers;
+  for (let l = 0; l < layers.length; l++) {
+    const params = layers[l].params;
+    for (let i = 0; i < params.length; i++) {
+      const bad = k.countNonFinite(params[i].ptr, params[i].size);
+      if (bad !== 0) {
+        throw new Error(`${who}: ${bad} of the ${params[i].size} values of ${layers[l].describe()} weight '${params[i].name}' ` +
+          `are NaN or infinite after the last step of epoch ${epoch + 1}; lower the learning rate or check the data`);
+      }
+    }
+  }
+}
+
 function formatLogs(logs: Logs): string {
   return Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ');
 }
@@ -186,6 +219,7 @@ function formatLogs(logs: Logs): string {
 /** `model.fit`. */
 export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, args: FitArgs): Promise<History> {
   const who = 'fit';
+  model.refuseWhileFitting(who);
   const compiled = model.requireCompiled(who);
   const batchSize = args.batchSize ?? 32;
   const epochs = args.epochs ?? 1;
@@ -230,7 +264,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
 
   // Plan once for the largest batch either pass needs, so validation never re-plans mid-fit.
   const plan = model.planFor(Math.min(batchSize, Math.max(count, validation?.[0].shape[0] ?? 0)), true);
-  compiled.optimizer.prepare(params);
+  prepareSlots(model, compiled);
   const staged = stage(x, y);
   const last = plan.outputs.length - 1;
   model.stopTraining = false;
@@ -252,6 +286,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
       for (let step = 0; step < steps; step++) {
         const start = step * batchSize;
         const n = Math.min(batchSize, count - start);
+        plan.checkBatch(n, who);
         if (wantsBatchLogs) {
           batchLogs.batch = step;
           batchLogs.size = n;
@@ -280,6 +315,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
           if (pending) await pending;
         }
       }
+      checkWeightsFinite(model, who, epoch);
       const logs = totals.logs();
       if (validation) Object.assign(logs, evaluateTensors(model, compiled, validation[0], validation[1], batchSize, 'val_'));
       history.record(epoch, logs);

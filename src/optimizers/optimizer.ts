@@ -175,7 +175,7 @@ export abstract class Optimizer {
     const { arena } = getBackend();
     const ptrs: number[] = [];
     for (let s = 0; s < this.slotCount; s++) {
-      const ptr = arena.withOwner(this.ledger, () => arena.allocF32(p.size));
+      const ptr = arena.withOwner(this.ledger, () => arena.allocF32(p.size, 'slots', `${this.className} slot ${s} of weight '${p.name}'`));
       arena.f32.fill(this.initialSlotValue(s), ptr >>> 2, (ptr >>> 2) + p.size); // arena.f32 is re-made after growth
       ptrs.push(ptr);
     }
