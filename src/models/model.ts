@@ -14,6 +14,8 @@ import type { GraphNode } from './graph.js';
 import { ExecutionPlan } from './plan.js';
 import { summaryTable } from './summary.js';
 import { evaluateLoop, fitLoop, predictLoop } from './training.js';
+import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS, metricNames } from './verb-options.js';
+import { checkOptions } from '../core/checks.js';
 import { saveModel } from '../io/save.js';
 import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
 
@@ -23,8 +25,8 @@ export interface CompileArgs {
   optimizer: string | Optimizer;
   /** Loss name. */
   loss: LossName | string;
-  /** Metric names; 'accuracy' is supported. */
-  metrics?: string[];
+  /** A metric name or a list of them: 'accuracy', 'crossentropy' or a loss name. */
+  metrics?: string | string[];
 }
 
 /** Arguments of {@link LayersModel.fit}, as tfjs. */
@@ -130,6 +132,7 @@ export abstract class LayersModel {
   /** Configures training: optimizer, loss and metrics. Must come before `fit` and `evaluate`. */
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new TypeError('compile: expected { optimizer, loss, metrics? }');
+    checkOptions(args, 'compile', COMPILE_KEYS);
     if (args.loss === undefined) throw new Error("compile: 'loss' is required, e.g. 'categoricalCrossentropy'");
     if (args.optimizer === undefined) throw new Error("compile: 'optimizer' is required, e.g. 'sgd'");
     if (this.fitting) throw new Error('compile: cannot compile while fit is running');
@@ -138,7 +141,7 @@ export abstract class LayersModel {
     const nodes = this.graph();
     const output = nodes[nodes.length - 1];
     const cols = output.shape[output.shape.length - 1];
-    const metrics = getMetrics(args.metrics ?? [], loss, cols);
+    const metrics = getMetrics(metricNames(args.metrics), loss, cols);
     const last = output.layer;
     for (const layer of this.layers) layer.activationFusedIntoLoss = false;
     const fused = last !== null && loss.fusesWith !== null && last.activationName === loss.fusesWith;
@@ -188,11 +191,13 @@ export abstract class LayersModel {
 
   /** Loss and metrics on (x, y), dropout off and batch norm on moving statistics. */
   evaluate(x: TensorLike, y: TensorLike, args: BatchArgs = {}): Record<string, number> {
+    checkOptions(args, 'evaluate', EVALUATE_KEYS);
     return evaluateLoop(this, x, y, args.batchSize ?? 32, 'evaluate');
   }
 
   /** The model's output for `x`, batch by batch. */
   predict(x: TensorLike, args: BatchArgs = {}): Tensor {
+    checkOptions(args, 'predict', PREDICT_KEYS);
     return predictLoop(this, x, args.batchSize ?? 32);
   }
 

@@ -8,7 +8,8 @@ import { Tensor, shapeSize, type TensorLike } from '../core/tensor.js';
 import { getBackend } from '../core/wasm.js';
 import { History, type Callback, type Logs } from '../callbacks/callback.js';
 import { addPenaltyGradients, totalPenalty } from './penalty.js';
-import { checkPositiveInteger } from '../core/checks.js';
+import { checkOptions, checkPositiveInteger } from '../core/checks.js';
+import { FIT_KEYS } from './verb-options.js';
 import { checkFinite, checkSameCount, checkSampleShape, toBatch } from '../data/inputs.js';
 import type { Compiled, FitArgs, LayersModel } from './model.js';
 import type { ExecutionPlan } from './plan.js';
@@ -186,6 +187,7 @@ function formatLogs(logs: Logs): string {
 /** `model.fit`. */
 export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, args: FitArgs): Promise<History> {
   const who = 'fit';
+  checkOptions(args, who, FIT_KEYS);
   const compiled = model.requireCompiled(who);
   const batchSize = args.batchSize ?? 32;
   const epochs = args.epochs ?? 1;
@@ -279,6 +281,8 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
           const pending = callBatchHook(callbacks, 'onBatchEnd', step, batchLogs);
           if (pending) await pending;
         }
+        // As Keras: stopping from a batch hook ends the epoch here; its logs and onEpochEnd still run.
+        if (model.stopTraining) break;
       }
       const logs = totals.logs();
       if (validation) Object.assign(logs, evaluateTensors(model, compiled, validation[0], validation[1], batchSize, 'val_'));
