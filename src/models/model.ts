@@ -143,6 +143,8 @@ export abstract class LayersModel {
     const cols = output.shape[output.shape.length - 1];
     const metrics = getMetrics(metricNames(args.metrics), loss, cols);
     const last = output.layer;
+    // Keras: changes of layer.trainable take effect here, for the optimizer and frozen BatchNormalization.
+    for (const layer of this.layers) layer.applyTrainable();
     for (const layer of this.layers) layer.activationFusedIntoLoss = false;
     const fused = last !== null && loss.fusesWith !== null && last.activationName === loss.fusesWith;
     if (last) last.activationFusedIntoLoss = fused;
@@ -207,9 +209,15 @@ export abstract class LayersModel {
     return this.layers.flatMap((l) => l.params);
   }
 
-  /** Number of values in all weights. */
+  /** Number of values in all weights, trainable or not (Keras `count_params`). */
   countParams(): number {
     return this.params().reduce((s, p) => s + p.size, 0);
+  }
+
+  /** Number of values in the weights training updates, following `layer.trainable` (summary's 'Trainable params'). */
+  countTrainableParams(): number {
+    this.graph();
+    return this.layers.reduce((s, l) => s + l.countTrainableParams(), 0);
   }
 
   /** Copies of the weights, in layer order, kernel before bias. */

@@ -102,13 +102,17 @@ export function modelGradients(model: LayersModel, x: Tensor, y: Tensor): Float3
   return model.params().map((p) => arena.f32.slice(p.grad >>> 2, (p.grad >>> 2) + p.size));
 }
 
-/** Compares modelGradients with central differences of model.evaluate's loss. */
+/**
+ * Compares modelGradients with central differences of model.evaluate's loss, for the weights
+ * training updates (frozen layers and statistics have no gradient to check).
+ */
 export function checkModelGradients(model: LayersModel, x: Tensor, y: Tensor, h = 1e-2, tol = 2e-2): void {
   const { arena } = getBackend();
   const grads = modelGradients(model, x, y);
   const params = model.params();
   const loss = (): number => model.evaluate(x, y, { batchSize: x.shape[0] }).loss;
   params.forEach((p, pi) => {
+    if (!p.trainable) return;
     for (const i of probes(p.size, 12)) {
       const at = (p.ptr >>> 2) + i;
       const saved = arena.f32[at];
