@@ -16,6 +16,7 @@ import { summaryTable } from './summary.js';
 import { evaluateLoop, fitLoop, predictLoop } from './training.js';
 import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS, metricNames } from './verb-options.js';
 import { checkOptions } from '../core/checks.js';
+import type { ClassWeight, SampleWeightLike } from './sample-weights.js';
 import { saveModel } from '../io/save.js';
 import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
 
@@ -35,8 +36,8 @@ export interface FitArgs {
   batchSize?: number;
   /** Passes over the data; default 1. */
   epochs?: number;
-  /** Data to evaluate on after each epoch, as [x, y]. */
-  validationData?: [TensorLike, TensorLike];
+  /** Data to evaluate on after each epoch, as [x, y] or [x, y, sampleWeight]. */
+  validationData?: [TensorLike, TensorLike] | [TensorLike, TensorLike, SampleWeightLike];
   /** Fraction of the data (taken from its end, before shuffling, as Keras) held out for validation. */
   validationSplit?: number;
   /** Shuffle the training samples before each epoch; default true. */
@@ -47,12 +48,28 @@ export interface FitArgs {
   callbacks?: Callback[];
   /** 1 prints one line per epoch; 0 is silent. Default 1. */
   verbose?: 0 | 1;
+  /**
+   * One weight ≥ 0 per sample: each sample's loss is multiplied by it, then averaged over the
+   * batch as Keras (divided by the batch's loss terms, not by Σ weights). Metrics stay unweighted.
+   */
+  sampleWeight?: SampleWeightLike;
+  /**
+   * Class index → weight (classes not listed weigh 1): weights each sample by its label's class,
+   * for one-hot or sparse labels, or one binary output. Not together with `sampleWeight`.
+   */
+  classWeight?: ClassWeight;
 }
 
 /** Arguments of {@link LayersModel.evaluate} and {@link LayersModel.predict}. */
 export interface BatchArgs {
   /** Samples per batch; default 32. */
   batchSize?: number;
+}
+
+/** Arguments of {@link LayersModel.evaluate}. */
+export interface EvaluateArgs extends BatchArgs {
+  /** One weight ≥ 0 per sample for the loss, as in {@link FitArgs.sampleWeight}. */
+  sampleWeight?: SampleWeightLike;
 }
 
 /** The compiled training configuration. */
@@ -192,9 +209,9 @@ export abstract class LayersModel {
   }
 
   /** Loss and metrics on (x, y), dropout off and batch norm on moving statistics. */
-  evaluate(x: TensorLike, y: TensorLike, args: BatchArgs = {}): Record<string, number> {
+  evaluate(x: TensorLike, y: TensorLike, args: EvaluateArgs = {}): Record<string, number> {
     checkOptions(args, 'evaluate', EVALUATE_KEYS);
-    return evaluateLoop(this, x, y, args.batchSize ?? 32, 'evaluate');
+    return evaluateLoop(this, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
   }
 
   /** The model's output for `x`, batch by batch. */

@@ -8,9 +8,9 @@ import { describeValue } from '../core/checks.js';
 export const COMPILE_KEYS = ['optimizer', 'loss', 'metrics'] as const;
 /** Keys of `fit`. */
 export const FIT_KEYS = ['batchSize', 'epochs', 'validationData', 'validationSplit', 'shuffle', 'seed',
-  'callbacks', 'verbose'] as const;
+  'callbacks', 'verbose', 'sampleWeight', 'classWeight'] as const;
 /** Keys of `evaluate`. */
-export const EVALUATE_KEYS = ['batchSize'] as const;
+export const EVALUATE_KEYS = ['batchSize', 'sampleWeight'] as const;
 /** Keys of `predict`. */
 export const PREDICT_KEYS = ['batchSize'] as const;
 
