@@ -82,3 +82,15 @@ describe('stopTraining from onBatchEnd', () => {
     expect(again.epoch).toEqual([0, 1]);
   });
 });
+
+describe('fit option values no later check reads', () => {
+  beforeAll(() => nn.ready());
+
+  it('shuffle, verbose, seed and callbacks of the wrong kind are refused', async () => {
+    await expect(model().fit(x(), y(), { shuffle: 'batch' as never })).rejects.toThrow("fit: shuffle must be true or false, got 'batch'");
+    await expect(model().fit(x(), y(), { verbose: 2 as never })).rejects.toThrow('fit: verbose must be 0 (silent) or 1 (one line per epoch), got 2');
+    await expect(model().fit(x(), y(), { seed: Number.NaN })).rejects.toThrow('fit: seed must be a finite number, got NaN');
+    await expect(model().fit(x(), y(), { callbacks: {} as never })).rejects.toThrow('fit: callbacks must be a list of callback objects, got {}');
+    await expect(model().fit(x(), y(), { callbacks: [() => {}] as never })).rejects.toThrow('fit: callbacks[0] must be a callback object, got a function');
+  });
+});

@@ -8,8 +8,8 @@ import { Tensor, shapeSize, type TensorLike } from '../core/tensor.js';
 import { getBackend } from '../core/wasm.js';
 import { History, type Callback, type Logs } from '../callbacks/callback.js';
 import { addPenaltyGradients, totalPenalty } from './penalty.js';
-import { checkOptions, checkPositiveInteger } from '../core/checks.js';
-import { FIT_KEYS } from './verb-options.js';
+import { checkPositiveInteger } from '../core/checks.js';
+import { checkFitOptions } from './verb-options.js';
 import { checkFinite, checkSameCount, checkSampleShape, toBatch } from '../data/inputs.js';
 import type { Compiled, FitArgs, LayersModel } from './model.js';
 import type { ExecutionPlan } from './plan.js';
@@ -198,7 +198,7 @@ function formatLogs(logs: Logs): string {
 /** `model.fit`. */
 export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, args: FitArgs): Promise<History> {
   const who = 'fit';
-  checkOptions(args, who, FIT_KEYS);
+  checkFitOptions(args, who);
   const compiled = model.requireCompiled(who);
   const batchSize = args.batchSize ?? 32;
   const epochs = args.epochs ?? 1;

@@ -2,7 +2,7 @@
  * The option keys of compile, fit, evaluate and predict, checked up front with `checkOptions` so a
  * misspelt or unsupported key (`batch_size`, `steps_per_epoch`) is an error naming the nearest valid one.
  */
-import { describeValue } from '../core/checks.js';
+import { checkBoolean, checkFiniteNumber, checkOptions, describeValue, isObject } from '../core/checks.js';
 
 /** Keys of `compile`. */
 export const COMPILE_KEYS = ['optimizer', 'loss', 'metrics'] as const;
@@ -20,4 +20,24 @@ export function metricNames(metrics: unknown): string[] {
   if (typeof metrics === 'string') return [metrics];
   if (Array.isArray(metrics) && metrics.every((m) => typeof m === 'string')) return metrics;
   throw new TypeError(`compile: metrics must be a name or a list of names, e.g. 'accuracy' or ['accuracy'], got ${describeValue(metrics)}`);
+}
+
+/**
+ * Checks fit's keys and the values no later check looks at (`shuffle`, `verbose`, `seed`,
+ * `callbacks`), so `verbose: 2` or `shuffle: 'batch'` (Keras values) fail instead of acting as true.
+ */
+export function checkFitOptions(args: unknown, who: string): void {
+  checkOptions(args, who, FIT_KEYS);
+  const a = args as Record<string, unknown>;
+  if (a.shuffle !== undefined) checkBoolean(a.shuffle, who, 'shuffle');
+  if (a.verbose !== undefined && a.verbose !== 0 && a.verbose !== 1) {
+    throw new RangeError(`${who}: verbose must be 0 (silent) or 1 (one line per epoch), got ${describeValue(a.verbose)}`);
+  }
+  if (a.seed !== undefined) checkFiniteNumber(a.seed, who, 'seed');
+  if (a.callbacks !== undefined) {
+    if (!Array.isArray(a.callbacks)) throw new TypeError(`${who}: callbacks must be a list of callback objects, got ${describeValue(a.callbacks)}`);
+    a.callbacks.forEach((cb, i) => {
+      if (!isObject(cb)) throw new TypeError(`${who}: callbacks[${i}] must be a callback object, got ${describeValue(cb)}`);
+    });
+  }
 }
