@@ -126,6 +126,7 @@ export class StagedWeights {
     return k.weightSamples(this.terms, weights, grad, n, this.termsPerSample, this.gradPerSample);
   }
 
+  /** Returns the buffers to the arena. */
   release(): void {
     const { arena } = getBackend();
     for (const ptr of [this.all, this.batch, this.terms]) arena.release(ptr);
