@@ -94,6 +94,24 @@ describe(`layer.trainable after build (seed ${seed})`, () => {
     m.dispose();
   });
 
+  it('model.trainable sets every layer, effective at the next compile', async () => {
+    const m = net();
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    m.trainable = false;
+    expect(m.trainable).toBe(false);
+    expect(m.layers.map((l) => l.trainable)).toEqual([false, false, false]);
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const before = m.getWeights().map((w) => Array.from(w.data));
+    await fit(m, 1);
+    expect(m.getWeights().map((w) => Array.from(w.data))).toEqual(before);
+    m.trainable = true;
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await fit(m, 1);
+    expect(m.getWeights().map((w) => Array.from(w.data))).not.toEqual(before);
+    expect(() => { m.trainable = 'no' as never; }).toThrow("trainable must be true or false, got 'no'");
+    m.dispose();
+  });
+
   it("summary's trainable / non-trainable lines and countTrainableParams follow layer.trainable at once", () => {
     const m = net();
     const dense = 5 * 6 + 6, bnWeights = 2 * 6, bnStats = 2 * 6, out = 6 * 3 + 3;

@@ -15,7 +15,7 @@ import { ExecutionPlan } from './plan.js';
 import { summaryTable } from './summary.js';
 import { evaluateLoop, fitLoop, predictLoop } from './training.js';
 import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS, metricNames } from './verb-options.js';
-import { checkOptions } from '../core/checks.js';
+import { checkBoolean, checkOptions } from '../core/checks.js';
 import type { ClassWeight, SampleWeightLike } from './sample-weights.js';
 import { saveModel } from '../io/save.js';
 import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
@@ -97,6 +97,7 @@ export abstract class LayersModel {
   /** True while `fit` runs: its memory plan must not be replaced. */
   fitting = false;
   private disposed = false;
+  private trainableFlag = true;
   /** Every live wasm block of this model: weights, plan, optimizer slots. */
   private readonly ledger = new Set<number>();
   protected nodes: GraphNode[] | null = null;
@@ -218,6 +219,20 @@ export abstract class LayersModel {
   predict(x: TensorLike, args: BatchArgs = {}): Tensor {
     checkOptions(args, 'predict', PREDICT_KEYS);
     return predictLoop(this, x, args.batchSize ?? 32);
+  }
+
+  /**
+   * Keras `model.trainable`: setting it sets `trainable` on every layer (the usual way to freeze a
+   * loaded model before stacking a new head on it); as for a layer, training follows at the next compile.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    checkBoolean(value, this.name, 'trainable');
+    this.trainableFlag = value;
+    for (const layer of this.layers) layer.trainable = value;
   }
 
   /** All parameters, in layer order, kernel before bias. */
