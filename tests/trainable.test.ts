@@ -2,6 +2,7 @@
 // and loaded models; summary follows at once; a frozen BatchNormalization runs in inference mode.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
+import { getBackend } from '../src/core/wasm.js';
 import { checkModelGradients } from './helpers/gradcheck.js';
 import { artifactsOf } from './helpers/io-models.js';
 import { freshSeed, makeRng } from './helpers/kernels.js';
@@ -164,6 +165,27 @@ describe(`layer.trainable after build (seed ${seed})`, () => {
     const m = net('tanh'); // smooth: finite differences never straddle a ReLU kink
     randomizeMoving(m.getLayer('bn'));
     m.getLayer('bn').trainable = false;
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    checkModelGradients(m, x(), y());
+    m.dispose();
+  });
+
+  it('frozen layers with nothing trainable before them run no backward; a frozen middle layer passes gradients on', async () => {
+    const { arena } = getBackend();
+    const m = nn.sequential({ layers: [
+      nn.layers.dense({ inputShape: [5], units: 6, activation: 'tanh', name: 'a' }),
+      nn.layers.dense({ units: 4, activation: 'tanh', name: 'mid' }),
+      nn.layers.dense({ units: 3, activation: 'softmax', name: 'out' }),
+    ] });
+    m.getLayer('a').trainable = false;
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    await fit(m, 1);
+    const gradsOf = (name: string) => m.getLayer(name).params.map((p) => Array.from(arena.f32.subarray(p.grad >>> 2, (p.grad >>> 2) + p.size)));
+    for (const g of gradsOf('a')) expect(g.every((v) => v === 0)).toBe(true); // never written
+    for (const g of gradsOf('mid')) expect(g.some((v) => v !== 0)).toBe(true);
+    // Frozen in the middle: the first layer still gets its gradient through it.
+    m.getLayer('a').trainable = true;
+    m.getLayer('mid').trainable = false;
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     checkModelGradients(m, x(), y());
     m.dispose();

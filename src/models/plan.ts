@@ -25,6 +25,8 @@ export class ExecutionPlan {
   private readonly gradInputPtrs: number[][] = [];
   /** Per node, gradient joins to fold in after its backward. */
   private readonly joins: GradientJoin[][] = [];
+  /** Per node: backward runs there (the node or one before it has weights training updates). */
+  private readonly backwardRuns: boolean[];
   /** The model's visible output (probabilities when the loss fuses the final activation). */
   readonly visible: number;
   /** Label buffer for one batch. */
@@ -49,8 +51,10 @@ export class ExecutionPlan {
     this.visible = fusedOutput ? alloc(capacity * nodes[last].size) : this.outputs[last];
     this.labels = alloc(capacity * Math.max(labelWidth, 1));
 
+    // Frozen layers with nothing trainable before them need no backward and no gradient buffers.
+    this.backwardRuns = backwardRuns(nodes, training);
     nodes.forEach((node, i) => {
-      this.grads.push(training && i > 0 ? alloc(capacity * node.size) : 0);
+      this.grads.push(training && i > 0 && (this.backwardRuns[i] || i === last) ? alloc(capacity * node.size) : 0);
       this.joins.push([]);
     });
     // The first consumer in backward order (the last in forward order) writes a node's gradient;
@@ -81,6 +85,7 @@ export class ExecutionPlan {
   backward(n: number): void {
     const k = getBackend().kernels;
     for (let j = this.nodes.length - 1; j >= 1; j--) {
+      if (!this.backwardRuns[j]) continue;
       this.nodes[j].layer!.backward(n, this.inputPtrs[j], this.outputs[j], this.grads[j], this.gradInputPtrs[j]);
       const joins = this.joins[j];
       for (let t = 0; t < joins.length; t++) {
@@ -97,4 +102,13 @@ export class ExecutionPlan {
     for (const ptr of this.owned) arena.release(ptr);
     this.owned.length = 0;
   }
+}
+
+/** Per node: whether it, or a node feeding it, has a weight training updates (so backward must run there). */
+function backwardRuns(nodes: readonly GraphNode[], training: boolean): boolean[] {
+  const runs: boolean[] = [];
+  nodes.forEach((node, j) => {
+    runs[j] = training && j > 0 && ((node.layer?.params.some((p) => p.trainable) ?? false) || node.inputs.some((i) => runs[i]));
+  });
+  return runs;
 }
