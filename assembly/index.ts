@@ -13,6 +13,7 @@ export * from './activations';
 export * from './softmax';
 export * from './reduce';
 export * from './loss';
+export * from './sample-weights';
 export * from './optim';
 export * from './regularize';
 export * from './augment';

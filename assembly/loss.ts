@@ -1,6 +1,8 @@
 // Losses: each returns the f64 SUM of per-sample (or per-element) losses; the façade divides.
 // `grad` may be 0 for "no gradient"; gradients are multiplied by gradScale. Gradients are
 // written element by element after that element is read, so grad may alias an input.
+// `terms` may be 0; otherwise each row's (or element's) loss is written there as f32, for
+// per-sample weights (sample-weights.ts).
 import {
   addWide, at, countLanes, exp4, expShifted, fillTail, hsum, loadLanes, log1p4, log4, logScalar,
   rowArgmax, rowMax, sigmoid4, splat, storeLanes, wideTotal,
@@ -29,7 +31,7 @@ function finishSoftmaxRow(p: usize, y: usize, g: usize, cols: i32, inv: f32, ySu
  * Row loss Σ_j y_j·(max − z_j) + Σ_j y_j · log Σ e^(z−max): both terms ≥ 0, so nothing cancels.
  */
 export function softmaxCrossEntropy(logits: usize, labels: usize, probs: usize, grad: usize,
-  rows: i32, cols: i32, gradScale: f32): f64 {
+  rows: i32, cols: i32, gradScale: f32, terms: usize): f64 {
   let total: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -45,7 +47,9 @@ export function softmaxCrossEntropy(logits: usize, labels: usize, probs: usize, 
     }
     const ySum = hsum(yAcc);
     const sum = expShifted(z, p, cols, max);
-    total += <f64>hsum(lossAcc) + <f64>ySum * <f64>logScalar(sum);
+    const rowLoss = <f64>hsum(lossAcc) + <f64>ySum * <f64>logScalar(sum);
+    total += rowLoss;
+    if (terms != 0) store<f32>(at(terms, r), <f32>rowLoss);
     finishSoftmaxRow(p, y, grad != 0 ? at(grad, o) : 0, cols, <f32>1 / sum, ySum, gradScale);
   }
   return total;
@@ -53,7 +57,7 @@ export function softmaxCrossEntropy(logits: usize, labels: usize, probs: usize, 
 
 /** As softmaxCrossEntropy with one f32 class index per row; an out-of-range label gives a NaN loss. */
 export function sparseSoftmaxCrossEntropy(logits: usize, labels: usize, probs: usize, grad: usize,
-  rows: i32, cols: i32, gradScale: f32): f64 {
+  rows: i32, cols: i32, gradScale: f32, terms: usize): f64 {
   let total: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -62,7 +66,9 @@ export function sparseSoftmaxCrossEntropy(logits: usize, labels: usize, probs: u
     const max = rowMax(z, cols);
     const zLabel = label >= 0 ? load<f32>(at(z, label)) : <f32>NaN; // read before probs overwrite z
     const sum = expShifted(z, p, cols, max);
-    total += <f64>(max - zLabel) + <f64>logScalar(sum);
+    const rowLoss = <f64>(max - zLabel) + <f64>logScalar(sum);
+    total += rowLoss;
+    if (terms != 0) store<f32>(at(terms, r), <f32>rowLoss);
     finishSoftmaxRow(p, 0, g, cols, <f32>1 / sum, 1, gradScale);
     if (g != 0 && label >= 0) store<f32>(at(g, label), load<f32>(at(g, label)) - gradScale);
   }
@@ -97,7 +103,7 @@ function rowSum(x: usize, cols: i32): f32 {
  * dL/dx_i = ((unclipped_i ? −y_i/q_i : 0) + U) / Σx.
  */
 export function categoricalCrossentropy(probs: usize, labels: usize, grad: usize,
-  rows: i32, cols: i32, gradScale: f32): f64 {
+  rows: i32, cols: i32, gradScale: f32, terms: usize): f64 {
   let total: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -111,7 +117,9 @@ export function categoricalCrossentropy(probs: usize, labels: usize, grad: usize
       lossAcc = f32x4.sub(lossAcc, f32x4.mul(yv, log4(clip(q))));
       uAcc = f32x4.add(uAcc, v128.and(yv, insideClip(q)));
     }
-    total += <f64>hsum(lossAcc);
+    const rowLoss = hsum(lossAcc);
+    total += <f64>rowLoss;
+    if (terms != 0) store<f32>(at(terms, r), rowLoss);
     if (grad == 0) continue;
     const u = splat(hsum(uAcc)), scale = splat(gradScale * inv), g = at(grad, o);
     for (let i = 0; i < cols; i += 4) {
@@ -126,7 +134,7 @@ export function categoricalCrossentropy(probs: usize, labels: usize, grad: usize
 
 /** As categoricalCrossentropy with one f32 class index per row (one-hot y). */
 export function sparseCategoricalCrossentropy(probs: usize, labels: usize, grad: usize,
-  rows: i32, cols: i32, gradScale: f32): f64 {
+  rows: i32, cols: i32, gradScale: f32, terms: usize): f64 {
   let total: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -135,7 +143,9 @@ export function sparseCategoricalCrossentropy(probs: usize, labels: usize, grad:
     const inv = <f32>1 / rowSum(x, cols);
     const q: f32 = label >= 0 ? load<f32>(at(x, label)) * inv : <f32>NaN;
     const inside = q >= EPS && q <= ONE_MINUS_EPS;
-    total -= <f64>logScalar(min(max(q, EPS), ONE_MINUS_EPS));
+    const rowLoss = -logScalar(min(max(q, EPS), ONE_MINUS_EPS));
+    total += <f64>rowLoss;
+    if (terms != 0) store<f32>(at(terms, r), rowLoss);
     if (grad == 0) continue;
     // Every entry gets U/Σx (U = 1 if the label's entry is unclipped); the label's adds −1/(q·Σx).
     const g = at(grad, o), scale = inside ? gradScale * inv : 0;
@@ -156,7 +166,7 @@ function fillFloats(x: usize, n: i32, value: f32): void {
  * probs = sigmoid(z); grad = gradScale·(p − y).
  */
 export function sigmoidBinaryCrossentropy(logits: usize, labels: usize, probs: usize, grad: usize,
-  n: i32, gradScale: f32): f64 {
+  n: i32, gradScale: f32, terms: usize): f64 {
   const gs = splat(gradScale);
   let acc = f64x2.splat(0);
   for (let i = 0; i < n; i += 4) {
@@ -165,6 +175,7 @@ export function sigmoidBinaryCrossentropy(logits: usize, labels: usize, probs: u
     const softplusNegAbs = log1p4(exp4(f32x4.neg(f32x4.abs(z))));
     const loss = f32x4.add(f32x4.sub(f32x4.max(z, splat(0)), f32x4.mul(z, y)), softplusNegAbs);
     acc = addWide(acc, fillTail(loss, k, 0));
+    if (terms != 0) storeLanes(at(terms, i), loss, k);
     const p = sigmoid4(z);
     if (grad != 0) storeLanes(at(grad, i), f32x4.mul(gs, f32x4.sub(p, y)), k);
     storeLanes(at(probs, i), p, k);
@@ -176,7 +187,7 @@ export function sigmoidBinaryCrossentropy(logits: usize, labels: usize, probs: u
  * Binary cross-entropy on probabilities clipped to [EPS, 1 − EPS], per element:
  * −(y log p + (1−y) log(1−p)); grad = gradScale·(p − y)/(p(1 − p)) inside the clip, 0 outside.
  */
-export function binaryCrossentropy(probs: usize, labels: usize, grad: usize, n: i32, gradScale: f32): f64 {
+export function binaryCrossentropy(probs: usize, labels: usize, grad: usize, n: i32, gradScale: f32, terms: usize): f64 {
   const gs = splat(gradScale), one = splat(1);
   let acc = f64x2.splat(0);
   for (let i = 0; i < n; i += 4) {
@@ -185,6 +196,7 @@ export function binaryCrossentropy(probs: usize, labels: usize, grad: usize, n: 
     const c = clip(p), c1 = f32x4.sub(one, c);
     const logs = f32x4.add(f32x4.mul(y, log4(c)), f32x4.mul(f32x4.sub(one, y), log4(c1)));
     acc = addWide(acc, fillTail(f32x4.neg(logs), k, 0));
+    if (terms != 0) storeLanes(at(terms, i), f32x4.neg(logs), k);
     if (grad == 0) continue;
     const d = f32x4.div(f32x4.sub(c, y), f32x4.mul(c, c1));
     storeLanes(at(grad, i), v128.and(f32x4.mul(gs, d), insideClip(p)), k);
@@ -193,13 +205,14 @@ export function binaryCrossentropy(probs: usize, labels: usize, grad: usize, n: 
 }
 
 /** Σ (p − y)²; grad = gradScale·2(p − y). */
-export function meanSquaredError(pred: usize, labels: usize, grad: usize, n: i32, gradScale: f32): f64 {
+export function meanSquaredError(pred: usize, labels: usize, grad: usize, n: i32, gradScale: f32, terms: usize): f64 {
   const gs2 = splat(gradScale * 2);
   let acc = f64x2.splat(0);
   for (let i = 0; i < n; i += 4) {
     const k = n - i;
     const d = f32x4.sub(loadLanes(at(pred, i), k), loadLanes(at(labels, i), k)); // padded lanes 0
     acc = addWide(acc, f32x4.mul(d, d));
+    if (terms != 0) storeLanes(at(terms, i), f32x4.mul(d, d), k);
     if (grad != 0) storeLanes(at(grad, i), f32x4.mul(gs2, d), k);
   }
   return wideTotal(acc);

@@ -23,10 +23,11 @@ export interface Loss {
   checkLabels(y: Tensor, outputShape: readonly number[], who: string): void;
   /**
    * Writes `visible` (the activation's output, when fused) and the gradient with respect to
-   * `output` (the logits, when fused) scaled by `gradScale`; returns the summed loss.
+   * `output` (the logits, when fused) scaled by `gradScale`; returns the summed loss. When
+   * `termLosses` is not 0, each of the `terms(rows, cols)` losses is also written there.
    */
   compute(k: Kernels, fused: boolean, output: number, labels: number, visible: number, grad: number,
-    rows: number, cols: number, gradScale: number): number;
+    rows: number, cols: number, gradScale: number, termLosses?: number): number;
 }
 
 function sameShape(y: Tensor, outputShape: readonly number[], who: string, loss: string): void {
@@ -55,10 +56,10 @@ const categoricalCrossentropy: Loss = {
     sameShape(y, outputShape, who, 'categoricalCrossentropy');
     checkRange(y, 0, 1, who, 'categoricalCrossentropy labels (one-hot or probabilities)');
   },
-  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale) {
+  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
     return fused
-      ? k.softmaxCrossEntropy(output, labels, visible, grad, rows, cols, gradScale)
-      : k.categoricalCrossentropy(output, labels, grad, rows, cols, gradScale);
+      ? k.softmaxCrossEntropy(output, labels, visible, grad, rows, cols, gradScale, termLosses)
+      : k.categoricalCrossentropy(output, labels, grad, rows, cols, gradScale, termLosses);
   },
 };
 
@@ -82,10 +83,10 @@ const sparseCategoricalCrossentropy: Loss = {
       }
     }
   },
-  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale) {
+  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
     return fused
-      ? k.sparseSoftmaxCrossEntropy(output, labels, visible, grad, rows, cols, gradScale)
-      : k.sparseCategoricalCrossentropy(output, labels, grad, rows, cols, gradScale);
+      ? k.sparseSoftmaxCrossEntropy(output, labels, visible, grad, rows, cols, gradScale, termLosses)
+      : k.sparseCategoricalCrossentropy(output, labels, grad, rows, cols, gradScale, termLosses);
   },
 };
 
@@ -98,10 +99,10 @@ const binaryCrossentropy: Loss = {
     sameShape(y, outputShape, who, 'binaryCrossentropy');
     checkRange(y, 0, 1, who, 'binaryCrossentropy labels');
   },
-  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale) {
+  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
     return fused
-      ? k.sigmoidBinaryCrossentropy(output, labels, visible, grad, rows * cols, gradScale)
-      : k.binaryCrossentropy(output, labels, grad, rows * cols, gradScale);
+      ? k.sigmoidBinaryCrossentropy(output, labels, visible, grad, rows * cols, gradScale, termLosses)
+      : k.binaryCrossentropy(output, labels, grad, rows * cols, gradScale, termLosses);
   },
 };
 
@@ -113,8 +114,8 @@ const meanSquaredError: Loss = {
   checkLabels(y, outputShape, who) {
     sameShape(y, outputShape, who, 'meanSquaredError');
   },
-  compute(k, _fused, output, labels, _visible, grad, rows, cols, gradScale) {
-    return k.meanSquaredError(output, labels, grad, rows * cols, gradScale);
+  compute(k, _fused, output, labels, _visible, grad, rows, cols, gradScale, termLosses = 0) {
+    return k.meanSquaredError(output, labels, grad, rows * cols, gradScale, termLosses);
   },
 };
 

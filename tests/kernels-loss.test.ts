@@ -26,7 +26,8 @@ interface LossCase {
   rowLoss: (x: Row, y: Row) => number;
   /** Finite-difference step for the f32 kernel at input value v. */
   step: (v: number) => number;
-  call: (b: Backend, x: number, y: number, probs: number, grad: number, rows: number, cols: number, gs: number) => number;
+  /** `terms`: where the kernel writes each row's (element's) loss, or 0. */
+  call: (b: Backend, x: number, y: number, probs: number, grad: number, rows: number, cols: number, gs: number, terms: number) => number;
 }
 
 /** Label rows: one-hot for even rows, soft labels not summing to 1 for odd ones (the gradient is exact for both). */
@@ -46,49 +47,49 @@ const CASES: LossCase[] = [
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, -4, 4), y: denseLabels(rng, rows, cols) }),
     rowLoss: (z, y) => { const l = logSumExp(z); return sum(Array.from(y, (t, j) => t * (l - z[j]))); },
     step: logitStep,
-    call: (b, x, y, p, g, rows, cols, gs) => b.kernels.softmaxCrossEntropy(x, y, p, g, rows, cols, gs),
+    call: (b, x, y, p, g, rows, cols, gs, t) => b.kernels.softmaxCrossEntropy(x, y, p, g, rows, cols, gs, t),
   },
   {
     name: 'sparseSoftmaxCrossEntropy', sparse: true, elementwise: false, probs: softmaxRow,
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, -4, 4), y: sparseLabels(rng, rows, cols) }),
     rowLoss: (z, y) => logSumExp(z) - z[y[0]],
     step: logitStep,
-    call: (b, x, y, p, g, rows, cols, gs) => b.kernels.sparseSoftmaxCrossEntropy(x, y, p, g, rows, cols, gs),
+    call: (b, x, y, p, g, rows, cols, gs, t) => b.kernels.sparseSoftmaxCrossEntropy(x, y, p, g, rows, cols, gs, t),
   },
   {
     name: 'categoricalCrossentropy', sparse: false, elementwise: false,
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, 0.05, 1), y: denseLabels(rng, rows, cols) }),
     rowLoss: (x, y) => { const s = sum(x); return -sum(Array.from(y, (t, j) => t * Math.log(clip(x[j] / s)))); },
     step: (v) => 1e-2 * v,
-    call: (b, x, y, _p, g, rows, cols, gs) => b.kernels.categoricalCrossentropy(x, y, g, rows, cols, gs),
+    call: (b, x, y, _p, g, rows, cols, gs, t) => b.kernels.categoricalCrossentropy(x, y, g, rows, cols, gs, t),
   },
   {
     name: 'sparseCategoricalCrossentropy', sparse: true, elementwise: false,
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, 0.05, 1), y: sparseLabels(rng, rows, cols) }),
     rowLoss: (x, y) => -Math.log(clip(x[y[0]] / sum(x))),
     step: (v) => 1e-2 * v,
-    call: (b, x, y, _p, g, rows, cols, gs) => b.kernels.sparseCategoricalCrossentropy(x, y, g, rows, cols, gs),
+    call: (b, x, y, _p, g, rows, cols, gs, t) => b.kernels.sparseCategoricalCrossentropy(x, y, g, rows, cols, gs, t),
   },
   {
     name: 'sigmoidBinaryCrossentropy', sparse: false, elementwise: true, probs: (z) => [sigmoid(z[0])],
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, -6, 6), y: Float32Array.from({ length: rows * cols }, (_, i) => (i % 3 ? Math.round(rng()) : rng())) }),
     rowLoss: ([z], [y]) => Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z))),
     step: logitStep,
-    call: (b, x, y, p, g, rows, cols, gs) => b.kernels.sigmoidBinaryCrossentropy(x, y, p, g, rows * cols, gs),
+    call: (b, x, y, p, g, rows, cols, gs, t) => b.kernels.sigmoidBinaryCrossentropy(x, y, p, g, rows * cols, gs, t),
   },
   {
     name: 'binaryCrossentropy', sparse: false, elementwise: true,
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, 0.02, 0.98), y: Float32Array.from({ length: rows * cols }, (_, i) => (i % 3 ? Math.round(rng()) : rng())) }),
     rowLoss: ([p], [y]) => { const c = clip(p); return -(y * Math.log(c) + (1 - y) * Math.log(1 - c)); },
     step: (v) => 1e-2 * Math.min(v, 1 - v),
-    call: (b, x, y, _p, g, rows, cols, gs) => b.kernels.binaryCrossentropy(x, y, g, rows * cols, gs),
+    call: (b, x, y, _p, g, rows, cols, gs, t) => b.kernels.binaryCrossentropy(x, y, g, rows * cols, gs, t),
   },
   {
     name: 'meanSquaredError', sparse: false, elementwise: true,
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, -2, 2), y: randomArray(rows * cols, rng, -2, 2) }),
     rowLoss: ([p], [y]) => (p - y) ** 2,
     step: () => 1e-2,
-    call: (b, x, y, _p, g, rows, cols, gs) => b.kernels.meanSquaredError(x, y, g, rows * cols, gs),
+    call: (b, x, y, _p, g, rows, cols, gs, t) => b.kernels.meanSquaredError(x, y, g, rows * cols, gs, t),
   },
 ];
 
@@ -102,14 +103,15 @@ function rowsOf(c: LossCase, x: Row, y: Row, rows: number, cols: number): { xs: 
   return { xs, ys: Array.from({ length: r }, (_, i) => Array.from(y).slice(i * lk, (i + 1) * lk)) };
 }
 
-interface Result { loss: number; probs: Float32Array; grad: Float32Array }
+interface Result { loss: number; probs: Float32Array; grad: Float32Array; terms: Float32Array }
 
-function runKernel(b: Backend, c: LossCase, x: Float32Array, y: Float32Array, rows: number, cols: number, gs: number, withGrad = true): Result {
-  const n = rows * cols;
+function runKernel(b: Backend, c: LossCase, x: Float32Array, y: Float32Array, rows: number, cols: number, gs: number, withGrad = true, withTerms = false): Result {
+  const n = rows * cols, termCount = c.elementwise ? n : rows;
   const px = toWasm(b, x), py = toWasm(b, y), pp = allocWasm(b, n), pg = withGrad ? allocWasm(b, n) : 0;
-  const loss = c.call(b, px, py, pp, pg, rows, cols, gs);
-  const result = { loss, probs: fromWasm(b, pp, n), grad: withGrad ? fromWasm(b, pg, n) : new Float32Array(0) };
-  for (const p of [px, py, pp, pg]) if (p) b.arena.release(p);
+  const pt = withTerms ? allocWasm(b, termCount) : 0;
+  const loss = c.call(b, px, py, pp, pg, rows, cols, gs, pt);
+  const result = { loss, probs: fromWasm(b, pp, n), grad: withGrad ? fromWasm(b, pg, n) : new Float32Array(0), terms: withTerms ? fromWasm(b, pt, termCount) : new Float32Array(0) };
+  for (const p of [px, py, pp, pg, pt]) if (p) b.arena.release(p);
   return result;
 }
 
@@ -154,6 +156,22 @@ for (const c of CASES) {
         expect(maxRelError(grad, fd, 1)).toBeLessThan(2e-3);
       });
     }
+    for (const [rows, cols] of [[1, 1], [3, 7], [17, 10], [5, 33]] as [number, number][]) {
+      it(`per-term losses ${rows}x${cols} vs float64 reference; same loss, probs and gradient as without (seed ${seed})`, async () => {
+        const b = await backend();
+        const rng = makeRng(seed ^ (rows * 7919 + cols));
+        const { x, y } = c.inputs(rng, rows, cols);
+        const got = runKernel(b, c, x, y, rows, cols, 1, true, true);
+        const { xs, ys } = rowsOf(c, x, y, rows, cols);
+        const want = xs.map((xr, r) => c.rowLoss(xr, ys[r]));
+        // Terms are of order 1: small ones are judged by their absolute error.
+        expect(maxRelError(got.terms, want, 1)).toBeLessThan(2e-6);
+        const plain = runKernel(b, c, x, y, rows, cols, 1);
+        expect(got.loss).toBe(plain.loss);
+        expect(got.grad).toEqual(plain.grad);
+        if (c.probs) expect(got.probs).toEqual(plain.probs);
+      });
+    }
     it(`grad = 0 writes no gradient and gives the same loss and probs (seed ${seed})`, async () => {
       const b = await backend();
       const { x, y } = c.inputs(makeRng(seed + 5), 5, 7);
@@ -174,7 +192,7 @@ describe('loss edge cases', () => {
     const rows = 5, cols = 9, x = randomArray(rows * cols, rng, -1000, 1000), y = denseLabels(rng, rows, cols);
     const apart = runKernel(b, CASES[0], x, y, rows, cols, 1);
     const px = toWasm(b, x), py = toWasm(b, y), pg = allocWasm(b, rows * cols);
-    const loss = b.kernels.softmaxCrossEntropy(px, py, px, pg, rows, cols, 1);
+    const loss = b.kernels.softmaxCrossEntropy(px, py, px, pg, rows, cols, 1, 0);
     expect(loss).toBe(apart.loss);
     expect(fromWasm(b, px, rows * cols)).toEqual(apart.probs);
     expect(fromWasm(b, pg, rows * cols)).toEqual(apart.grad);

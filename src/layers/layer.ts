@@ -23,8 +23,13 @@ export interface Param {
   readonly ptr: number;
   /** Byte offset of the gradient (written, not accumulated, by each backward). */
   readonly grad: number;
-  /** Updated by the optimizer. */
-  readonly trainable: boolean;
+  /**
+   * Updated by the optimizer: a weight (not a statistic) of a layer that was trainable at the
+   * model's last `compile` (Keras: a change of `layer.trainable` takes effect at the next compile).
+   */
+  trainable: boolean;
+  /** Kept by the layer itself (BatchNormalization's moving statistics), never by the optimizer. */
+  readonly statistic?: boolean;
   /** Penalty on this weight, added to the loss and its gradient. */
   readonly regularizer: Regularizer | null;
 }
@@ -40,7 +45,7 @@ export interface LayerArgs {
   inputShape?: number[];
   /** Batch-inclusive alternative to inputShape; the first entry (batch) is ignored. */
   batchInputShape?: (number | null)[];
-  /** Whether the optimizer updates this layer's weights. */
+  /** Whether the optimizer updates this layer's weights; default true. */
   trainable?: boolean;
 }
 
@@ -82,7 +87,14 @@ export abstract class Layer {
   /** The Keras class name, e.g. 'Dense'. */
   readonly className: string;
   readonly name: string;
+  /**
+   * Whether training updates this layer's weights (Keras `layer.trainable`). It can be changed at
+   * any time, also on a built, compiled or loaded model; training follows it from the next
+   * `compile`, `summary()` at once. A frozen BatchNormalization runs in inference mode.
+   */
   trainable: boolean;
+  /** `!trainable` as of the last compile (or construction): what training sees. */
+  protected frozen: boolean;
   /** Per-sample input shape given by the user, if any. */
   readonly declaredInputShape: number[] | null;
   /** Per-sample input shapes, set by build. */
@@ -108,6 +120,7 @@ export abstract class Layer {
     this.className = className;
     this.name = args.name ?? uniqueName(snakeCase(className));
     this.trainable = args.trainable ?? true;
+    this.frozen = !this.trainable;
     const shape = args.inputShape ?? (args.batchInputShape ? (args.batchInputShape.slice(1) as number[]) : null);
     if (shape) checkShapeList(shape, `${className} '${this.name}': inputShape`);
     this.declaredInputShape = shape ? [...shape] : null;
@@ -203,6 +216,17 @@ export abstract class Layer {
     return shapes;
   }
 
+  /** Number of values in the weights `trainable` lets training update now (summary's 'Trainable params'). */
+  countTrainableParams(): number {
+    return this.trainable ? this.params.reduce((sum, p) => sum + (p.statistic ? 0 : p.size), 0) : 0;
+  }
+
+  /** Makes training follow `trainable` (called by compile): which weights the optimizer updates, and `frozen`. */
+  applyTrainable(): void {
+    this.frozen = !this.trainable;
+    for (const p of this.params) p.trainable = !p.statistic && this.trainable;
+  }
+
   /** Per-batch buffers (beyond input and output) the layer needs for `maxBatch` samples. */
   plan(_maxBatch: number): void {}
 
@@ -256,7 +280,7 @@ export abstract class Layer {
   /** Allocates the parameters; layers without weights keep the default. */
   protected createParams(): void {}
 
-  /** Allocates a parameter and its gradient, filled by `initializer`. */
+  /** Allocates a parameter and its gradient, filled by `initializer`; `trainable` false marks a statistic. */
   protected addParam(name: string, shape: number[], initializer: Initializer, trainable = true, regularizer: Regularizer | null = null): Param {
     const size = shapeSize(shape);
     if (recordedParams) {
@@ -280,7 +304,7 @@ export abstract class Layer {
       arena.f32.fill(0, ptr >>> 2, (ptr >>> 2) + size);
     }
     arena.f32.fill(0, grad >>> 2, (grad >>> 2) + size);
-    const param: Param = { name, shape: Object.freeze([...shape]), size, ptr, grad, trainable: trainable && this.trainable, regularizer };
+    const param: Param = { name, shape: Object.freeze([...shape]), size, ptr, grad, trainable: trainable && !this.frozen, statistic: !trainable, regularizer };
     this.params.push(param);
     return param;
   }

@@ -126,7 +126,8 @@ export class BatchNormalization extends Layer {
     const rows = (n * this.outputSize) / c;
     const gamma = this.gamma?.ptr ?? 0;
     const beta = this.beta?.ptr ?? 0;
-    if (!training) {
+    // Frozen, it runs in inference mode also in training (Keras): moving statistics, left unchanged.
+    if (!training || this.frozen) {
       k.batchNormInference(inputs[0], output, this.movingMean.ptr, this.movingVariance.ptr, gamma, beta, this.stat(3), rows, c, this.epsilon);
       return;
     }
@@ -137,6 +138,11 @@ export class BatchNormalization extends Layer {
   protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
     const c = this.channels;
     const rows = (n * this.outputSize) / c;
+    // Frozen: y = scale·x + shift with the per-channel scale forward left in stat(3); no weight gradients.
+    if (this.frozen) {
+      if (gradInputs[0] !== 0) this.backend.kernels.mulRowVector(gradOutput, this.stat(3), gradInputs[0], rows, c);
+      return;
+    }
     // Without an input gradient, dx may alias dy (the kernel allows it), so it lands harmlessly there.
     const dx = gradInputs[0] !== 0 ? gradInputs[0] : gradOutput;
     this.backend.kernels.batchNormBackward(gradOutput, this.xhat, this.gamma?.ptr ?? 0, this.stat(2), dx,

@@ -15,6 +15,9 @@ import { ExecutionPlan } from './plan.js';
 import { modelCreated, modelReleased, warnIfModelsFillMemory } from './memory.js';
 import { summaryTable } from './summary.js';
 import { evaluateLoop, fitLoop, predictLoop } from './training.js';
+import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS, metricNames } from './verb-options.js';
+import { checkBoolean, checkOptions } from '../core/checks.js';
+import type { ClassWeight, SampleWeightLike } from './sample-weights.js';
 import { saveModel } from '../io/save.js';
 import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
 
@@ -24,8 +27,8 @@ export interface CompileArgs {
   optimizer: string | Optimizer;
   /** Loss name. */
   loss: LossName | string;
-  /** Metric names; 'accuracy' is supported. */
-  metrics?: string[];
+  /** A metric name or a list of them: 'accuracy', 'crossentropy' or a loss name. */
+  metrics?: string | string[];
 }
 
 /** Arguments of {@link LayersModel.fit}, as tfjs. */
@@ -34,8 +37,8 @@ export interface FitArgs {
   batchSize?: number;
   /** Passes over the data; default 1. */
   epochs?: number;
-  /** Data to evaluate on after each epoch, as [x, y]. */
-  validationData?: [TensorLike, TensorLike];
+  /** Data to evaluate on after each epoch, as [x, y] or [x, y, sampleWeight]. */
+  validationData?: [TensorLike, TensorLike] | [TensorLike, TensorLike, SampleWeightLike];
   /** Fraction of the data (taken from its end, before shuffling, as Keras) held out for validation. */
   validationSplit?: number;
   /** Shuffle the training samples before each epoch; default true. */
@@ -46,12 +49,28 @@ export interface FitArgs {
   callbacks?: Callback[];
   /** 1 prints one line per epoch; 0 is silent. Default 1. */
   verbose?: 0 | 1;
+  /**
+   * One weight ≥ 0 per sample: each sample's loss is multiplied by it, then averaged over the
+   * batch as Keras (divided by the batch's loss terms, not by Σ weights). Metrics stay unweighted.
+   */
+  sampleWeight?: SampleWeightLike;
+  /**
+   * Class index → weight (classes not listed weigh 1): weights each sample by its label's class,
+   * for one-hot or sparse labels, or one binary output. Not together with `sampleWeight`.
+   */
+  classWeight?: ClassWeight;
 }
 
 /** Arguments of {@link LayersModel.evaluate} and {@link LayersModel.predict}. */
 export interface BatchArgs {
   /** Samples per batch; default 32. */
   batchSize?: number;
+}
+
+/** Arguments of {@link LayersModel.evaluate}. */
+export interface EvaluateArgs extends BatchArgs {
+  /** One weight ≥ 0 per sample for the loss, as in {@link FitArgs.sampleWeight}. */
+  sampleWeight?: SampleWeightLike;
 }
 
 /** The compiled training configuration. */
@@ -82,6 +101,7 @@ export abstract class LayersModel {
    */
   fitting = false;
   private disposed = false;
+  private trainableFlag = true;
   /** Every live wasm block of this model: weights, plan, optimizer slots. */
   private readonly ledger = new Set<number>();
   protected nodes: GraphNode[] | null = null;
@@ -158,6 +178,7 @@ export abstract class LayersModel {
   /** Configures training: optimizer, loss and metrics. Must come before `fit` and `evaluate`. */
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new TypeError('compile: expected { optimizer, loss, metrics? }');
+    checkOptions(args, 'compile', COMPILE_KEYS);
     if (args.loss === undefined) throw new Error("compile: 'loss' is required, e.g. 'categoricalCrossentropy'");
     if (args.optimizer === undefined) throw new Error("compile: 'optimizer' is required, e.g. 'sgd'");
     this.refuseWhileFitting('compile');
@@ -166,8 +187,10 @@ export abstract class LayersModel {
     const nodes = this.graph();
     const output = nodes[nodes.length - 1];
     const cols = output.shape[output.shape.length - 1];
-    const metrics = getMetrics(args.metrics ?? [], loss, cols);
+    const metrics = getMetrics(metricNames(args.metrics), loss, cols);
     const last = output.layer;
+    // Keras: changes of layer.trainable take effect here, for the optimizer and frozen BatchNormalization.
+    for (const layer of this.layers) layer.applyTrainable();
     for (const layer of this.layers) layer.activationFusedIntoLoss = false;
     const fused = last !== null && loss.fusesWith !== null && last.activationName === loss.fusesWith;
     if (last) last.activationFusedIntoLoss = fused;
@@ -229,13 +252,29 @@ export abstract class LayersModel {
   }
 
   /** Loss and metrics on (x, y), dropout off and batch norm on moving statistics. */
-  evaluate(x: TensorLike, y: TensorLike, args: BatchArgs = {}): Record<string, number> {
-    return evaluateLoop(this, x, y, args.batchSize ?? 32, 'evaluate');
+  evaluate(x: TensorLike, y: TensorLike, args: EvaluateArgs = {}): Record<string, number> {
+    checkOptions(args, 'evaluate', EVALUATE_KEYS);
+    return evaluateLoop(this, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
   }
 
   /** The model's output for `x`, batch by batch. */
   predict(x: TensorLike, args: BatchArgs = {}): Tensor {
+    checkOptions(args, 'predict', PREDICT_KEYS);
     return predictLoop(this, x, args.batchSize ?? 32);
+  }
+
+  /**
+   * Keras `model.trainable`: setting it sets `trainable` on every layer (the usual way to freeze a
+   * loaded model before stacking a new head on it); as for a layer, training follows at the next compile.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    checkBoolean(value, this.name, 'trainable');
+    this.trainableFlag = value;
+    for (const layer of this.layers) layer.trainable = value;
   }
 
   /** All parameters, in layer order, kernel before bias. */
@@ -244,9 +283,15 @@ export abstract class LayersModel {
     return this.layers.flatMap((l) => l.params);
   }
 
-  /** Number of values in all weights. */
+  /** Number of values in all weights, trainable or not (Keras `count_params`). */
   countParams(): number {
     return this.params().reduce((s, p) => s + p.size, 0);
+  }
+
+  /** Number of values in the weights training updates, following `layer.trainable` (summary's 'Trainable params'). */
+  countTrainableParams(): number {
+    this.graph();
+    return this.layers.reduce((s, l) => s + l.countTrainableParams(), 0);
   }
 
   /** Copies of the weights, in layer order, kernel before bias. */

@@ -34,6 +34,8 @@ export class ExecutionPlan {
   private readonly gradInputPtrs: number[][] = [];
   /** Per node, gradient joins to fold in after its backward. */
   private readonly joins: GradientJoin[][] = [];
+  /** Per node: backward runs there (the node or one before it has weights training updates). */
+  private readonly backwardRuns: boolean[];
   /** The model's visible output (probabilities when the loss fuses the final activation). */
   readonly visible: number;
   /** Label buffer for one batch. */
@@ -59,6 +61,8 @@ export class ExecutionPlan {
       const last = nodes.length - 1;
       this.visible = fusedOutput ? alloc(capacity * nodes[last].size, `activated output of ${nameOf(last)}`) : this.outputs[last];
       this.labels = alloc(capacity * Math.max(labelWidth, 1), 'labels');
+      // Frozen layers with nothing trainable before them need no backward and no gradient buffers.
+      this.backwardRuns = backwardRuns(nodes, training);
       this.layOutGradients(alloc, nameOf, training);
       for (const node of nodes) if (node.layer) this.planLayer(node.layer);
     } catch (error) {
@@ -71,8 +75,10 @@ export class ExecutionPlan {
   private layOutGradients(alloc: (floats: number, what: string, kind?: MemoryKind) => number, nameOf: (i: number) => string,
     training: boolean): void {
     const { nodes, capacity } = this;
+    const last = nodes.length - 1;
     nodes.forEach((node, i) => {
-      this.grads.push(training && i > 0 ? alloc(capacity * node.size, `output gradient of ${nameOf(i)}`) : 0);
+      const needed = training && i > 0 && (this.backwardRuns[i] || i === last);
+      this.grads.push(needed ? alloc(capacity * node.size, `output gradient of ${nameOf(i)}`) : 0);
       this.joins.push([]);
     });
     // The first consumer in backward order (the last in forward order) writes a node's gradient;
@@ -120,6 +126,7 @@ export class ExecutionPlan {
     this.checkBatch(n, 'backward');
     const k = getBackend().kernels;
     for (let j = this.nodes.length - 1; j >= 1; j--) {
+      if (!this.backwardRuns[j]) continue;
       if (layerPlanner.get(this.nodes[j].layer!) !== this) {
         throw new Error(`backward: ${this.nodes[j].layer!.describe()} ran in another model since this forward; run forward again`);
       }
@@ -142,4 +149,13 @@ export class ExecutionPlan {
     for (const ptr of this.owned) arena.release(ptr);
     this.owned.length = 0;
   }
+}
+
+/** Per node: whether it, or a node feeding it, has a weight training updates (so backward must run there). */
+function backwardRuns(nodes: readonly GraphNode[], training: boolean): boolean[] {
+  const runs: boolean[] = [];
+  nodes.forEach((node, j) => {
+    runs[j] = training && j > 0 && ((node.layer?.params.some((p) => p.trainable) ?? false) || node.inputs.some((i) => runs[i]));
+  });
+  return runs;
 }

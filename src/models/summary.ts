@@ -20,7 +20,7 @@ export function summaryTable(title: string, nodes: readonly GraphNode[], connect
     const layer = node.layer;
     const count = layer ? layer.countParams() : 0;
     total += count;
-    if (layer) trainable += layer.params.filter((p) => p.trainable).reduce((s, p) => s + p.size, 0);
+    if (layer) trainable += layer.countTrainableParams();
     const name = layer ? `${layer.name} (${layer.className})` : 'input (InputLayer)';
     const shape = `(None, ${node.shape.join(', ')})`;
     const from = node.inputs.map((j) => (nodes[j].layer?.name ?? 'input')).join(', ');

@@ -9,9 +9,11 @@ import { getBackend } from '../core/wasm.js';
 import { History, type Callback, type Logs } from '../callbacks/callback.js';
 import { addPenaltyGradients, totalPenalty } from './penalty.js';
 import { checkPositiveInteger } from '../core/checks.js';
+import { checkFitOptions } from './verb-options.js';
 import { checkFinite, checkSameCount, checkSampleShape, toBatch } from '../data/inputs.js';
 import type { Compiled, FitArgs, LayersModel } from './model.js';
 import type { ExecutionPlan } from './plan.js';
+import { StagedWeights, checkSampleWeight, fitWeights } from './sample-weights.js';
 
 /** Checked x and y for `who`. */
 function checkData(model: LayersModel, compiled: Compiled, xIn: TensorLike, yIn: TensorLike, who: string, names = ['x', 'y']): [Tensor, Tensor] {
@@ -65,8 +67,9 @@ class Totals {
   }
 }
 
-/** Runs forward + loss on (x, y) batch by batch; no gradients, no dropout. */
-function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number, prefix: string): Logs {
+/** Runs forward + loss on (x, y) batch by batch, the loss weighted per sample when `weights` is given; no gradients, no dropout. */
+function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number, prefix: string,
+  weights: Float32Array | null = null): Logs {
   const k = getBackend().kernels;
   const count = x.shape[0];
   const plan = model.planFor(model.plannableBatch(Math.min(batchSize, count)), false);
@@ -77,25 +80,34 @@ function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: T
   const totals = new Totals(compiled);
   const last = plan.outputs.length - 1;
   const penalty = totalPenalty(k, model.params());
-  for (let start = 0; start < count; start += batchSize) {
-    const n = Math.min(batchSize, count - start);
-    plan.checkBatch(n, 'evaluate');
-    copyRows(x, start, n, plan.outputs[0]);
-    copyRows(y, start, n, plan.labels);
-    plan.forward(n, false);
-    const rows = n * rowsPerSample;
-    const lossSum = compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, 0, rows, cols, 0);
-    totals.add(plan, lossSum + penalty * compiled.loss.terms(rows, cols), rows, cols);
+  const staged = weights ? new StagedWeights(weights, batchSize, compiled, out, false) : null;
+  try {
+    for (let start = 0; start < count; start += batchSize) {
+      const n = Math.min(batchSize, count - start);
+      plan.checkBatch(n, 'evaluate');
+      copyRows(x, start, n, plan.outputs[0]);
+      copyRows(y, start, n, plan.labels);
+      plan.forward(n, false);
+      const rows = n * rowsPerSample;
+      const lossSum = staged
+        ? staged.loss(k, compiled, plan, 0, n, rows, cols, 0, staged.all + start * 4)
+        : compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, 0, rows, cols, 0);
+      totals.add(plan, lossSum + penalty * compiled.loss.terms(rows, cols), rows, cols);
+    }
+  } finally {
+    staged?.release();
   }
   return totals.logs(prefix);
 }
 
 /** `model.evaluate`: mean loss and metrics over all of (x, y). */
-export function evaluateLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, batchSize: number, who: string): Record<string, number> {
+export function evaluateLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, batchSize: number, who: string,
+  sampleWeight?: unknown): Record<string, number> {
   const compiled = model.requireCompiled(who);
   checkPositiveInteger(batchSize, who, 'batchSize');
   const [x, y] = checkData(model, compiled, xIn, yIn, who);
-  return evaluateTensors(model, compiled, x, y, batchSize, '');
+  const weights = sampleWeight === undefined ? null : checkSampleWeight(sampleWeight, x.shape[0], who);
+  return evaluateTensors(model, compiled, x, y, batchSize, '', weights);
 }
 
 /** `model.predict`: the visible output for every sample of x. */
@@ -220,18 +232,23 @@ function formatLogs(logs: Logs): string {
 export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, args: FitArgs): Promise<History> {
   const who = 'fit';
   model.refuseWhileFitting(who);
+  checkFitOptions(args, who);
   const compiled = model.requireCompiled(who);
   const batchSize = args.batchSize ?? 32;
   const epochs = args.epochs ?? 1;
   checkPositiveInteger(batchSize, who, 'batchSize');
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`${who}: epochs must be a non-negative integer, got ${epochs}`);
   let [x, y] = checkData(model, compiled, xIn, yIn, who);
+  let weights = fitWeights(args.sampleWeight, args.classWeight, y, compiled, model.outputShape, who);
   let validation: [Tensor, Tensor] | null = null;
+  let validationWeights: Float32Array | null = null;
   if (args.validationData) {
-    if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
-      throw new TypeError(`${who}: validationData must be [xVal, yVal]`);
+    const data = args.validationData;
+    if (!Array.isArray(data) || (data.length !== 2 && data.length !== 3)) {
+      throw new TypeError(`${who}: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal]`);
     }
-    validation = checkData(model, compiled, args.validationData[0], args.validationData[1], who, ['validationData x', 'validationData y']);
+    validation = checkData(model, compiled, data[0], data[1], who, ['validationData x', 'validationData y']);
+    if (data.length === 3) validationWeights = checkSampleWeight(data[2], validation[0].shape[0], who, 'validationData sampleWeight');
   } else if (args.validationSplit !== undefined) {
     const split = args.validationSplit;
     if (!(split > 0 && split < 1)) throw new RangeError(`${who}: validationSplit must be in (0, 1), got ${split}`);
@@ -241,6 +258,9 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
     }
     validation = [sliceRows(x, trainCount, x.shape[0]), sliceRows(y, trainCount, y.shape[0])];
     [x, y] = [sliceRows(x, 0, trainCount), sliceRows(y, 0, trainCount)];
+    // As Keras: sample weights are split with the data; class weights apply to training only.
+    if (weights && args.sampleWeight !== undefined) validationWeights = weights.subarray(trainCount);
+    weights = weights?.subarray(0, trainCount) ?? null;
   }
 
   const { kernels: k, arena } = getBackend();
@@ -266,6 +286,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const plan = model.planFor(Math.min(batchSize, Math.max(count, validation?.[0].shape[0] ?? 0)), true);
   prepareSlots(model, compiled);
   const staged = stage(x, y);
+  const stagedWeights = weights ? new StagedWeights(weights, plan.capacity, compiled, out, true) : null;
   const last = plan.outputs.length - 1;
   model.stopTraining = false;
   model.fitting = true;
@@ -295,10 +316,13 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
         }
         k.gatherRows(staged.x, staged.indices + start * 4, n, xWidth, plan.outputs[0]);
         k.gatherRows(staged.y, staged.indices + start * 4, n, yWidth, plan.labels);
+        stagedWeights?.gather(k, staged.indices + start * 4, n);
         plan.forward(n, true);
         const rows = n * rowsPerSample;
-        const lossSum = compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible,
-          plan.grads[last], rows, cols, 1 / compiled.loss.terms(rows, cols));
+        const gradScale = 1 / compiled.loss.terms(rows, cols);
+        const lossSum = stagedWeights
+          ? stagedWeights.loss(k, compiled, plan, plan.grads[last], n, rows, cols, gradScale, stagedWeights.batch)
+          : compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, plan.grads[last], rows, cols, gradScale);
         if (!Number.isFinite(lossSum)) {
           throw new Error(`${who}: the loss became ${lossSum} at epoch ${epoch + 1}, batch ${step + 1}; ` +
             'lower the learning rate or check the data');
@@ -314,10 +338,12 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
           const pending = callBatchHook(callbacks, 'onBatchEnd', step, batchLogs);
           if (pending) await pending;
         }
+        // As Keras: stopping from a batch hook ends the epoch here; its logs and onEpochEnd still run.
+        if (model.stopTraining) break;
       }
       checkWeightsFinite(model, who, epoch);
       const logs = totals.logs();
-      if (validation) Object.assign(logs, evaluateTensors(model, compiled, validation[0], validation[1], batchSize, 'val_'));
+      if (validation) Object.assign(logs, evaluateTensors(model, compiled, validation[0], validation[1], batchSize, 'val_', validationWeights));
       history.record(epoch, logs);
       if (verbose) console.log(`Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(2)}s - ${formatLogs(logs)}`);
       await call(callbacks, 'onEpochEnd', epoch, logs);
@@ -326,6 +352,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   } finally {
     model.fitting = false;
     unstage(staged);
+    stagedWeights?.release();
   }
   return history;
 }

@@ -5,6 +5,7 @@ import type { Layer } from '../../src/layers/layer.js';
 import type { LayersModel } from '../../src/models/model.js';
 import { getBackend } from '../../src/core/wasm.js';
 import { shapeSize, type Tensor } from '../../src/core/tensor.js';
+import { StagedWeights } from '../../src/models/sample-weights.js';
 
 /** Relative error with a floor, so near-zero gradients compare absolutely. */
 function relErr(a: number, b: number, floor: number): number {
@@ -84,8 +85,11 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
   return { worst };
 }
 
-/** Analytic parameter gradients of a compiled model's mean loss on (x, y), from one training pass. */
-export function modelGradients(model: LayersModel, x: Tensor, y: Tensor): Float32Array[] {
+/**
+ * Analytic parameter gradients of a compiled model's mean loss on (x, y), from one training pass;
+ * with `sampleWeight`, of the loss weighted per sample as fit weights it.
+ */
+export function modelGradients(model: LayersModel, x: Tensor, y: Tensor, sampleWeight?: Float32Array): Float32Array[] {
   const { kernels: k, arena } = getBackend();
   const compiled = model.requireCompiled('test');
   const n = x.shape[0];
@@ -97,18 +101,29 @@ export function modelGradients(model: LayersModel, x: Tensor, y: Tensor): Float3
   const out = model.outputShape;
   const cols = out[out.length - 1];
   const rows = (n * shapeSize(out)) / cols;
-  compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, plan.grads[last], rows, cols, 1 / compiled.loss.terms(rows, cols));
+  const gradScale = 1 / compiled.loss.terms(rows, cols);
+  if (sampleWeight) {
+    const weights = new StagedWeights(sampleWeight, n, compiled, out, false);
+    weights.loss(k, compiled, plan, plan.grads[last], n, rows, cols, gradScale, weights.all);
+    weights.release();
+  } else {
+    compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, plan.grads[last], rows, cols, gradScale);
+  }
   plan.backward(n);
   return model.params().map((p) => arena.f32.slice(p.grad >>> 2, (p.grad >>> 2) + p.size));
 }
 
-/** Compares modelGradients with central differences of model.evaluate's loss. */
-export function checkModelGradients(model: LayersModel, x: Tensor, y: Tensor, h = 1e-2, tol = 2e-2): void {
+/**
+ * Compares modelGradients with central differences of model.evaluate's loss, for the weights
+ * training updates (frozen layers and statistics have no gradient to check).
+ */
+export function checkModelGradients(model: LayersModel, x: Tensor, y: Tensor, h = 1e-2, tol = 2e-2, sampleWeight?: Float32Array): void {
   const { arena } = getBackend();
-  const grads = modelGradients(model, x, y);
+  const grads = modelGradients(model, x, y, sampleWeight);
   const params = model.params();
-  const loss = (): number => model.evaluate(x, y, { batchSize: x.shape[0] }).loss;
+  const loss = (): number => model.evaluate(x, y, { batchSize: x.shape[0], sampleWeight }).loss;
   params.forEach((p, pi) => {
+    if (!p.trainable) return;
     for (const i of probes(p.size, 12)) {
       const at = (p.ptr >>> 2) + i;
       const saved = arena.f32[at];
