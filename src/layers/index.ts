@@ -7,7 +7,7 @@ export { Dropout, dropout, type DropoutArgs } from './dropout.js';
 export { BatchNormalization, batchNormalization, type BatchNormalizationArgs } from './normalization.js';
 export { Activation, activation, type ActivationArgs } from './activation.js';
 export { Add, Concatenate, add, concatenate, type ConcatenateArgs } from './merge.js';
-export type { Padding } from './geometry.js';
+export type { Padding } from '../core/geometry.js';
 export {
   RandomFlip, RandomTranslation, RandomRotation, RandomZoom, randomFlip, randomTranslation, randomRotation, randomZoom,
   type RandomFlipArgs, type RandomTranslationArgs, type RandomRotationArgs, type RandomZoomArgs,

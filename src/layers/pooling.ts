@@ -2,8 +2,8 @@
  * Pooling over NHWC windows: max (forward keeps the arg-max for backward), average (counting
  * only in-bounds cells, as tfjs), and global average over all positions.
  */
-import { shapeSize } from '../core/tensor.js';
-import { pair, window2D, type Padding, type Window2D } from './geometry.js';
+import { pair, window2D, type Padding, type Window2D } from '../core/geometry.js';
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolArgs, type PoolArgs } from '../core/kernels/pool.js';
 import { Layer, type LayerArgs } from './layer.js';
 
 /** Arguments of {@link maxPooling2d} and {@link averagePooling2d}, as tfjs-layers. */
@@ -21,6 +21,8 @@ abstract class Pooling2D extends Layer {
   readonly strides: [number, number];
   readonly padding: Padding;
   protected win!: Window2D;
+  /** The kernels' operands, refilled per call. */
+  protected call!: PoolArgs;
 
   protected constructor(args: Pooling2DArgs, className: string) {
     super(args, className);
@@ -31,6 +33,7 @@ abstract class Pooling2D extends Layer {
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
     this.win = window2D(this.singleInput(inputShapes), this.poolSize, this.strides, [1, 1], this.padding, this.describe());
+    this.call = poolArgs(this.win);
     return [this.win.outH, this.win.outW, this.win.channels];
   }
 }
@@ -55,14 +58,16 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
-    const w = this.win;
-    this.backend.kernels.maxPoolForward(inputs[0], output, this.argmax, n, w.inH, w.inW, w.channels,
-      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW);
+    const p = this.call;
+    p.batch = n; p.input = inputs[0]; p.output = output; p.argmax = this.argmax;
+    maxPoolForward(p);
   }
 
   protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
     if (gradInputs[0] === 0) return;
-    this.backend.kernels.maxPoolBackward(gradOutput, this.argmax, gradInputs[0], n * this.outputSize, n * shapeSize(this.inputShapes[0]), 0);
+    const p = this.call;
+    p.batch = n; p.gradOutput = gradOutput; p.argmax = this.argmax; p.gradInput = gradInputs[0];
+    maxPoolBackward(p);
   }
 }
 
@@ -74,16 +79,16 @@ export class AveragePooling2D extends Pooling2D {
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
-    const w = this.win;
-    this.backend.kernels.avgPoolForward(inputs[0], output, n, w.inH, w.inW, w.channels,
-      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW);
+    const p = this.call;
+    p.batch = n; p.input = inputs[0]; p.output = output;
+    avgPoolForward(p);
   }
 
   protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
     if (gradInputs[0] === 0) return;
-    const w = this.win;
-    this.backend.kernels.avgPoolBackward(gradOutput, gradInputs[0], n, w.inH, w.inW, w.channels,
-      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW, 0);
+    const p = this.call;
+    p.batch = n; p.gradOutput = gradOutput; p.gradInput = gradInputs[0];
+    avgPoolBackward(p);
   }
 }
 
