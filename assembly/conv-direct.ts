@@ -4,17 +4,19 @@
 // bias, and for every in-bounds tap and input channel adds splat(x) · kernel row
 // kernel[(ky·kw + kx)·inC + c, block]. Padded taps are skipped, never read.
 // kernel is [kh, kw, inC, outC] (Keras order), x [n, inH, inW, inC], y [n, outH, outW, outC].
+import { applyEpilogue } from './epilogue';
 import { at, endTap, firstTap } from './nhwc';
 
 /**
- * y = conv2d(x, kernel) + bias, NHWC. bias = 0 means no bias. outC must be a multiple of 4.
+ * y = act(conv2d(x, kernel) + bias), NHWC. bias = 0 means no bias; act is an ACT_ code of
+ * activation-lanes.ts with its alpha, applied to each output row while it is in L1. outC must be a multiple of 4.
  * Padding is given as top/left amounts; the caller's outH/outW imply the bottom/right padding.
  * y must not alias x or kernel.
  */
 export function conv2dDirectNHWC(
   x: usize, kernel: usize, bias: usize, y: usize, n: i32, inH: i32, inW: i32, inC: i32, kh: i32, kw: i32,
   strideH: i32, strideW: i32, dilationH: i32, dilationW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
-  outC: i32,
+  outC: i32, act: i32, alpha: f32,
 ): void {
   const wStep = <usize>outC << 2; // one kernel row (one tap, one input channel)
   const wRowStep = <usize>(kw * inC) * wStep; // one ky slice of the kernel
@@ -25,6 +27,7 @@ export function conv2dDirectNHWC(
   for (let b = 0; b < n; b++) {
     const image = at(x, b * inH * inW * inC);
     for (let oy = 0; oy < outH; oy++) {
+      const rowStart = dst;
       const ky0 = firstTap(oy, strideH, padTop, dilationH);
       const ky1 = endTap(oy, strideH, padTop, dilationH, inH, kh);
       const iy0 = oy * strideH - padTop;
@@ -63,6 +66,7 @@ export function conv2dDirectNHWC(
         dst = at(dst, outC);
         ox++;
       }
+      applyEpilogue(1, outW * outC, rowStart, 0, 0, act, alpha);
     }
   }
 }

@@ -3,6 +3,8 @@
 // pc over KC depth, ic over MC rows (the packed A block stays in L2), then jr over
 // 8-column B panels (one B panel stays in L1) and ir over MR-row A panels, each one
 // call of the MR x 8 micro-kernel. Blocks are split evenly, so no block is a thin remainder.
+import { ACT_LINEAR } from './activation-lanes';
+import { applyEpilogue } from './epilogue';
 import { rowTimesMatrix } from './gemm/gemv';
 import { microKernel5x8 } from './gemm/micro';
 import { packA, packB } from './gemm/pack';
@@ -29,28 +31,36 @@ export function gemmScratchBytes(): i32 {
 }
 
 /**
- * C[m,n] (+)= op(A)[m,k] · op(B)[k,n], row-major.
+ * C[m,n] = act((C +) op(A)[m,k] · op(B)[k,n] + bias), row-major.
  * op(A) = transA ? A^T : A, where A is stored with row stride lda (elements); likewise B with ldb.
- * accumulate != 0 adds into C, else C is overwritten. scratch: gemmScratchBytes() bytes.
+ * accumulate != 0 adds into C, else C is overwritten. bias: n floats added to every row (0: none);
+ * act: an ACT_ code of activation-lanes.ts with its alpha, applied as each tile is written back
+ * after its last depth block. scratch: gemmScratchBytes() bytes.
  */
 export function gemm(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
-  accumulate: i32, scratch: usize,
+  accumulate: i32, bias: usize, act: i32, alpha: f32, scratch: usize,
 ): void {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0) { if (!accumulate) zeroC(m, n, c, ldc); return; }
+  const ldcBytes = <usize>ldc << 2;
+  if (k <= 0) {
+    if (!accumulate) zeroC(m, n, c, ldc);
+    applyEpilogue(m, n, c, ldcBytes, bias, act, alpha);
+    return;
+  }
   if (m == 1 && !transB) {
     // One row of C (batch-1 inference): stream B once instead of padding the row to a tile.
     rowTimesMatrix(k, n, a, transA ? lda : 1, b, ldb, c, accumulate);
+    applyEpilogue(1, n, c, ldcBytes, bias, act, alpha);
     return;
   }
   if (swapPays(m, n, k)) {
     // C^T = op(B)^T · op(A)^T: the narrow side of C becomes the MR side, so it is the
     // one padded to MR and pre-splatted; tiles are written back transposed.
-    blocked(<i32>(transB == 0), <i32>(transA == 0), n, m, k, b, ldb, a, lda, c, ldc, accumulate, scratch, 1);
+    blocked(<i32>(transB == 0), <i32>(transA == 0), n, m, k, b, ldb, a, lda, c, ldc, accumulate, scratch, 1, bias, act, alpha);
   } else {
-    blocked(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, scratch, 0);
+    blocked(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, scratch, 0, bias, act, alpha);
   }
 }
 
@@ -68,11 +78,14 @@ function swapPays(m: i32, n: i32, k: i32): bool {
   return swapped < direct;
 }
 
-/** The blocked loops for C (+)= op(A)·op(B), or C^T (+)= ... when `cT` (C is then addressed transposed). */
+/**
+ * The blocked loops for C (+)= op(A)·op(B), or C^T (+)= ... when `cT` (C is then addressed
+ * transposed and the bias runs along the rows of this call's C^T).
+ */
 function blocked(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
-  accumulate: i32, scratch: usize, cT: i32,
+  accumulate: i32, scratch: usize, cT: i32, bias: usize, act: i32, alpha: f32,
 ): void {
   const packedA = scratch;
   const packedB = scratch + A_BYTES;
@@ -87,21 +100,28 @@ function blocked(
       const kc = min(kcStep, k - pc);
       // Later depth blocks add to what the first one wrote.
       const beta = pc > 0 ? 1 : accumulate;
+      // The epilogue runs once, on the tiles of the last depth block.
+      const fuse = pc + kc >= k && (bias != 0 || act != ACT_LINEAR);
       packB(transB, kc, nc, b + offset(transB, pc, jc, ldb), ldb, packedB);
       for (let ic = 0; ic < m; ic += mcStep) {
         const mc = min(mcStep, m - ic);
         packA(transA, mc, kc, a + offset(transA, ic, pc, lda), lda, packedA, MR);
         const cBlock = c + (cT ? offset(0, jc, ic, ldc) : offset(0, ic, jc, ldc));
-        macroKernel(mc, nc, kc, packedA, packedB, cBlock, ldcBytes, beta, tile, cT);
+        const biasBlock: usize = bias == 0 ? 0 : bias + (<usize>(cT ? ic : jc) << 2);
+        macroKernel(mc, nc, kc, packedA, packedB, cBlock, ldcBytes, beta, tile, cT, fuse, biasBlock, act, alpha);
       }
     }
   }
 }
 
-/** Runs the micro-kernel over every MR x 8 tile of one packed A block times one packed B block. */
+/**
+ * Runs the micro-kernel over every MR x 8 tile of one packed A block times one packed B block;
+ * when `fuse`, each tile of C gets bias (from `bias`, at this block's first column) and activation.
+ */
 function macroKernel(
   mc: i32, nc: i32, kc: i32, packedA: usize, packedB: usize,
   c: usize, ldcBytes: usize, beta: i32, tile: usize, cT: i32,
+  fuse: bool, bias: usize, act: i32, alpha: f32,
 ): void {
   const aPanelBytes = <usize>kc * (MR << 4);
   const bPanelBytes = <usize>kc * (NR << 2);
@@ -113,7 +133,10 @@ function macroKernel(
       const rows = min(MR, mc - ir);
       if (cT) {
         microKernel5x8(kc, pa, pb, tile, NR << 2);
-        storeTileTransposed(rows, cols, tile, c + <usize>jr * ldcBytes + (<usize>ir << 2), ldcBytes, beta);
+        const cTile = c + <usize>jr * ldcBytes + (<usize>ir << 2);
+        storeTileTransposed(rows, cols, tile, cTile, ldcBytes, beta);
+        // In C this tile is cols rows by rows columns; its columns are this call's rows.
+        if (fuse) applyEpilogue(cols, rows, cTile, ldcBytes, bias == 0 ? 0 : bias + (<usize>ir << 2), act, alpha);
       } else {
         const cTile = c + <usize>ir * ldcBytes + (<usize>jr << 2);
         if (rows == MR && cols == NR && !beta) {
@@ -123,6 +146,7 @@ function macroKernel(
           microKernel5x8(kc, pa, pb, tile, NR << 2);
           storeTile(rows, cols, tile, cTile, ldcBytes, beta);
         }
+        if (fuse) applyEpilogue(rows, cols, cTile, ldcBytes, bias == 0 ? 0 : bias + (<usize>jr << 2), act, alpha);
       }
       pa += aPanelBytes;
     }

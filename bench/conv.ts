@@ -59,7 +59,7 @@ export async function benchConv(options: BenchOptions, log: (line: string) => vo
     // Backward = two GEMMs of the same size (weight and input gradients) plus col2im.
     const backward = (2 * flop) / best(() => layer.backward(c.batch, [x], y, dy, [dx]), options.quick) / 1e9;
     const a = arena.allocF32(m * k), w = arena.allocF32(k * n);
-    const gemm = flop / best(() => kernels.gemm(0, 0, m, n, k, a, k, w, n, y, n, 0, gemmScratch), options.quick) / 1e9;
+    const gemm = flop / best(() => kernels.gemm(0, 0, m, n, k, a, k, w, n, y, n, 0, 0, 0, 0, gemmScratch), options.quick) / 1e9;
     for (const p of [x, y, dy, dx, a, w]) arena.release(p);
     layer.dispose();
     rows.push({ name: c.name, m, n, k, forward, backward, gemm });

@@ -140,7 +140,7 @@ function prepare(lib: GemmLib, c: GemmCase, a: Float32Array, b: Float32Array): P
     const lda = c.transA ? c.m : c.k, ldb = c.transB ? c.k : c.n;
     const transA = +c.transA, transB = +c.transB;
     return {
-      run: () => kernels.gemm(transA, transB, c.m, c.n, c.k, pa, lda, pb, ldb, pc, c.n, 0, scratch),
+      run: () => kernels.gemm(transA, transB, c.m, c.n, c.k, pa, lda, pb, ldb, pc, c.n, 0, 0, 0, 0, scratch),
       result: () => arena.f32.slice(pc >>> 2, (pc >>> 2) + c.m * c.n),
       dispose: () => [pa, pb, pc, scratch].forEach((p) => arena.release(p)),
     };

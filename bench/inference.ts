@@ -21,7 +21,7 @@ import { getBackend } from '../src/core/wasm.js';
 import { checkFinite, checkSampleShape, toBatch } from '../src/data/inputs.js';
 import { Conv2D } from '../src/layers/conv2d.js';
 import { Dense } from '../src/layers/dense.js';
-import { window2D } from '../src/layers/geometry.js';
+import { window2D } from '../src/core/geometry.js';
 import type { Layer } from '../src/layers/layer.js';
 import { mnistCnn, mnistMlp } from './models.js';
 import { layersToOnnx } from './onnx/from-layers.js';
@@ -264,7 +264,7 @@ function profilePredict(model: nn.LayersModel, x: nn.Tensor, quick: boolean): [s
       if (layer.direct) {
         const [kernel, bias] = layer.params;
         const direct = () => k.conv2dDirectNHWC(input, kernel.ptr, bias ? bias.ptr : 0, output, n, w.inH, w.inW, w.channels, w.kh, w.kw,
-          w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW, layer.filters);
+          w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW, layer.filters, 0, 0);
         const us = per(direct);
         parts.push([`      direct conv + bias [${rows} x ${layer.filters}, patch ${patch}]: ${((2 * rows * layer.filters * patch) / us / 1e3).toFixed(1)} GFLOP/s`, us]);
         if (activation) parts.push([`      ${layer.activationName}`, per(() => layer.applyActivation(k, output, output, rows, cols))]);
@@ -279,7 +279,7 @@ function profilePredict(model: nn.LayersModel, x: nn.Tensor, quick: boolean): [s
     if (gemm) {
       const g = gemm;
       const [kernel, bias] = layer.params;
-      const us = per(() => k.gemm(0, 0, g.m, g.n, g.k, g.a, g.k, kernel.ptr, g.n, output, g.n, 0, gemmScratch));
+      const us = per(() => k.gemm(0, 0, g.m, g.n, g.k, g.a, g.k, kernel.ptr, g.n, output, g.n, 0, 0, 0, 0, gemmScratch));
       parts.push([`      gemm ${g.m}x${g.n}x${g.k}${g.m === 1 ? ' (row-vector path)' : ''}: ${((2 * g.m * g.n * g.k) / us / 1e3).toFixed(1)} GFLOP/s`, us]);
       if (bias) parts.push(['      bias (addRowVector)', per(() => k.addRowVector(output, bias.ptr, output, rows, cols))]);
       if (activation) parts.push([`      ${layer.activationName}`, per(() => layer.applyActivation(k, output, output, rows, cols))]);

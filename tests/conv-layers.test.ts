@@ -294,7 +294,7 @@ describe(`Conv2D direct forward (small patch) against the im2col path (seed ${se
       const cols = arena.allocF32(rows * K);
       k.im2colNHWC(x, cols, batch, inH, inW, inC, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW);
       const [kernel, bias] = layer.params;
-      k.gemm(0, 0, rows, filters, K, cols, K, kernel.ptr, filters, ref, filters, 0, gemmScratch);
+      k.gemm(0, 0, rows, filters, K, cols, K, kernel.ptr, filters, ref, filters, 0, 0, 0, 0, gemmScratch);
       if (bias) k.addRowVector(ref, bias.ptr, ref, rows, filters);
       const got = arena.f32.slice(y >>> 2, (y >>> 2) + outSize), want = arena.f32.slice(ref >>> 2, (ref >>> 2) + outSize);
       expect(maxRelError(got, want)).toBeLessThan(1e-5);

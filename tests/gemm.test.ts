@@ -40,7 +40,7 @@ describe('gemm', () => {
         const pa = toWasm(b, A), pb = toWasm(b, B);
         const pc = accumulate ? toWasm(b, C0) : allocWasm(b, m * n);
         const scratch = b.arena.alloc(b.kernels.gemmScratchBytes());
-        b.kernels.gemm(+transA, +transB, m, n, k, pa, transA ? m : k, pb, transB ? k : n, pc, n, +accumulate, scratch);
+        b.kernels.gemm(+transA, +transB, m, n, k, pa, transA ? m : k, pb, transB ? k : n, pc, n, +accumulate, 0, 0, 0, scratch);
         const got = fromWasm(b, pc, m * n);
         const want = gemmRef(transA, transB, m, n, k, A, B, accumulate ? C0 : null);
         for (const p of [pa, pb, pc, scratch]) b.arena.release(p);
@@ -55,10 +55,10 @@ describe('gemm', () => {
     const scratch = b.arena.alloc(b.kernels.gemmScratchBytes());
     const pa = allocWasm(b, 1), pb = allocWasm(b, 1);
     const overwrite = toWasm(b, C0), accumulate = toWasm(b, C0), empty = toWasm(b, C0);
-    b.kernels.gemm(0, 0, 2, 3, 0, pa, 1, pb, 3, overwrite, 3, 0, scratch);
-    b.kernels.gemm(0, 0, 2, 3, 0, pa, 1, pb, 3, accumulate, 3, 1, scratch);
-    b.kernels.gemm(0, 0, 0, 3, 4, pa, 4, pb, 3, empty, 3, 0, scratch);
-    b.kernels.gemm(0, 0, 2, 0, 4, pa, 4, pb, 1, empty, 3, 0, scratch);
+    b.kernels.gemm(0, 0, 2, 3, 0, pa, 1, pb, 3, overwrite, 3, 0, 0, 0, 0, scratch);
+    b.kernels.gemm(0, 0, 2, 3, 0, pa, 1, pb, 3, accumulate, 3, 1, 0, 0, 0, scratch);
+    b.kernels.gemm(0, 0, 0, 3, 4, pa, 4, pb, 3, empty, 3, 0, 0, 0, 0, scratch);
+    b.kernels.gemm(0, 0, 2, 0, 4, pa, 4, pb, 1, empty, 3, 0, 0, 0, 0, scratch);
     expect(Array.from(fromWasm(b, overwrite, 6))).toEqual([0, 0, 0, 0, 0, 0]);
     expect(Array.from(fromWasm(b, accumulate, 6))).toEqual(Array.from(C0));
     expect(Array.from(fromWasm(b, empty, 6))).toEqual(Array.from(C0));
@@ -76,7 +76,7 @@ describe('gemm', () => {
       const bytes = b.kernels.gemmScratchBytes(), guard = 4096;
       const scratch = b.arena.alloc(bytes + guard);
       b.arena.u8.fill(0xa5, scratch + bytes, scratch + bytes + guard);
-      b.kernels.gemm(0, 0, m, n, k, pa, k, pb, n, pc, n, 0, scratch);
+      b.kernels.gemm(0, 0, m, n, k, pa, k, pb, n, pc, n, 0, 0, 0, 0, scratch);
       const untouched = b.arena.u8.subarray(scratch + bytes, scratch + bytes + guard).every((v) => v === 0xa5);
       const got = fromWasm(b, pc, m * n);
       for (const p of [pa, pb, pc, scratch]) b.arena.release(p);
@@ -100,7 +100,7 @@ describe('gemm', () => {
         const pa = toWasm(b, padRows(A, aRows, aCols, lda)), pb = toWasm(b, padRows(B, bRows, bCols, ldb));
         const pc = toWasm(b, padRows(C0, m, n, ldc));
         const scratch = b.arena.alloc(b.kernels.gemmScratchBytes());
-        b.kernels.gemm(+transA, +transB, m, n, k, pa, lda, pb, ldb, pc, ldc, 1, scratch);
+        b.kernels.gemm(+transA, +transB, m, n, k, pa, lda, pb, ldb, pc, ldc, 1, 0, 0, 0, scratch);
         const stored = fromWasm(b, pc, m * ldc);
         const got = new Float32Array(m * n);
         let padTouched = 0;

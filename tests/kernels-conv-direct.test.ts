@@ -1,5 +1,8 @@
-// conv2dDirectNHWC: direct NHWC convolution forward with bias, against a float64 7-loop reference.
+// conv2dDirectNHWC: direct NHWC convolution forward with bias, against a float64 7-loop reference;
+// through the wrapper, with each fusable activation applied in its write-back.
 import { describe, expect, it } from 'vitest';
+import { convArgs, conv2dDirect } from '../src/core/kernels/conv.js';
+import { FUSED_CASES } from './helpers/activation-ref.js';
 import { allocWasm, backend, freshSeed, fromWasm, makeRng, maxRelError, randomArray, toWasm } from './helpers/kernels.js';
 import { convCase, convForwardRef, convGeometry, padLabel, type ConvCase } from './helpers/conv-geometry.js';
 
@@ -35,11 +38,33 @@ describe('conv2dDirectNHWC against a float64 direct convolution', () => {
         expect(g.outH).toBeGreaterThan(0);
         expect(g.outW).toBeGreaterThan(0);
         const px = toWasm(b, x), pw = toWasm(b, w), pb = bias ? toWasm(b, bias) : 0, py = allocWasm(b, g.M * g.outC);
-        b.kernels.conv2dDirectNHWC(px, pw, pb, py, g.n, g.h, g.w, g.inC, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.outH, g.outW, g.outC);
+        b.kernels.conv2dDirectNHWC(px, pw, pb, py, g.n, g.h, g.w, g.inC, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.outH, g.outW, g.outC, 0, 0);
         const got = fromWasm(b, py, g.M * g.outC);
         for (const p of [px, pw, pb, py]) if (p) b.arena.release(p);
         expect(maxRelError(got, convForwardRef(g, x, w, bias))).toBeLessThan(1e-5);
       });
     }
+  });
+});
+
+describe('conv2dDirect (wrapper) with a fused activation', () => {
+  const seed = freshSeed();
+  FUSED_CASES.forEach((act, ai) => {
+    const ci = ai % CASES.length;
+    const g = convGeometry(CASES[ci]);
+    it(`${act.name}: x[${g.n},${g.h},${g.w},${g.inC}] k${g.kh}x${g.kw}→${g.outC} ${padLabel(g.padding)} (seed ${seed})`, async () => {
+      const b = await backend();
+      const rng = makeRng(seed + 13 * ai);
+      const x = randomArray(g.n * g.h * g.w * g.inC, rng), w = randomArray(g.K * g.outC, rng), bias = randomArray(g.outC, rng);
+      const px = toWasm(b, x), pw = toWasm(b, w), pb = toWasm(b, bias), py = allocWasm(b, g.M * g.outC);
+      const window = { inH: g.h, inW: g.w, channels: g.inC, kh: g.kh, kw: g.kw, strideH: g.sh, strideW: g.sw,
+        dilationH: g.dh, dilationW: g.dw, padTop: g.padTop, padLeft: g.padLeft, outH: g.outH, outW: g.outW };
+      conv2dDirect({ ...convArgs(window), batch: g.n, input: px, kernel: pw, bias: pb, output: py, filters: g.outC, activation: act.fused });
+      const got = fromWasm(b, py, g.M * g.outC);
+      for (const p of [px, pw, pb, py]) b.arena.release(p);
+      const want = convForwardRef(g, x, w, bias).map(act.f);
+      // The convolution's bound carried through an activation with |f'(s)·s| ≤ max(|f(s)|, 1), plus its rounding.
+      expect(maxRelError(got, want)).toBeLessThan(2e-5 + 2e-6);
+    });
   });
 });

@@ -22,7 +22,7 @@ function convWasm(b: Backend, g: Geo, x: Float32Array, w: Float32Array): Float32
   const px = toWasm(b, x), pw = toWasm(b, w), cols = allocWasm(b, g.M * g.K), py = allocWasm(b, g.M * g.outC);
   const scratch = b.arena.alloc(b.kernels.gemmScratchBytes());
   b.kernels.im2colNHWC(px, cols, ...shapeArgs(g));
-  b.kernels.gemm(0, 0, g.M, g.outC, g.K, cols, g.K, pw, g.outC, py, g.outC, 0, scratch);
+  b.kernels.gemm(0, 0, g.M, g.outC, g.K, cols, g.K, pw, g.outC, py, g.outC, 0, 0, 0, 0, scratch);
   const y = fromWasm(b, py, g.M * g.outC);
   for (const p of [px, pw, cols, py, scratch]) b.arena.release(p);
   return y;
@@ -35,8 +35,8 @@ function convGradWasm(b: Backend, g: Geo, x: Float32Array, w: Float32Array, dy: 
   const pdx = dx0 ? toWasm(b, dx0) : allocWasm(b, x.length);
   const scratch = b.arena.alloc(b.kernels.gemmScratchBytes());
   b.kernels.im2colNHWC(px, cols, ...shapeArgs(g));
-  b.kernels.gemm(1, 0, g.K, g.outC, g.M, cols, g.K, pdy, g.outC, pdw, g.outC, 0, scratch);
-  b.kernels.gemm(0, 1, g.M, g.K, g.outC, pdy, g.outC, pw, g.outC, dcols, g.K, 0, scratch);
+  b.kernels.gemm(1, 0, g.K, g.outC, g.M, cols, g.K, pdy, g.outC, pdw, g.outC, 0, 0, 0, 0, scratch);
+  b.kernels.gemm(0, 1, g.M, g.K, g.outC, pdy, g.outC, pw, g.outC, dcols, g.K, 0, 0, 0, 0, scratch);
   b.kernels.col2imNHWC(dcols, pdx, ...shapeArgs(g), dx0 ? 1 : 0);
   const dx = fromWasm(b, pdx, x.length), dw = fromWasm(b, pdw, w.length);
   for (const p of [px, pw, pdy, cols, dcols, pdw, pdx, scratch]) b.arena.release(p);

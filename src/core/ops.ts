@@ -2,8 +2,10 @@
  * Functional ops on Tensors: copy operands into the arena, run one kernel, copy the result out.
  * For one-off computation; models use planned buffers instead.
  */
-import { getActivation, type ActivationName } from '../activations.js';
-import { pair, window2D, type Padding, type Window2D } from '../layers/geometry.js';
+import { pair, window2D, type Padding, type Window2D } from './geometry.js';
+import { convArgs, im2col } from './kernels/conv.js';
+import { gemm, gemmArgs } from './kernels/gemm.js';
+import { avgPoolForward, maxPoolForward, poolArgs } from './kernels/pool.js';
 import { Tensor, normalizeAxis, tensor, type TensorLike } from './tensor.js';
 import { getBackend, type Kernels } from './wasm.js';
 
@@ -55,9 +57,8 @@ export function matMul(aIn: TensorLike, bIn: TensorLike, options: MatMulOptions 
   if (kA !== kB) {
     throw new RangeError(`matMul: inner dimensions differ: a${tA ? 'ᵀ' : ''} is [${m}, ${kA}] and b${tB ? 'ᵀ' : ''} is [${kB}, ${n}]`);
   }
-  const { gemmScratch } = getBackend();
-  const data = withBuffers([a, b], m * n, (k, [pa, pb], out) => {
-    k.gemm(+tA, +tB, m, n, kA, pa, a.shape[1], pb, b.shape[1], out, n, 0, gemmScratch);
+  const data = withBuffers([a, b], m * n, (_k, [pa, pb], out) => {
+    gemm(gemmArgs({ m, n, k: kA, a: pa, b: pb, c: out, transposeA: tA, transposeB: tB }));
   });
   return new Tensor(data, [m, n]);
 }
@@ -87,27 +88,29 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binary('mul', a, b, (k, pa, pb, out, n) => k.mulArrays(pa, pb, out, n), (k, pa, v, out, r, c) => k.mulRowVector(pa, v, out, r, c));
 }
 
-function unary(name: ActivationName, xIn: TensorLike, axis = -1): Tensor {
+/** Runs an activation kernel over `rows × cols` values. */
+type ActivationKernel = (k: Kernels, x: number, y: number, rows: number, cols: number) => void;
+
+function unary(name: string, kernel: ActivationKernel, xIn: TensorLike, axis = -1): Tensor {
   const x = asTensor(xIn, name, 'x');
   checkFiniteValues(x, name, 'x');
   if (x.rank === 0) throw new RangeError(`${name}: expects a tensor of rank ≥ 1, got a scalar`);
   const ax = normalizeAxis(axis, x.rank, name);
   if (ax !== x.rank - 1) throw new RangeError(`${name}: only the last axis is supported, got axis ${axis}`);
   const cols = x.shape[x.rank - 1];
-  const act = getActivation(name, name);
-  return new Tensor(withBuffers([x], x.size, (k, [px], out) => act.forward(k, px, out, x.size / cols, cols)), x.shape);
+  return new Tensor(withBuffers([x], x.size, (k, [px], out) => kernel(k, px, out, x.size / cols, cols)), x.shape);
 }
 
 /** max(x, 0), element-wise. */
-export const relu = (x: TensorLike): Tensor => unary('relu', x);
+export const relu = (x: TensorLike): Tensor => unary('relu', (k, px, y, r, c) => k.reluForward(px, y, r * c), x);
 /** 1 / (1 + e^−x), element-wise. */
-export const sigmoid = (x: TensorLike): Tensor => unary('sigmoid', x);
+export const sigmoid = (x: TensorLike): Tensor => unary('sigmoid', (k, px, y, r, c) => k.sigmoidForward(px, y, r * c), x);
 /** Hyperbolic tangent, element-wise. */
-export const tanh = (x: TensorLike): Tensor => unary('tanh', x);
+export const tanh = (x: TensorLike): Tensor => unary('tanh', (k, px, y, r, c) => k.tanhForward(px, y, r * c), x);
 /** Scaled ELU with the Keras constants, element-wise. */
-export const selu = (x: TensorLike): Tensor => unary('selu', x);
+export const selu = (x: TensorLike): Tensor => unary('selu', (k, px, y, r, c) => k.seluForward(px, y, r * c), x);
 /** log(1 + e^x), element-wise. */
-export const softplus = (x: TensorLike): Tensor => unary('softplus', x);
+export const softplus = (x: TensorLike): Tensor => unary('softplus', (k, px, y, r, c) => k.softplusForward(px, y, r * c), x);
 
 /** max(x, alpha·x); alpha default 0.2 as tfjs `tf.leakyRelu`. */
 export function leakyRelu(xIn: TensorLike, alpha = 0.2): Tensor {
@@ -125,7 +128,7 @@ export function elu(xIn: TensorLike, alpha = 1): Tensor {
 
 /** Softmax over the last axis. */
 export function softmax(x: TensorLike, axis = -1): Tensor {
-  return unary('softmax', x, axis);
+  return unary('softmax', (k, px, y, r, c) => k.softmaxForward(px, y, r, c), x, axis);
 }
 
 /** log(softmax(x)) over the last axis, computed stably. */
@@ -175,40 +178,45 @@ export function conv2d(xIn: TensorLike, kernelIn: TensorLike, options: Conv2DOpt
   const n = x.shape[0];
   const rows = n * w.outH * w.outW;
   const patch = kh * kw * inC;
-  const { arena, gemmScratch } = getBackend();
-  const data = withBuffers([x, kernel], rows * outC, (k, [px, pk], out) => {
-    const cols = arena.allocF32(rows * patch);
-    k.im2colNHWC(px, cols, n, w.inH, w.inW, inC, kh, kw, w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW);
-    k.gemm(0, 0, rows, outC, patch, cols, patch, pk, outC, out, outC, 0, gemmScratch);
-    arena.release(cols);
+  const { arena } = getBackend();
+  const data = withBuffers([x, kernel], rows * outC, (_k, [px, pk], out) => {
+    const columns = arena.allocF32(rows * patch);
+    try {
+      im2col({ ...convArgs(w), batch: n, input: px, columns });
+      gemm(gemmArgs({ m: rows, n: outC, k: patch, a: columns, b: pk, c: out }));
+    } finally {
+      arena.release(columns);
+    }
   });
   return new Tensor(data, [n, w.outH, w.outW, outC]);
 }
 
 function pool(who: string, xIn: TensorLike, options: Pool2DOptions,
-  run: (k: Kernels, x: number, y: number, n: number, w: Window2D) => void): Tensor {
+  run: (x: number, y: number, n: number, w: Window2D) => void): Tensor {
   const x = rank4(xIn, who, 'x');
   const size = pair(options?.poolSize, 2, who, 'poolSize');
   const w = window2D(x.shape.slice(1), size, pair(options.strides, size, who, 'strides'), [1, 1], options.padding ?? 'valid', who);
   const n = x.shape[0];
-  const data = withBuffers([x], n * w.outH * w.outW * w.channels, (k, [px], out) => run(k, px, out, n, w));
+  const data = withBuffers([x], n * w.outH * w.outW * w.channels, (_k, [px], out) => run(px, out, n, w));
   return new Tensor(data, [n, w.outH, w.outW, w.channels]);
 }
 
 /** Max over 2-D windows of NHWC x. */
 export function maxPool2d(x: TensorLike, options: Pool2DOptions): Tensor {
-  return pool('maxPool2d', x, options, (k, px, out, n, w) => {
+  return pool('maxPool2d', x, options, (px, out, n, w) => {
     const { arena } = getBackend();
     const argmax = arena.alloc(n * w.outH * w.outW * w.channels * 4);
-    k.maxPoolForward(px, out, argmax, n, w.inH, w.inW, w.channels, w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW);
-    arena.release(argmax);
+    try {
+      maxPoolForward({ ...poolArgs(w), batch: n, input: px, output: out, argmax });
+    } finally {
+      arena.release(argmax);
+    }
   });
 }
 
 /** Mean over 2-D windows of NHWC x (in-bounds cells only). */
 export function avgPool2d(x: TensorLike, options: Pool2DOptions): Tensor {
-  return pool('avgPool2d', x, options, (k, px, out, n, w) =>
-    k.avgPoolForward(px, out, n, w.inH, w.inW, w.channels, w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW));
+  return pool('avgPool2d', x, options, (px, out, n, w) => avgPoolForward({ ...poolArgs(w), batch: n, input: px, output: out }));
 }
 
 /** Mean over all positions per channel: NHWC [n, h, w, c] → [n, c]. */

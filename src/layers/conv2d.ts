@@ -7,10 +7,12 @@
  * bias included; backward then builds the columns itself before the weight gradient.
  */
 import type { ActivationName } from '../activations.js';
+import { col2im, conv2dDirect, convArgs, im2col, type ConvArgs } from '../core/kernels/conv.js';
+import { gemm, gemmArgs } from '../core/kernels/gemm.js';
 import { getInitializer, type Initializer } from '../initializers.js';
 import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
-import { window2D, pair, type Padding, type Window2D } from './geometry.js';
+import { window2D, pair, type Padding, type Window2D } from '../core/geometry.js';
 import { ConfigReader, construct, initializersConfig, penaltiesConfig, readActivation, readChannelsLast, readInitializer, readPadding, readPenalties } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, type LayerArgs, type Param } from './layer.js';
 
@@ -67,6 +69,12 @@ export class Conv2D extends Layer {
   private bias: Param | null = null;
   /** im2col buffer [batch·outH·outW, kh·kw·inC]; 0 for a pointwise convolution. */
   private colBuffer = 0;
+  protected override readonly fusesActivation = true;
+  /** The kernels' operands, refilled per call. */
+  private conv!: ConvArgs;
+  private readonly forwardGemm = gemmArgs();
+  private readonly kernelGradGemm = gemmArgs({ transposeA: true });
+  private readonly columnGradGemm = gemmArgs({ transposeB: true });
 
   constructor(args: Conv2DArgs) {
     super(args, 'Conv2D', args.activation);
@@ -123,6 +131,7 @@ export class Conv2D extends Layer {
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
     this.win = window2D(this.singleInput(inputShapes), this.kernelSize, this.strides, this.dilationRate, this.padding, this.describe());
+    this.conv = convArgs(this.win);
     return [this.win.outH, this.win.outW, this.filters];
   }
 
@@ -141,45 +150,53 @@ export class Conv2D extends Layer {
     this.colBuffer = 0;
   }
 
-  private im2col(n: number, x: number): number {
+  /** The GEMM's left operand for n samples: the input itself when pointwise, else its patch columns. */
+  private columns(n: number, x: number): number {
     if (this.pointwise) return x;
-    const w = this.win;
-    this.backend.kernels.im2colNHWC(x, this.colBuffer, n, w.inH, w.inW, w.channels, w.kh, w.kw,
-      w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW);
+    const c = this.conv;
+    c.batch = n; c.input = x; c.columns = this.colBuffer;
+    im2col(c);
     return this.colBuffer;
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
-    const { kernels: k, gemmScratch } = this.backend;
-    const w = this.win;
+    // Both paths add the bias and apply the activation in their write-back.
     if (this.direct) {
-      k.conv2dDirectNHWC(inputs[0], this.kernel.ptr, this.bias ? this.bias.ptr : 0, output, n, w.inH, w.inW, w.channels, w.kh, w.kw,
-        w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW, this.filters);
+      const c = this.conv;
+      c.batch = n; c.input = inputs[0]; c.kernel = this.kernel.ptr; c.bias = this.bias ? this.bias.ptr : 0;
+      c.output = output; c.filters = this.filters; c.activation = this.fusedActivation;
+      conv2dDirect(c);
       return;
     }
-    const rows = n * w.outH * w.outW;
-    const cols = this.im2col(n, inputs[0]);
-    k.gemm(0, 0, rows, this.filters, this.patch, cols, this.patch, this.kernel.ptr, this.filters, output, this.filters, 0, gemmScratch);
-    if (this.bias) k.addRowVector(output, this.bias.ptr, output, rows, this.filters);
+    const g = this.forwardGemm;
+    g.m = n * this.win.outH * this.win.outW; g.n = this.filters; g.k = this.patch;
+    g.a = this.columns(n, inputs[0]); g.b = this.kernel.ptr; g.c = output;
+    g.bias = this.bias ? this.bias.ptr : 0;
+    g.activation = this.fusedActivation;
+    gemm(g);
   }
 
   protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
-    const { kernels: k, gemmScratch } = this.backend;
-    const w = this.win;
-    const rows = n * w.outH * w.outW;
-    // The im2col forward left its columns in the buffer; the direct forward did not fill it.
-    const cols = this.direct ? this.im2col(n, inputs[0]) : this.pointwise ? inputs[0] : this.colBuffer;
-    k.gemm(1, 0, this.patch, this.filters, rows, cols, this.patch, gradOutput, this.filters, this.kernel.grad, this.filters, 0, gemmScratch);
-    if (this.bias) k.sumRows(gradOutput, this.bias.grad, rows, this.filters, 0);
+    const rows = n * this.win.outH * this.win.outW;
+    // gradKernel = columnsᵀ · gradOutput. The im2col forward left its columns in the buffer;
+    // the direct forward did not fill it.
+    const gk = this.kernelGradGemm;
+    gk.m = this.patch; gk.n = this.filters; gk.k = rows;
+    gk.a = this.direct ? this.columns(n, inputs[0]) : this.pointwise ? inputs[0] : this.colBuffer;
+    gk.b = gradOutput; gk.c = this.kernel.grad;
+    gemm(gk);
+    if (this.bias) this.backend.kernels.sumRows(gradOutput, this.bias.grad, rows, this.filters, 0);
     if (gradInputs[0] === 0) return;
-    if (this.pointwise) {
-      k.gemm(0, 1, rows, this.patch, this.filters, gradOutput, this.filters, this.kernel.ptr, this.filters, gradInputs[0], this.patch, 0, gemmScratch);
-      return;
-    }
-    // The columns are no longer needed: their buffer takes the column gradient.
-    k.gemm(0, 1, rows, this.patch, this.filters, gradOutput, this.filters, this.kernel.ptr, this.filters, this.colBuffer, this.patch, 0, gemmScratch);
-    k.col2imNHWC(this.colBuffer, gradInputs[0], n, w.inH, w.inW, w.channels, w.kh, w.kw,
-      w.strideH, w.strideW, w.dilationH, w.dilationW, w.padTop, w.padLeft, w.outH, w.outW, 0);
+    // gradColumns = gradOutput · kernelᵀ: straight into gradInput when pointwise; otherwise into
+    // the column buffer (its columns are no longer needed), then scattered back by col2im.
+    const gc = this.columnGradGemm;
+    gc.m = rows; gc.n = this.patch; gc.k = this.filters;
+    gc.a = gradOutput; gc.b = this.kernel.ptr; gc.c = this.pointwise ? gradInputs[0] : this.colBuffer;
+    gemm(gc);
+    if (this.pointwise) return;
+    const c = this.conv;
+    c.batch = n; c.columns = this.colBuffer; c.gradInput = gradInputs[0];
+    col2im(c);
   }
 }
 

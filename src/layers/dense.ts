@@ -3,6 +3,7 @@
  * Forward and backward side by side: one GEMM forward, two backward (weights, input).
  */
 import type { ActivationName } from '../activations.js';
+import { gemm, gemmArgs } from '../core/kernels/gemm.js';
 import { getInitializer, type Initializer } from '../initializers.js';
 import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
@@ -41,6 +42,11 @@ export class Dense extends Layer {
   private readonly biasRegularizer: Regularizer | null;
   private kernel!: Param;
   private bias: Param | null = null;
+  protected override readonly fusesActivation = true;
+  /** The GEMMs' operands, refilled per call: forward, weight gradient, input gradient. */
+  private readonly forwardGemm = gemmArgs();
+  private readonly kernelGradGemm = gemmArgs({ transposeA: true });
+  private readonly inputGradGemm = gemmArgs({ transposeB: true });
 
   constructor(args: DenseArgs) {
     super(args, 'Dense', args.activation);
@@ -93,23 +99,30 @@ export class Dense extends Layer {
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
-    const { kernels: k, gemmScratch } = this.backend;
-    const inUnits = this.inputUnits;
-    n = this.rows(n);
-    k.gemm(0, 0, n, this.units, inUnits, inputs[0], inUnits, this.kernel.ptr, this.units, output, this.units, 0, gemmScratch);
-    if (this.bias) k.addRowVector(output, this.bias.ptr, output, n, this.units);
+    // output = activation(input · kernel + bias), bias and activation in the GEMM's write-back
+    const g = this.forwardGemm;
+    g.m = this.rows(n); g.n = this.units; g.k = this.inputUnits;
+    g.a = inputs[0]; g.b = this.kernel.ptr; g.c = output;
+    g.bias = this.bias ? this.bias.ptr : 0;
+    g.activation = this.fusedActivation;
+    gemm(g);
   }
 
   protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
-    const { kernels: k, gemmScratch } = this.backend;
     const inUnits = this.inputUnits;
     n = this.rows(n);
     // gradKernel = inputᵀ · gradOutput
-    k.gemm(1, 0, inUnits, this.units, n, inputs[0], inUnits, gradOutput, this.units, this.kernel.grad, this.units, 0, gemmScratch);
-    if (this.bias) k.sumRows(gradOutput, this.bias.grad, n, this.units, 0);
+    const gk = this.kernelGradGemm;
+    gk.m = inUnits; gk.n = this.units; gk.k = n;
+    gk.a = inputs[0]; gk.b = gradOutput; gk.c = this.kernel.grad;
+    gemm(gk);
+    if (this.bias) this.backend.kernels.sumRows(gradOutput, this.bias.grad, n, this.units, 0);
     // gradInput = gradOutput · kernelᵀ, skipped for the first layer
     if (gradInputs[0] !== 0) {
-      k.gemm(0, 1, n, inUnits, this.units, gradOutput, this.units, this.kernel.ptr, this.units, gradInputs[0], inUnits, 0, gemmScratch);
+      const gi = this.inputGradGemm;
+      gi.m = n; gi.n = inUnits; gi.k = this.units;
+      gi.a = gradOutput; gi.b = this.kernel.ptr; gi.c = gradInputs[0];
+      gemm(gi);
     }
   }
 

@@ -10,7 +10,7 @@ export {
   Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
   add, average, concatenate, maximum, minimum, multiply, subtract, type ConcatenateArgs,
 } from './merge.js';
-export type { Padding } from './geometry.js';
+export type { Padding } from '../core/geometry.js';
 export {
   RandomFlip, RandomTranslation, RandomRotation, RandomZoom, randomFlip, randomTranslation, randomRotation, randomZoom,
   type RandomFlipArgs, type RandomTranslationArgs, type RandomRotationArgs, type RandomZoomArgs,

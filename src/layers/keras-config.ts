@@ -8,7 +8,7 @@ import type { Initializer } from '../initializers.js';
 import type { JSONObject, JSONValue } from '../io/types.js';
 import { ConfigReader, describeValue, isObject } from '../io/validate.js';
 import { l1, l1l2, l2, type Regularizer } from '../regularizers.js';
-import type { Padding } from './geometry.js';
+import type { Padding } from '../core/geometry.js';
 
 export { ConfigReader };
 

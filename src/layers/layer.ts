@@ -5,6 +5,7 @@
  */
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
 import { checkOptions, checkShapeList } from '../core/checks.js';
+import { FUSED_LINEAR, type FusedActivation } from '../core/kernels/fused-activation.js';
 import { getRandom } from '../core/random.js';
 import { getBackend, type Backend, type Kernels } from '../core/wasm.js';
 import { Tensor, shapeSize } from '../core/tensor.js';
@@ -109,6 +110,8 @@ export abstract class Layer {
    * forward then writes logits and backward receives the gradient with respect to them.
    */
   activationFusedIntoLoss = false;
+  /** True for layers whose forwardLinear applies {@link fusedActivation} in its write-back (GEMM, direct conv). */
+  protected readonly fusesActivation: boolean = false;
   /** Set once the layer is placed in a functional graph by `apply`. */
   appliedOnce = false;
   private built = false;
@@ -245,7 +248,8 @@ export abstract class Layer {
   /** Runs the layer on `n` samples: output = activation(linear(inputs)). */
   forward(n: number, inputs: readonly number[], output: number, training: boolean): void {
     this.forwardLinear(n, inputs, output, training);
-    if (this.activation.name !== 'linear' && !this.activationFusedIntoLoss) {
+    const fused = this.fusesActivation && this.activation.fused !== null;
+    if (this.activation.name !== 'linear' && !this.activationFusedIntoLoss && !fused) {
       const cols = this.outputShape[this.outputShape.length - 1];
       this.activation.forward(getBackend().kernels, output, output, (n * this.outputSize) / cols, cols);
     }
@@ -261,6 +265,11 @@ export abstract class Layer {
       this.activation.backward(getBackend().kernels, output, gradOutput, gradOutput, (n * this.outputSize) / cols, cols);
     }
     this.backwardLinear(n, inputs, output, gradOutput, gradInputs);
+  }
+
+  /** What forwardLinear fuses into its write-back: the activation, unless the loss takes it or it is not element-wise. */
+  protected get fusedActivation(): FusedActivation {
+    return this.activationFusedIntoLoss || this.activation.fused === null ? FUSED_LINEAR : this.activation.fused;
   }
 
   /** Applies this layer's activation to `rows × cols` values (x may equal y). */

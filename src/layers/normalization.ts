@@ -4,6 +4,7 @@
  * moving ones; evaluate/predict use the moving statistics.
  */
 import { getInitializer } from '../initializers.js';
+import { batchNormArgs, batchNormBackward, batchNormForwardTrain, batchNormInference, batchNormUpdateMoving, type BatchNormArgs } from '../core/kernels/norm.js';
 import { shapeSize } from '../core/tensor.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, initializerConfig, isLastAxis, readNoPenalties } from './keras-config.js';
@@ -43,6 +44,8 @@ export class BatchNormalization extends Layer {
   private xhat = 0;
   /** Per channel: batch mean, batch variance, 1/std, and gradient sinks for absent gamma/beta. */
   private stats = 0;
+  /** The kernels' operands, refilled per call. */
+  private readonly call = batchNormArgs();
 
   constructor(args: BatchNormalizationArgs = {}) {
     super(args, 'BatchNormalization');
@@ -120,33 +123,44 @@ export class BatchNormalization extends Layer {
     return this.stats + i * this.channels * 4;
   }
 
+  /** The kernels' operands for n samples: sizes, parameters and the planned buffers. */
+  private operands(n: number): BatchNormArgs {
+    const a = this.call;
+    a.channels = this.channels;
+    a.rows = (n * this.outputSize) / a.channels;
+    a.epsilon = this.epsilon; a.momentum = this.momentum;
+    a.gamma = this.gamma?.ptr ?? 0; a.beta = this.beta?.ptr ?? 0;
+    a.movingMean = this.movingMean.ptr; a.movingVariance = this.movingVariance.ptr;
+    a.xhat = this.xhat; a.batchMean = this.stat(0); a.batchVariance = this.stat(1); a.invStd = this.stat(2);
+    return a;
+  }
+
   protected forwardLinear(n: number, inputs: readonly number[], output: number, training: boolean): void {
-    const k = this.backend.kernels;
-    const c = this.channels;
-    const rows = (n * this.outputSize) / c;
-    const gamma = this.gamma?.ptr ?? 0;
-    const beta = this.beta?.ptr ?? 0;
+    const a = this.operands(n);
+    a.input = inputs[0]; a.output = output;
     // Frozen, it runs in inference mode also in training (Keras): moving statistics, left unchanged.
     if (!training || this.frozen) {
-      k.batchNormInference(inputs[0], output, this.movingMean.ptr, this.movingVariance.ptr, gamma, beta, this.stat(3), rows, c, this.epsilon);
+      a.scratch = this.stat(3);
+      batchNormInference(a);
       return;
     }
-    k.batchNormForwardTrain(inputs[0], gamma, beta, output, this.xhat, this.stat(0), this.stat(1), this.stat(2), rows, c, this.epsilon);
-    k.batchNormUpdateMoving(this.movingMean.ptr, this.movingVariance.ptr, this.stat(0), this.stat(1), c, this.momentum);
+    batchNormForwardTrain(a);
+    batchNormUpdateMoving(a);
   }
 
   protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
-    const c = this.channels;
-    const rows = (n * this.outputSize) / c;
+    const a = this.operands(n);
     // Frozen: y = scale·x + shift with the per-channel scale forward left in stat(3); no weight gradients.
     if (this.frozen) {
-      if (gradInputs[0] !== 0) this.backend.kernels.mulRowVector(gradOutput, this.stat(3), gradInputs[0], rows, c);
+      if (gradInputs[0] !== 0) this.backend.kernels.mulRowVector(gradOutput, this.stat(3), gradInputs[0], a.rows, a.channels);
       return;
     }
+    a.gradOutput = gradOutput;
     // Without an input gradient, dx may alias dy (the kernel allows it), so it lands harmlessly there.
-    const dx = gradInputs[0] !== 0 ? gradInputs[0] : gradOutput;
-    this.backend.kernels.batchNormBackward(gradOutput, this.xhat, this.gamma?.ptr ?? 0, this.stat(2), dx,
-      this.gamma?.grad ?? this.stat(3), this.beta?.grad ?? this.stat(4), rows, c, 0);
+    a.gradInput = gradInputs[0] !== 0 ? gradInputs[0] : gradOutput;
+    a.gradGamma = this.gamma?.grad ?? this.stat(3);
+    a.gradBeta = this.beta?.grad ?? this.stat(4);
+    batchNormBackward(a);
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import { shapeSize } from '../core/tensor.js';
 import type { JSONObject } from '../io/types.js';
-import { pair, window2D, type Padding, type Window2D } from './geometry.js';
+import { pair, window2D, type Padding, type Window2D } from '../core/geometry.js';
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolArgs, type PoolArgs } from '../core/kernels/pool.js';
 import { ConfigReader, construct, readChannelsLast, readPadding } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, type LayerArgs } from './layer.js';
 
@@ -33,6 +34,8 @@ abstract class Pooling2D extends Layer {
   readonly strides: [number, number];
   readonly padding: Padding;
   protected win!: Window2D;
+  /** The kernels' operands, refilled per call. */
+  protected call!: PoolArgs;
 
   protected constructor(args: Pooling2DArgs, className: string) {
     super(args, className);
@@ -47,6 +50,7 @@ abstract class Pooling2D extends Layer {
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
     this.win = window2D(this.singleInput(inputShapes), this.poolSize, this.strides, [1, 1], this.padding, this.describe());
+    this.call = poolArgs(this.win);
     return [this.win.outH, this.win.outW, this.win.channels];
   }
 }
@@ -81,14 +85,16 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
-    const w = this.win;
-    this.backend.kernels.maxPoolForward(inputs[0], output, this.argmax, n, w.inH, w.inW, w.channels,
-      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW);
+    const p = this.call;
+    p.batch = n; p.input = inputs[0]; p.output = output; p.argmax = this.argmax;
+    maxPoolForward(p);
   }
 
   protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
     if (gradInputs[0] === 0) return;
-    this.backend.kernels.maxPoolBackward(gradOutput, this.argmax, gradInputs[0], n * this.outputSize, n * shapeSize(this.inputShapes[0]), 0);
+    const p = this.call;
+    p.batch = n; p.gradOutput = gradOutput; p.argmax = this.argmax; p.gradInput = gradInputs[0];
+    maxPoolBackward(p);
   }
 }
 
@@ -110,16 +116,16 @@ export class AveragePooling2D extends Pooling2D {
   }
 
   protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
-    const w = this.win;
-    this.backend.kernels.avgPoolForward(inputs[0], output, n, w.inH, w.inW, w.channels,
-      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW);
+    const p = this.call;
+    p.batch = n; p.input = inputs[0]; p.output = output;
+    avgPoolForward(p);
   }
 
   protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
     if (gradInputs[0] === 0) return;
-    const w = this.win;
-    this.backend.kernels.avgPoolBackward(gradOutput, gradInputs[0], n, w.inH, w.inW, w.channels,
-      w.kh, w.kw, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW, 0);
+    const p = this.call;
+    p.batch = n; p.gradOutput = gradOutput; p.gradInput = gradInputs[0];
+    avgPoolBackward(p);
   }
 }
 

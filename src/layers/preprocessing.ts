@@ -10,6 +10,7 @@
  * has no gradient), so the layers may sit anywhere in a model, not only first. Each generator
  * restarts from its seed when the model lays out its memory plan, as Dropout's does.
  */
+import { affineImages, affineImagesBackward, flipImages, flipImagesBackward, imageBatchArgs, type ImageBatchArgs } from '../core/kernels/augment.js';
 import { Random, getRandom } from '../core/random.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, readChannelsLast, readChoice, readFactor, readSeed } from './keras-config.js';
@@ -97,6 +98,8 @@ abstract class ImageAugmentation extends Layer {
   protected sampled = 0;
   /** Whether the last forward applied the transform (training). */
   protected applied = false;
+  /** The kernels' operands, refilled per call. */
+  private readonly images = imageBatchArgs();
 
   protected constructor(args: RandomArgs, className: string, private readonly paramFloats: number) {
     super(args, className);
@@ -131,8 +134,9 @@ abstract class ImageAugmentation extends Layer {
     }
     if (this.sampled === 0) throw new Error(`${this.describe()}: forward in training before plan(maxBatch)`);
     this.draw(n, this.sampled >>> 2);
-    const [h, w, c] = this.outputShape;
-    this.transform(inputs[0], output, n, h, w, c);
+    const a = this.operands(n);
+    a.input = inputs[0]; a.output = output;
+    this.transform(a);
   }
 
   protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
@@ -141,14 +145,26 @@ abstract class ImageAugmentation extends Layer {
       copyFloats(gradOutput, gradInputs[0], n * this.outputSize);
       return;
     }
-    const [h, w, c] = this.outputShape;
-    this.transformBackward(gradOutput, gradInputs[0], n, h, w, c);
+    const a = this.operands(n);
+    a.gradOutput = gradOutput; a.gradInput = gradInputs[0];
+    this.transformBackward(a);
+  }
+
+  /** The batch's sizes and sampled parameters in the kernels' struct. */
+  private operands(n: number): ImageBatchArgs {
+    const a = this.images;
+    const shape = this.outputShape;
+    a.batch = n; a.height = shape[0]; a.width = shape[1]; a.channels = shape[2];
+    a.params = this.sampled;
+    return a;
   }
 
   /** Writes the parameters of n samples at index `at` of the arena's f32/i32 views. */
   protected abstract draw(n: number, at: number): void;
-  protected abstract transform(x: number, y: number, n: number, h: number, w: number, c: number): void;
-  protected abstract transformBackward(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
+  /** output = the transformed input, sample by sample. */
+  protected abstract transform(a: ImageBatchArgs): void;
+  /** gradInput = the transform's adjoint applied to gradOutput. */
+  protected abstract transformBackward(a: ImageBatchArgs): void;
 }
 
 /** Options of {@link randomFlip}. */
@@ -191,12 +207,12 @@ export class RandomFlip extends ImageAugmentation {
     }
   }
 
-  protected transform(x: number, y: number, n: number, h: number, w: number, c: number): void {
-    this.backend.kernels.augmentFlip(x, y, n, h, w, c, this.sampled);
+  protected transform(a: ImageBatchArgs): void {
+    flipImages(a);
   }
 
-  protected transformBackward(dy: number, dx: number, n: number, h: number, w: number, c: number): void {
-    this.backend.kernels.augmentFlip(dy, dx, n, h, w, c, this.sampled);
+  protected transformBackward(a: ImageBatchArgs): void {
+    flipImagesBackward(a);
   }
 }
 
@@ -237,14 +253,21 @@ abstract class AffineAugmentation extends ImageAugmentation {
    */
   protected abstract sample(out: Float32Array, at: number, h: number, w: number): void;
 
-  protected transform(x: number, y: number, n: number, h: number, w: number, c: number): void {
-    this.backend.kernels.augmentAffine(x, y, n, h, w, c, this.sampled, INTERPOLATIONS.indexOf(this.interpolation),
-      FILL_MODES.indexOf(this.fillMode), this.fillValue);
+  protected transform(a: ImageBatchArgs): void {
+    this.affineModes(a);
+    affineImages(a);
   }
 
-  protected transformBackward(dy: number, dx: number, n: number, h: number, w: number, c: number): void {
-    this.backend.kernels.augmentAffineBackward(dy, dx, n, h, w, c, this.sampled, INTERPOLATIONS.indexOf(this.interpolation),
-      FILL_MODES.indexOf(this.fillMode), 0);
+  protected transformBackward(a: ImageBatchArgs): void {
+    this.affineModes(a);
+    affineImagesBackward(a);
+  }
+
+  /** This layer's interpolation and fill as the kernel's codes. */
+  private affineModes(a: ImageBatchArgs): void {
+    a.interpolation = INTERPOLATIONS.indexOf(this.interpolation);
+    a.fillMode = FILL_MODES.indexOf(this.fillMode);
+    a.fillValue = this.fillValue;
   }
 }
 

@@ -18,7 +18,6 @@ import { evaluateLoop, fitLoop, predictLoop } from './training.js';
 import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS, metricNames } from './verb-options.js';
 import { checkBoolean, checkOptions } from '../core/checks.js';
 import type { ClassWeight, SampleWeightLike } from './sample-weights.js';
-import { saveModel } from '../io/save.js';
 import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
 
 /** Arguments of {@link LayersModel.compile}. */
@@ -317,7 +316,9 @@ export abstract class LayersModel {
    * 'indexeddb://name', 'downloads://name', 'file://dir' (Node, via 'simdnn/node') or a handler;
    * `{ includeOptimizer: true }` also saves the optimizer state so training can resume.
    */
-  save(target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
+  async save(target: SaveTarget, options?: SaveOptions): Promise<SaveResult> {
+    // io sits above models: loaded on the first save, so loading a model class never pulls it in.
+    const { saveModel } = await import('../io/save.js');
     return saveModel(this, target, options);
   }
 

@@ -1,7 +1,6 @@
 /** Adadelta (Zeiler), Keras formulation: step sizes from running averages of squared gradients and updates. */
-import type { Kernels } from '../core/wasm.js';
-import type { Param } from '../layers/layer.js';
 import { checkInRange } from '../core/checks.js';
+import type { UpdateRule } from '../core/kernels/optim.js';
 import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link adadelta}; defaults as Keras. */
@@ -22,17 +21,14 @@ export class Adadelta extends Optimizer {
   readonly className: string = 'Adadelta';
   readonly rho: number;
   readonly epsilon: number;
+  protected readonly rule: UpdateRule;
 
   constructor(args: AdadeltaArgs = {}) {
     const who = 'adadelta';
     super(who, args, ['rho', 'epsilon'], 0.001, 2);
     this.rho = checkInRange(args.rho ?? 0.95, who, 'rho', 0, 1);
     this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
-  }
-
-  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
-    k.adadeltaUpdate(p.ptr, p.grad, slots[0], slots[1], p.size, this.lr, this.rho, this.epsilon,
-      this.gradScale, this.gradClip, this.keep);
+    this.rule = { kind: 'adadelta', rho: this.rho, epsilon: this.epsilon };
   }
 }
 

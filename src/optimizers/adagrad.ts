@@ -1,7 +1,6 @@
 /** Adagrad (Duchi et al.), Keras formulation: a running sum of squared gradients per weight. */
-import type { Kernels } from '../core/wasm.js';
-import type { Param } from '../layers/layer.js';
 import { checkInRange } from '../core/checks.js';
+import type { UpdateRule } from '../core/kernels/optim.js';
 import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link adagrad}; defaults as Keras. */
@@ -19,6 +18,7 @@ export class Adagrad extends Optimizer {
   readonly className: string = 'Adagrad';
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
+  protected readonly rule: UpdateRule;
 
   constructor(args: AdagradArgs = {}) {
     const who = 'adagrad';
@@ -26,14 +26,11 @@ export class Adagrad extends Optimizer {
     super(who, args, ['initialAccumulatorValue', 'epsilon'], 0.001, 1);
     this.initialAccumulatorValue = initial;
     this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.rule = { kind: 'adagrad', epsilon: this.epsilon };
   }
 
   protected override initialSlotValue(): number {
     return this.initialAccumulatorValue;
-  }
-
-  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
-    k.adagradUpdate(p.ptr, p.grad, slots[0], p.size, this.lr, this.epsilon, this.gradScale, this.gradClip, this.keep);
   }
 }
 

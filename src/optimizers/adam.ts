@@ -1,7 +1,6 @@
 /** Adam, AMSGrad and AdamW (Kingma & Ba; Loshchilov & Hutter) with Keras bias correction. */
-import type { Kernels } from '../core/wasm.js';
-import type { Param } from '../layers/layer.js';
 import { checkBoolean, checkInRange } from '../core/checks.js';
+import type { UpdateRule } from '../core/kernels/optim.js';
 import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link adam} and {@link adamw}; defaults as Keras. */
@@ -29,6 +28,7 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
   readonly amsgrad: boolean;
+  protected readonly rule: UpdateRule;
 
   constructor(args: AdamArgs = {}, who = 'adam') {
     const amsgrad = checkBoolean(args?.amsgrad ?? false, who, 'amsgrad');
@@ -37,12 +37,9 @@ export class Adam extends Optimizer {
     this.beta1 = checkInRange(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
     this.beta2 = checkInRange(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
     this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.rule = { kind: 'adam', beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad };
   }
 
-  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
-    k.adamUpdate(p.ptr, p.grad, slots[0], slots[1], this.amsgrad ? slots[2] : 0, p.size,
-      this.lr, this.beta1, this.beta2, this.epsilon, this.iterations, this.gradScale, this.gradClip, this.keep);
-  }
 }
 
 /** Keras `AdamW`: Adam with decoupled weight decay, w −= lr·weightDecay·w before each step (default 0.004). */

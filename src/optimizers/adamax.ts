@@ -1,7 +1,6 @@
 /** Adamax (Kingma & Ba, section 7.1), Keras formulation: Adam with an infinity-norm second moment. */
-import type { Kernels } from '../core/wasm.js';
-import type { Param } from '../layers/layer.js';
 import { checkInRange } from '../core/checks.js';
+import type { UpdateRule } from '../core/kernels/optim.js';
 import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link adamax}; defaults as Keras. */
@@ -25,6 +24,7 @@ export class Adamax extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  protected readonly rule: UpdateRule;
 
   constructor(args: AdamaxArgs = {}) {
     const who = 'adamax';
@@ -32,11 +32,7 @@ export class Adamax extends Optimizer {
     this.beta1 = checkInRange(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
     this.beta2 = checkInRange(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
     this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
-  }
-
-  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
-    k.adamaxUpdate(p.ptr, p.grad, slots[0], slots[1], p.size, this.lr, this.beta1, this.beta2, this.epsilon,
-      this.iterations, this.gradScale, this.gradClip, this.keep);
+    this.rule = { kind: 'adamax', beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 }
 

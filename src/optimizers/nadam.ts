@@ -1,7 +1,6 @@
 /** Nadam (Dozat 2016): Adam with Nesterov momentum, in the Keras 3 formulation with its momentum schedule. */
-import type { Kernels } from '../core/wasm.js';
-import type { Param } from '../layers/layer.js';
 import { checkInRange } from '../core/checks.js';
+import type { UpdateRule } from '../core/kernels/optim.js';
 import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link nadam}; defaults as Keras. */
@@ -32,7 +31,8 @@ export class Nadam extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-  private uProduct = 1;
+  /** The rule; its uProduct is Π_t, advanced by beginStep. */
+  protected readonly rule: Extract<UpdateRule, { kind: 'nadam' }>;
   private uStep = 0;
 
   constructor(args: NadamArgs = {}) {
@@ -41,22 +41,19 @@ export class Nadam extends Optimizer {
     this.beta1 = checkInRange(args.beta1 ?? 0.9, who, 'beta1', 0, 1);
     this.beta2 = checkInRange(args.beta2 ?? 0.999, who, 'beta2', 0, 1);
     this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
+    this.rule = { kind: 'nadam', beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, uProduct: 1 };
   }
 
   /** Π_t for this step, carried over from the last step or recomputed when `iterations` was set. */
   protected override beginStep(): void {
     const t = this.iterations;
+    const rule = this.rule;
     if (this.uStep !== t - 1) {
-      this.uProduct = 1;
-      for (let s = 1; s < t; s++) this.uProduct *= nadamMomentum(this.beta1, s);
+      rule.uProduct = 1;
+      for (let s = 1; s < t; s++) rule.uProduct *= nadamMomentum(this.beta1, s);
     }
-    this.uProduct *= nadamMomentum(this.beta1, t);
+    rule.uProduct *= nadamMomentum(this.beta1, t);
     this.uStep = t;
-  }
-
-  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
-    k.nadamUpdate(p.ptr, p.grad, slots[0], slots[1], p.size, this.lr, this.beta1, this.beta2, this.epsilon,
-      this.iterations, this.uProduct, this.gradScale, this.gradClip, this.keep);
   }
 }
 

@@ -7,7 +7,8 @@
  * applies them in the same pass as the update.
  */
 import { checkInRange, checkOptions, describeValue } from '../core/checks.js';
-import { getBackend, type Kernels } from '../core/wasm.js';
+import { applyUpdate, updateArgs, type UpdateArgs, type UpdateRule } from '../core/kernels/optim.js';
+import { getBackend } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
 
 /**
@@ -61,14 +62,10 @@ export abstract class Optimizer {
   private readonly slots = new Map<number, number[]>();
   /** The slots' wasm blocks, freed by dispose() or, if forgotten, when the optimizer is collected. */
   private readonly ledger = new Set<number>();
-  /** This step's learning rate (set before `update` runs). */
-  protected lr = 0;
-  /** This parameter's gradient scale under clipNorm / globalClipNorm (1 when not clipped). */
-  protected gradScale = 1;
-  /** This step's element-wise gradient bound (+∞ when not clipped). */
-  protected gradClip = Infinity;
-  /** This step's weight-decay factor: w ← keep·w before the update. */
-  protected keep = 1;
+  /** The operands of the update kernel, refilled per parameter (rate, clipping, decay, buffers). */
+  private readonly current: UpdateArgs = updateArgs();
+  /** The update rule with its hyper-parameters, run once per trainable parameter per step. */
+  protected abstract readonly rule: UpdateRule;
 
   /**
    * @param who the factory name used in error messages, e.g. 'rmsprop'
@@ -136,21 +133,25 @@ export abstract class Optimizer {
     const lr = this.schedule ? this.rateAt(this.iterations) : this.rate;
     this.iterations++;
     const k = getBackend().kernels;
-    this.lr = lr;
-    this.keep = this.weightDecay === null ? 1 : 1 - lr * this.weightDecay;
-    this.gradClip = this.clipValue ?? Infinity;
-    this.gradScale = 1;
+    const u = this.current;
+    u.learningRate = lr;
+    u.step = this.iterations;
+    u.keep = this.weightDecay === null ? 1 : 1 - lr * this.weightDecay;
+    u.gradClip = this.clipValue ?? Infinity;
+    u.gradScale = 1;
     if (this.globalClipNorm !== null) {
       let sq = 0;
       for (let i = 0; i < params.length; i++) if (params[i].trainable) sq += k.sumSquares(params[i].grad, params[i].size);
-      this.gradScale = clipScale(Math.sqrt(sq), this.globalClipNorm);
+      u.gradScale = clipScale(Math.sqrt(sq), this.globalClipNorm);
     }
     this.beginStep();
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
       if (!p.trainable) continue;
-      if (this.clipNorm !== null) this.gradScale = clipScale(Math.sqrt(k.sumSquares(p.grad, p.size)), this.clipNorm);
-      this.update(k, p, this.slots.get(p.ptr) ?? this.reserve(p));
+      if (this.clipNorm !== null) u.gradScale = clipScale(Math.sqrt(k.sumSquares(p.grad, p.size)), this.clipNorm);
+      u.param = p.ptr; u.grad = p.grad; u.size = p.size;
+      u.slots = this.slots.get(p.ptr) ?? this.reserve(p);
+      applyUpdate(this.rule, u);
     }
   }
 
@@ -167,9 +168,6 @@ export abstract class Optimizer {
 
   /** Once per step, after `iterations` has advanced and before the first `update`. */
   protected beginStep(): void {}
-
-  /** One fused kernel call: `param` from its gradient with this step's lr, gradScale, gradClip and keep. */
-  protected abstract update(k: Kernels, param: Param, slots: readonly number[]): void;
 
   private reserve(p: Param): number[] {
     const { arena } = getBackend();

@@ -1,7 +1,6 @@
 /** RMSprop (Hinton), Keras formulation: epsilon inside the square root, optional momentum and centering. */
-import type { Kernels } from '../core/wasm.js';
-import type { Param } from '../layers/layer.js';
 import { checkBoolean, checkInRange } from '../core/checks.js';
+import type { UpdateRule } from '../core/kernels/optim.js';
 import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link rmsprop}; defaults as Keras. */
@@ -29,6 +28,7 @@ export class RMSprop extends Optimizer {
   readonly momentum: number;
   readonly epsilon: number;
   readonly centered: boolean;
+  protected readonly rule: UpdateRule;
 
   constructor(args: RMSpropArgs = {}) {
     const who = 'rmsprop';
@@ -39,13 +39,7 @@ export class RMSprop extends Optimizer {
     this.centered = centered;
     this.rho = checkInRange(args.rho ?? 0.9, who, 'rho', 0, 1);
     this.epsilon = checkInRange(args.epsilon ?? 1e-7, who, 'epsilon', 0, Infinity);
-  }
-
-  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
-    const mom = this.momentum > 0 ? slots[1] : 0;
-    const avg = this.centered ? slots[slots.length - 1] : 0;
-    k.rmspropUpdate(p.ptr, p.grad, slots[0], mom, avg, p.size, this.lr, this.rho, this.momentum, this.epsilon,
-      this.gradScale, this.gradClip, this.keep);
+    this.rule = { kind: 'rmsprop', rho: this.rho, momentum, epsilon: this.epsilon, centered };
   }
 }
 

@@ -3,9 +3,8 @@
  * `torch.optim.Rprop`; Keras has none. Only the sign of the gradient is used, so it is meant for
  * full-batch training (batchSize = the number of samples): minibatch noise flips signs at random.
  */
-import type { Kernels } from '../core/wasm.js';
-import type { Param } from '../layers/layer.js';
 import { describeValue } from '../core/checks.js';
+import type { UpdateRule } from '../core/kernels/optim.js';
 import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link rprop}; names and defaults as PyTorch. */
@@ -30,6 +29,7 @@ export class Rprop extends Optimizer {
   readonly className: string = 'Rprop';
   readonly etas: readonly [number, number];
   readonly stepSizes: readonly [number, number];
+  protected readonly rule: UpdateRule;
 
   constructor(args: RpropArgs = {}) {
     const who = 'rprop';
@@ -44,15 +44,11 @@ export class Rprop extends Optimizer {
     }
     this.etas = [etas[0], etas[1]];
     this.stepSizes = [sizes[0], sizes[1]];
+    this.rule = { kind: 'rprop', etaMinus: etas[0], etaPlus: etas[1], stepMin: sizes[0], stepMax: sizes[1] };
   }
 
   protected override initialSlotValue(index: number): number {
     return index === 1 ? this.learningRate : 0;
-  }
-
-  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
-    k.rpropUpdate(p.ptr, p.grad, slots[0], slots[1], p.size, this.etas[0], this.etas[1], this.stepSizes[0], this.stepSizes[1],
-      this.gradScale, this.gradClip, this.keep);
   }
 }
 

@@ -1,7 +1,6 @@
 /** Stochastic gradient descent with optional (Nesterov) momentum, Keras formulation. */
-import type { Kernels } from '../core/wasm.js';
-import type { Param } from '../layers/layer.js';
 import { checkBoolean, checkInRange } from '../core/checks.js';
+import type { UpdateRule } from '../core/kernels/optim.js';
 import { Optimizer, type OptimizerArgs } from './optimizer.js';
 
 /** Arguments of {@link sgd}; defaults as Keras. */
@@ -22,21 +21,16 @@ export class SGD extends Optimizer {
   readonly className: string = 'SGD';
   readonly momentum: number;
   readonly nesterov: boolean;
+  protected readonly rule: UpdateRule;
 
   constructor(args: SGDArgs = {}) {
     const momentum = checkInRange(args?.momentum ?? 0, 'sgd', 'momentum', 0, 1, true);
     super('sgd', args, ['momentum', 'nesterov'], 0.01, momentum > 0 ? 1 : 0);
     this.momentum = momentum;
     this.nesterov = checkBoolean(args.nesterov ?? false, 'sgd', 'nesterov');
+    this.rule = momentum === 0 ? { kind: 'sgd' } : { kind: 'sgdMomentum', momentum, nesterov: this.nesterov };
   }
 
-  protected override update(k: Kernels, p: Param, slots: readonly number[]): void {
-    if (this.momentum === 0) k.sgdUpdate(p.ptr, p.grad, p.size, this.lr, this.gradScale, this.gradClip, this.keep);
-    else {
-      k.sgdMomentumUpdate(p.ptr, p.grad, slots[0], p.size, this.lr, this.momentum, this.nesterov ? 1 : 0,
-        this.gradScale, this.gradClip, this.keep);
-    }
-  }
 }
 
 /** Stochastic gradient descent (tfjs `tf.train.sgd`, Keras `SGD`): learningRate 0.01, momentum 0, nesterov false. */

@@ -1,0 +1,74 @@
+// Lane-wise activation formulas, shared by the activation kernels and the fused epilogue of
+// GEMM and direct convolution. Not re-exported from index.ts: none of this is wasm ABI.
+import { exp4, expm1_4, log1p4, select4, sigmoid4, splat } from './math';
+
+export const SELU_ALPHA: f32 = 1.6732632423543772;
+export const SELU_SCALE: f32 = 1.0507009873554805;
+const TANH_SMALL: f32 = 0.625;
+
+/** Activation codes of the fused epilogue; src/core/kernels/epilogue.ts mirrors them. */
+export const ACT_LINEAR = 0;
+export const ACT_RELU = 1;
+export const ACT_LEAKY_RELU = 2;
+export const ACT_ELU = 3;
+export const ACT_SELU = 4;
+export const ACT_SIGMOID = 5;
+export const ACT_TANH = 6;
+export const ACT_SOFTPLUS = 7;
+
+@inline export function relu4(x: v128): v128 {
+  return f32x4.max(x, splat(0));
+}
+
+/** Odd minimax polynomial for tanh on |x| < 0.625 (Cephes tanhf): keeps relative accuracy near 0. */
+@inline function tanhSmall(x: v128): v128 {
+  const z = f32x4.mul(x, x);
+  let p = splat(-5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, z), splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, z), splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, z), splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, z), splat(-3.33332819422e-1));
+  return f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+}
+
+/** tanh: polynomial near 0, else sign(x)·(1 − 2/(e^{2|x|} + 1)), which saturates to ±1 without NaN. */
+@inline export function tanh4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const big = f32x4.sub(splat(1), f32x4.div(splat(2), f32x4.add(exp4(f32x4.add(ax, ax)), splat(1))));
+  const signedBig = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
+  return select4(tanhSmall(x), signedBig, f32x4.lt(ax, splat(TANH_SMALL)));
+}
+
+/** x for x > 0, alpha·x otherwise. */
+@inline export function leakyRelu4(x: v128, alpha: v128): v128 {
+  return select4(x, f32x4.mul(x, alpha), f32x4.gt(x, splat(0)));
+}
+
+/** x for x > 0, alpha·(e^x − 1) otherwise (expm1 keeps small negative x accurate). */
+@inline export function elu4(x: v128, alpha: v128): v128 {
+  return select4(x, f32x4.mul(alpha, expm1_4(x)), f32x4.gt(x, splat(0)));
+}
+
+/** scale·elu(x, alpha) with the Keras SELU constants. */
+@inline export function selu4(x: v128): v128 {
+  return f32x4.mul(splat(SELU_SCALE), elu4(x, splat(SELU_ALPHA)));
+}
+
+/** log(1 + e^x) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no loss for very negative x. */
+@inline export function softplus4(x: v128): v128 {
+  return f32x4.add(relu4(x), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+}
+
+/** The activation `act` (an ACT_ code) of four lanes; alpha is leakyRelu's slope or elu's scale. */
+@inline export function activate4(x: v128, act: i32, alpha: f32): v128 {
+  switch (act) {
+    case ACT_RELU: return relu4(x);
+    case ACT_LEAKY_RELU: return leakyRelu4(x, splat(alpha));
+    case ACT_ELU: return elu4(x, splat(alpha));
+    case ACT_SELU: return selu4(x);
+    case ACT_SIGMOID: return sigmoid4(x);
+    case ACT_TANH: return tanh4(x);
+    case ACT_SOFTPLUS: return softplus4(x);
+    default: return x;
+  }
+}
