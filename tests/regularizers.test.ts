@@ -58,6 +58,8 @@ describe(`regularizers (seed ${seed})`, () => {
       expect(analytic.length).toBe(grads[pi].length);
       for (const i of [0, Math.floor(p.size / 2), p.size - 1]) {
         const at = (p.ptr >>> 2) + i, saved = arena.f32[at], h = 1e-3;
+        // |w| has a kink at 0: a central difference across it measures neither side (at exactly 0 both give 0).
+        if (saved !== 0 && Math.abs(saved) < h) continue;
         arena.f32[at] = saved + h;
         const plus = penalised.evaluate(x, y).loss;
         arena.f32[at] = saved - h;
