@@ -1,4 +1,4 @@
-// DESIGN.md "The house": data flows down, nothing below imports anything above it. src/core is the
+// docs/architecture.md: data flows down, nothing below imports anything above it. src/core is the
 // bottom floor (it imports only from itself), and models reach io only when asked to save.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

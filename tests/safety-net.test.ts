@@ -1,4 +1,4 @@
-// DESIGN.md: "model.dispose() returns them to the arena (a FinalizationRegistry is the safety net)".
+// docs/architecture.md: model.dispose() returns its buffers to the arena; a FinalizationRegistry is the safety net.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';

@@ -6,10 +6,8 @@ export { Flatten, Reshape, flatten, reshape, type ReshapeArgs } from './reshape.
 export { Dropout, dropout, type DropoutArgs } from './dropout.js';
 export { BatchNormalization, batchNormalization, type BatchNormalizationArgs } from './normalization.js';
 export { Activation, activation, type ActivationArgs } from './activation.js';
-export {
-  Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
-  add, average, concatenate, maximum, minimum, multiply, subtract, type ConcatenateArgs,
-} from './merge.js';
+export { Add, Average, Maximum, Minimum, Multiply, Subtract, add, average, maximum, minimum, multiply, subtract } from './merge.js';
+export { Concatenate, concatenate, type ConcatenateArgs } from './concatenate.js';
 export type { Padding } from '../core/geometry.js';
 export {
   RandomFlip, RandomTranslation, RandomRotation, RandomZoom, randomFlip, randomTranslation, randomRotation, randomZoom,

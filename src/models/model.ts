@@ -82,7 +82,7 @@ export interface Compiled {
 }
 
 /**
- * The safety net of DESIGN.md: a model collected without `dispose()` returns its wasm blocks.
+ * The safety net (docs/architecture.md): a model collected without `dispose()` returns its wasm blocks.
  * (A layer kept alive on its own after its model was collected loses its weights with it.)
  */
 const unreleased = typeof FinalizationRegistry === 'function'

@@ -33,7 +33,7 @@ export interface OptimizerArgs {
 
 const BASE_KEYS = ['learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'];
 
-/** The safety net of DESIGN.md: an optimizer collected without `dispose()` returns its slots. */
+/** The safety net (docs/architecture.md): an optimizer collected without `dispose()` returns its slots. */
 const unreleasedSlots = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry<Set<number>>((ledger) => getBackend().arena.releaseAll(ledger))
   : null;
