@@ -7,6 +7,7 @@
  */
 import { describeValue, isObject } from '../core/checks.js';
 import { Tensor } from '../core/tensor.js';
+import { sampleWeightArgs, weightSamples, type SampleWeightArgs } from '../core/kernels/loss.js';
 import { getBackend, type Kernels } from '../core/wasm.js';
 import type { Compiled } from './model.js';
 import type { ExecutionPlan } from './plan.js';
@@ -97,6 +98,8 @@ export class StagedWeights {
   private readonly terms: number;
   private readonly termsPerSample: number;
   private readonly gradPerSample: number;
+  /** The weightSamples operands, refilled per batch. */
+  private readonly weighting: SampleWeightArgs = sampleWeightArgs();
 
   /** `capacity`: the largest batch; `gathered`: batches are gathered by index (fit) rather than read in order. */
   constructor(weights: Float32Array, capacity: number, compiled: Compiled, outputShape: readonly number[], gathered: boolean) {
@@ -123,7 +126,10 @@ export class StagedWeights {
   loss(k: Kernels, compiled: Compiled, plan: ExecutionPlan, grad: number, n: number, rows: number, cols: number, gradScale: number, weights: number): number {
     const output = plan.outputs[plan.outputs.length - 1];
     compiled.loss.compute(k, compiled.fused, output, plan.labels, plan.visible, grad, rows, cols, gradScale, this.terms);
-    return k.weightSamples(this.terms, weights, grad, n, this.termsPerSample, this.gradPerSample);
+    const w = this.weighting;
+    w.terms = this.terms; w.weights = weights; w.grad = grad;
+    w.samples = n; w.termsPerSample = this.termsPerSample; w.gradPerSample = this.gradPerSample;
+    return weightSamples(w);
   }
 
   /** Returns the buffers to the arena. */
