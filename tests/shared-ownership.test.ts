@@ -3,7 +3,7 @@
 // model taking the memory of a freed one starts with fresh slots; a large predict then fit.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { getBackend } from '../src/core/wasm.js';
 import type { Layer } from '../src/layers/layer.js';
@@ -51,6 +51,12 @@ async function settle(): Promise<void> {
     last = arena.bytesInUse;
   }
 }
+
+// Byte counts compared within a test must not move because an earlier test's garbage is collected.
+beforeEach(async () => {
+  await nn.ready();
+  await settle();
+});
 
 describe(`a layer held by two live models (seed ${seed})`, () => {
   it('is trained by both, keeps its weights when one is disposed, and is freed with the last', async () => {
