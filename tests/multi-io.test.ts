@@ -125,6 +125,28 @@ describe(`several inputs and outputs (seed ${seed})`, () => {
     model.dispose();
   });
 
+  it('summary counts a shared layer once, lists each application, and reports the plan by kind', async () => {
+    const rng = makeRng(seed + 9);
+    nn.setSeed(seed);
+    const model = twoByTwo();
+    const log = console.log;
+    console.log = () => {};
+    try {
+      const before = model.summary();
+      expect(before).toContain('Total params: 110'); // shared 35 (counted once) + project 30 + cls 33 + reg 12
+      expect(before).toContain('shared/1 (Dense)');
+      expect(before).not.toContain('Memory plan');
+      model.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'] });
+      const d = data(6, rng);
+      await model.fit([d.xa, d.xb], [d.yc, d.yr], { batchSize: 6, verbose: 0 });
+      // Training: the weight gradients of the shared Dense's second use and the joins are scratch.
+      expect(model.summary()).toMatch(/Memory plan for 6 samples \(training\): activations [\d.]+ (B|KiB), scratch [\d.]+ (B|KiB)$/m);
+    } finally {
+      console.log = log;
+    }
+    model.dispose();
+  });
+
   it('a training step grows no wasm memory with two inputs, two outputs and a shared layer', async () => {
     const rng = makeRng(seed + 6);
     const { arena } = getBackend();
