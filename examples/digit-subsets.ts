@@ -34,3 +34,14 @@ export function sameBits(a: readonly Float32Array[], b: readonly Float32Array[])
     return x.every((v, j) => v === y[j]);
   });
 }
+
+/** A seeded generator of floats in [0, 1) (mulberry32), so the examples' pairs and noise repeat. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
