@@ -4,6 +4,7 @@
 import Benchmark from 'benchmark';
 import * as nn from '../src/index.js';
 import { getBackend } from '../src/core/wasm.js';
+import { standaloneCall } from '../src/layers/standalone.js';
 import { type BenchOptions, fixed, formatTable, selected } from './table.js';
 
 interface ConvCase {
@@ -47,19 +48,20 @@ export async function benchConv(options: BenchOptions, log: (line: string) => vo
     nn.setSeed(1);
     const layer = nn.layers.conv2d({ filters: c.filters, kernelSize: c.kernel, padding: 'same' });
     layer.build([[...c.input]]);
-    layer.plan(c.batch);
     const inSize = c.batch * c.input[0] * c.input[1] * c.input[2];
     const outSize = c.batch * layer.outputSize;
     const [x, y, dy, dx] = [inSize, outSize, outSize, inSize].map((n) => arena.allocF32(n));
+    const call = standaloneCall(layer, c.batch, { inputs: [x], output: y, gradOutput: dy, gradInputs: [dx] });
     for (let i = 0; i < inSize; i++) arena.f32[(x >>> 2) + i] = Math.sin(i);
     for (let i = 0; i < outSize; i++) arena.f32[(dy >>> 2) + i] = Math.cos(i);
     const m = c.batch * c.input[0] * c.input[1], n = c.filters, k = c.kernel * c.kernel * c.input[2];
     const flop = 2 * m * n * k;
-    const forward = flop / best(() => layer.forward(c.batch, [x], y, true), options.quick) / 1e9;
+    const forward = flop / best(() => layer.forward(c.batch, call, true), options.quick) / 1e9;
     // Backward = two GEMMs of the same size (weight and input gradients) plus col2im.
-    const backward = (2 * flop) / best(() => layer.backward(c.batch, [x], y, dy, [dx]), options.quick) / 1e9;
+    const backward = (2 * flop) / best(() => layer.backward(c.batch, call), options.quick) / 1e9;
     const a = arena.allocF32(m * k), w = arena.allocF32(k * n);
     const gemm = flop / best(() => kernels.gemm(0, 0, m, n, k, a, k, w, n, y, n, 0, 0, 0, 0, gemmScratch), options.quick) / 1e9;
+    call.release();
     for (const p of [x, y, dy, dx, a, w]) arena.release(p);
     layer.dispose();
     rows.push({ name: c.name, m, n, k, forward, backward, gemm });

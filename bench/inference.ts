@@ -117,7 +117,7 @@ export async function benchInference(options: BenchOptions, log: (line: string) 
 
   // Same outputs, or the timings compare different computations.
   for (let i = 0; i < setups.length; i++) {
-    const reference = setups[i].simdnn.predict(xBatch, { batchSize: BATCH }).data;
+    const reference = (setups[i].simdnn.predict(xBatch, { batchSize: BATCH }) as nn.Tensor).data;
     for (const lib of INFERENCE_LIBS) {
       const out = await runner(lib, setups[i], xBatch).result();
       const diff = maxRelDiff(out, reference);
@@ -173,7 +173,7 @@ function emptyFigures(): Figures {
 function runner(lib: InferenceLib, s: Setup, x: nn.Tensor): { run: () => unknown; result: () => Promise<Float32Array> } {
   const n = x.shape[0];
   if (lib === 'simdnn') {
-    const run = () => s.simdnn.predict(x, { batchSize: n }).data;
+    const run = () => (s.simdnn.predict(x, { batchSize: n }) as nn.Tensor).data;
     return { run, result: async () => run() };
   }
   if (lib === 'tfjs-wasm') {
@@ -251,7 +251,8 @@ function profilePredict(model: nn.LayersModel, x: nn.Tensor, quick: boolean): [s
     const layer = nodes[j].layer as Layer;
     const input = plan.outputs[j - 1], output = plan.outputs[j];
     const activation = layer.activationName === 'linear' ? '' : ` +${layer.activationName}`;
-    parts.push([`    ${layer.className}${activation} -> [${layer.outputShape.join(',')}]`, per(() => layer.forward(n, [input], output, false))]);
+    const call = plan.callOf(j)!;
+    parts.push([`    ${layer.className}${activation} -> [${layer.outputShape.join(',')}]`, per(() => layer.forward(n, call, false))]);
     const cols = layer.outputShape[layer.outputShape.length - 1];
     const rows = (n * layer.outputSize) / cols;
     let gemm: { m: number; n: number; k: number; a: number } | null = null;
@@ -288,7 +289,7 @@ function profilePredict(model: nn.LayersModel, x: nn.Tensor, quick: boolean): [s
   }
   parts.push(['  copy output out + result Tensor', per(() => {
     const result = new Float32Array(n * last.size);
-    const from = plan.visible >>> 2;
+    const from = plan.visible[0] >>> 2;
     result.set(arena.f32.subarray(from, from + n * last.size));
     void new nn.Tensor(result, [n, ...last.shape]);
   })]);
@@ -336,7 +337,7 @@ async function coldStarts(setups: Setup[], xOne: nn.Tensor, runs: number, log: (
       writeFileSync(join(dir, `${s.name}.json`), JSON.stringify({ modelTopology, weightSpecs }));
       writeFileSync(join(dir, `${s.name}.bin`), new Uint8Array(weightData as ArrayBuffer));
       writeFileSync(join(dir, `${s.name}.onnx`), layersToOnnx(s.artifacts));
-      expected.push(s.simdnn.predict(xOne).data);
+      expected.push((s.simdnn.predict(xOne) as nn.Tensor).data);
     }
     const floor: number[] = [];
     const walls = setups.map(() => Object.fromEntries(INFERENCE_LIBS.map((l) => [l, [] as number[]])) as Record<InferenceLib, number[]>);

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { checkLayerGradients, checkModelGradients } from './helpers/gradcheck.js';
 import { freshSeed, makeRng, maxRelError, randomArray } from './helpers/kernels.js';
+import { standaloneCall } from '../src/layers/standalone.js';
 import { getBackend } from '../src/core/wasm.js';
 import type { Layer } from '../src/layers/layer.js';
 
@@ -109,13 +110,13 @@ describe(`layer gradients by finite differences (seed ${seed})`, () => {
     const { arena } = getBackend();
     const layer = nn.layers.dropout({ rate: 0.4, seed: 5 });
     layer.build([[50]]);
-    layer.plan(4);
     const n = 4, count = 200;
     const x = arena.allocF32(count), y = arena.allocF32(count), dy = arena.allocF32(count), dx = arena.allocF32(count);
+    const call = standaloneCall(layer, n, { inputs: [x], output: y, gradOutput: dy, gradInputs: [dx] });
     const rng = makeRng(seed);
     for (let i = 0; i < count; i++) { arena.f32[(x >>> 2) + i] = 1 + rng(); arena.f32[(dy >>> 2) + i] = rng() - 0.5; }
-    layer.forward(n, [x], y, true);
-    layer.backward(n, [x], y, dy, [dx]);
+    layer.forward(n, call, true);
+    layer.backward(n, call);
     let dropped = 0;
     for (let i = 0; i < count; i++) {
       const mask = arena.f32[(y >>> 2) + i] / arena.f32[(x >>> 2) + i];
@@ -125,8 +126,9 @@ describe(`layer gradients by finite differences (seed ${seed})`, () => {
     }
     expect(dropped).toBeGreaterThan(40);
     expect(dropped).toBeLessThan(120);
-    layer.forward(n, [x], y, false);
+    layer.forward(n, call, false);
     for (let i = 0; i < count; i++) expect(arena.f32[(y >>> 2) + i]).toBe(arena.f32[(x >>> 2) + i]);
+    call.release();
     for (const p of [x, y, dy, dx]) arena.release(p);
     layer.dispose();
   });
@@ -273,12 +275,13 @@ describe(`Conv2D direct forward (small patch) against the im2col path (seed ${se
       const layer = nn.layers.conv2d(args);
       layer.build([inShape]);
       const batch = 3;
-      layer.plan(batch);
       for (const p of layer.params) arena.f32.set(randomArray(p.size, rng), p.ptr >>> 2);
       const inSize = batch * inShape.reduce((a, b) => a * b), outSize = batch * layer.outputSize;
       const x = arena.allocF32(inSize), y = arena.allocF32(outSize), ref = arena.allocF32(outSize);
       arena.f32.set(randomArray(inSize, rng), x >>> 2);
-      layer.forward(batch, [x], y, false);
+      const call = standaloneCall(layer, batch, { inputs: [x], output: y });
+      layer.forward(batch, call, false);
+      call.release();
       // The im2col path, by hand: columns, one GEMM, bias.
       const [kh, kw] = typeof args.kernelSize === 'number' ? [args.kernelSize, args.kernelSize] : args.kernelSize;
       const outShape = layer.outputShape as number[];

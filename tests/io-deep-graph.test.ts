@@ -26,7 +26,7 @@ describe(`a ${DEPTH}-layer chain (seed ${seed})`, () => {
     // Kernels near ±1 and small biases keep the signal alive through every layer.
     model.setWeights(model.getWeights().map((w) => nn.tensor(randomArray(w.size, rng, w.shape.length === 2 ? 0.9 : -0.05, w.shape.length === 2 ? 1.1 : 0.05), [...w.shape])));
     const x = nn.tensor(randomArray(4 * 3, rng), [4, 3]);
-    const expected = Array.from(model.predict(x).data);
+    const expected = Array.from((model.predict(x) as nn.Tensor).data);
     expect(expected.every(Number.isFinite)).toBe(true);
     const artifacts = await artifactsOf(model);
     const quiet = vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -35,7 +35,7 @@ describe(`a ${DEPTH}-layer chain (seed ${seed})`, () => {
     const { modelJSON, weightFiles } = nn.io.toModelJSON(artifacts);
     const loaded = await nn.loadModel(nn.io.fromModelJSON(JSON.stringify(modelJSON), weightFiles));
     expect(loaded.layers.length).toBe(DEPTH);
-    expect(Array.from(loaded.predict(x).data)).toEqual(expected);
+    expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(expected);
     loaded.dispose();
     model.dispose();
     expect(bytesInUse()).toBe(before);

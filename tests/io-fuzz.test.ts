@@ -66,7 +66,7 @@ async function makeBases(): Promise<Base[]> {
     const x = batchFor(model.inputShape, 2, seed + 10 + i);
     bases.push({
       model, json: modelJSON, text: JSON.stringify(modelJSON), bin: weightFiles['weights.bin'],
-      topology: JSON.stringify(artifacts.modelTopology), x, expected: model.predict(x).data.slice(),
+      topology: JSON.stringify(artifacts.modelTopology), x, expected: (model.predict(x) as nn.Tensor).data.slice(),
     });
   }
   return bases;
@@ -177,7 +177,7 @@ function predictWith(base: Base, weights: Map<string, Float32Array>): Float32Arr
   const own = base.model.getWeights();
   const names = base.model.layers.flatMap((l) => l.params.map((p) => `${l.name}/${p.name}`));
   base.model.setWeights(names.map((name, i) => nn.tensor(weights.get(name)!, [...own[i].shape])));
-  const y = base.model.predict(base.x).data.slice();
+  const y = (base.model.predict(base.x) as nn.Tensor).data.slice();
   base.model.setWeights(own);
   return y;
 }
@@ -187,7 +187,7 @@ async function judgeAccepted(base: Base, variant: Variant, loaded: nn.LayersMode
   if (loaded.inputShape.join() !== base.model.inputShape.join()) {
     return loaded.inputShape.reduce((a, b) => a * b, 1) > 0 ? ['asWritten', 'another input shape'] : ['wrong', 'an empty input'];
   }
-  const y = loaded.predict(base.x).data;
+  const y = (loaded.predict(base.x) as nn.Tensor).data;
   if (variant.flipped) {
     const weights = decodeFlipped(base, variant.bin);
     if (!weights) return ['wrong', 'a non-finite weight or negative variance was accepted'];
@@ -199,7 +199,7 @@ async function judgeAccepted(base: Base, variant: Variant, loaded: nn.LayersMode
   const resaved = await artifactsOf(loaded);
   if (JSON.stringify(resaved.modelTopology) === base.topology) return ['wrong', 'the original topology predicts differently'];
   const again = await nn.loadModel(resaved);
-  const same = identical(again.predict(base.x).data, y);
+  const same = identical((again.predict(base.x) as nn.Tensor).data, y);
   again.dispose();
   return same ? ['asWritten', ''] : ['wrong', 'the loaded model does not survive its own save'];
 }
@@ -321,7 +321,7 @@ describe(`path tricks in the weights manifest, on disk (seed ${seed})`, () => {
           const refusal = await trial([outcomes], `path ${JSON.stringify(paths)}`, () => nn.loadModel(`file://${folder}`),
             async (m) => {
               if (!expectation.valid) return ['wrong', `loaded though not a regular file of ${need} bytes inside the folder`];
-              return identical(m.predict(base.x).data, base.expected) ? ['same', ''] : ['wrong', 'predicts differently'];
+              return identical((m.predict(base.x) as nn.Tensor).data, base.expected) ? ['same', ''] : ['wrong', 'predicts differently'];
             }, expectation.valid);
           // Nothing about a target outside the folder: not its size, not whether it exists.
           if (refusal && expectation.escapes && /\d+ bytes|ENOENT|EACCES|ELOOP|ENOTDIR|FIFO|device/.test(refusal.message)) {

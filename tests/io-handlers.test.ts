@@ -18,7 +18,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 function expectSamePredictions(a: nn.LayersModel, b: nn.LayersModel): void {
   const x = batchFor(a.inputShape, 3, 5);
-  expect(Array.from(b.predict(x).data)).toEqual(Array.from(a.predict(x).data));
+  expect(Array.from((b.predict(x) as nn.Tensor).data)).toEqual(Array.from((a.predict(x) as nn.Tensor).data));
 }
 
 describe('file:// (Node)', () => {

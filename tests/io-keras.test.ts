@@ -54,7 +54,7 @@ describe(`Keras topologies (seed ${seed})`, () => {
     ] });
     ref.setWeights(values.map((v, i) => nn.tensor(v, specs[i][1])));
     const x = batchFor([6, 6, 1], 3, seed);
-    expect(Array.from(loaded.predict(x).data)).toEqual(Array.from(ref.predict(x).data));
+    expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(Array.from((ref.predict(x) as nn.Tensor).data));
     loaded.dispose();
     ref.dispose();
   });
@@ -83,7 +83,7 @@ describe(`Keras topologies (seed ${seed})`, () => {
     const c = nn.layers.concatenate().apply([nn.layers.add().apply([d, input]), d]);
     const ref = nn.model({ inputs: input, outputs: nn.layers.dense({ units: 2, useBias: false }).apply(c) });
     ref.setWeights(values.map((v, i) => nn.tensor(v, specs[i][1])));
-    expect(Array.from(loaded.predict(x).data)).toEqual(Array.from(ref.predict(x).data));
+    expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(Array.from((ref.predict(x) as nn.Tensor).data));
     loaded.dispose();
     ref.dispose();
   });
@@ -113,7 +113,7 @@ describe(`Keras topologies (seed ${seed})`, () => {
     const x = batchFor([5, 4, 1], 3, seed + 4);
     const ref = nn.sequential({ layers: [nn.layers.flatten({ inputShape: [5, 4, 1] }), nn.layers.dense({ units: 2, useBias: false })] });
     ref.setWeights([nn.tensor(values[0], [20, 2])]);
-    expect(Array.from(loaded.predict(x).data)).toEqual(Array.from(ref.predict(x).data));
+    expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(Array.from((ref.predict(x) as nn.Tensor).data));
     loaded.dispose();
     ref.dispose();
   });

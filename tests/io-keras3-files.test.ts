@@ -63,11 +63,11 @@ describe('models saved by Keras 3', () => {
       const model = await load(json, weights);
       expect(model.layers.map((l) => l.className)).toEqual(classes);
       const x = nn.tensor(new Float32Array(reference!.x.data), reference!.x.shape);
-      const y = model.predict(x);
+      const y = model.predict(x) as nn.Tensor;
       expect(y.shape).toEqual(reference!.y.shape);
       expect(maxAbsDiff(y.data, reference!.y.data)).toBeLessThan(TOLERANCE);
       const again = await nn.loadModel(await artifactsOf(model));
-      expect(Array.from(again.predict(x).data)).toEqual(Array.from(y.data));
+      expect(Array.from((again.predict(x) as nn.Tensor).data)).toEqual(Array.from(y.data));
       model.dispose();
       again.dispose();
     });
@@ -138,7 +138,7 @@ describe('models saved by Keras 3', () => {
     const dense = copy.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Dense').config;
     Object.assign(dense, { lora_rank: null, lora_alpha: null, quantization_config: null, activity_regularizer: null });
     const model = await load(copy, weights);
-    expect(maxAbsDiff(model.predict(nn.tensor(new Float32Array(reference!.x.data), reference!.x.shape)).data, reference!.y.data)).toBeLessThan(TOLERANCE);
+    expect(maxAbsDiff((model.predict(nn.tensor(new Float32Array(reference!.x.data), reference!.x.shape)) as nn.Tensor).data, reference!.y.data)).toBeLessThan(TOLERANCE);
     model.dispose();
   });
 

@@ -2,6 +2,7 @@
 // saves and loads like a built-in layer; before that, save and load refuse it naming the cure.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
+import type { LayerCall } from '../src/layers/layer.js';
 import { freshSeed } from './helpers/kernels.js';
 import { artifactsOf, batchFor, bytesInUse, randomizeWeights } from './helpers/io-models.js';
 
@@ -41,12 +42,12 @@ class Scale extends nn.Layer {
     this.gain = this.addParam('gain', [this.outputShape[this.outputShape.length - 1]], nn.initializers.ones());
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, { inputs, output }: LayerCall): void {
     const f32 = this.backend.arena.f32, c = this.gain.size, g = this.gain.ptr >>> 2;
     for (let i = 0; i < n * this.outputSize; i++) f32[(output >>> 2) + i] = this.factor * f32[g + (i % c)] * f32[(inputs[0] >>> 2) + i];
   }
 
-  protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, { inputs, gradOutput, gradInputs }: LayerCall): void {
     const f32 = this.backend.arena.f32, c = this.gain.size, g = this.gain.ptr >>> 2, dg = this.gain.grad >>> 2;
     f32.fill(0, dg, dg + c);
     for (let i = 0; i < n * this.outputSize; i++) {
@@ -87,7 +88,7 @@ describe(`a registered user layer saves and loads (seed ${seed})`, () => {
     expect((loaded.layers[1] as Scale).factor).toBe(1.5);
     expect(loaded.getWeights().map((w) => Array.from(w.data))).toEqual(model.getWeights().map((w) => Array.from(w.data)));
     const x = batchFor([5], 4, seed + 1);
-    expect(Array.from(loaded.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+    expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(Array.from((model.predict(x) as nn.Tensor).data));
     // Its own keys are read through the ConfigReader: one it does not read is refused by name.
     const bad = JSON.parse(JSON.stringify(artifacts.modelTopology));
     bad.config.layers[1].config.factr = 2;

@@ -15,7 +15,7 @@ function expectSame(a: nn.LayersModel, b: nn.LayersModel, x: nn.Tensor): void {
     expect(wb[i].shape).toEqual(w.shape);
     expect(Array.from(wb[i].data)).toEqual(Array.from(w.data));
   });
-  expect(Array.from(b.predict(x).data)).toEqual(Array.from(a.predict(x).data));
+  expect(Array.from((b.predict(x) as nn.Tensor).data)).toEqual(Array.from((a.predict(x) as nn.Tensor).data));
 }
 
 describe(`save/load round trip (seed ${seed})`, () => {
@@ -73,7 +73,7 @@ describe(`save/load round trip (seed ${seed})`, () => {
     const x = batchFor(model.inputShape, 5, seed + 61);
     const bare = augmentedAtInference();
     bare.setWeights(model.getWeights());
-    expect(Array.from(loaded.predict(x).data)).toEqual(Array.from(bare.predict(x).data));
+    expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(Array.from((bare.predict(x) as nn.Tensor).data));
     expect(Array.from(model.predict(x).data)).toEqual(Array.from(bare.predict(x).data));
     // Training: same seeds, same flips, shifts, rotations, zooms and noise, so the same weights after an epoch.
     const y = nn.data.toCategorical(new Uint8Array(8).map((_, i) => i % 2), 2);
@@ -173,7 +173,7 @@ describe(`save/load round trip (seed ${seed})`, () => {
       await model.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
       await resumed.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
       const tol = i === 0 ? 0 : 1e-6; // tfjs stores momentum as −v/lr: one rounding each way
-      expect(maxAbsDiff(resumed.predict(x).data, model.predict(x).data)).toBeLessThanOrEqual(tol);
+      expect(maxAbsDiff((resumed.predict(x) as nn.Tensor).data, (model.predict(x) as nn.Tensor).data)).toBeLessThanOrEqual(tol);
       model.dispose();
       resumed.dispose();
     }
@@ -214,7 +214,7 @@ describe(`save/load round trip (seed ${seed})`, () => {
       await resumed.fit(x, y, { epochs: 3, batchSize, shuffle: false, verbose: 0 });
       const ours = resumed.getWeights();
       model.getWeights().forEach((w, i) => expect(Array.from(ours[i].data), `${name} weight ${i}`).toEqual(Array.from(w.data)));
-      expect(Array.from(resumed.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+      expect(Array.from((resumed.predict(x) as nn.Tensor).data)).toEqual(Array.from((model.predict(x) as nn.Tensor).data));
       model.dispose();
       resumed.dispose();
     });

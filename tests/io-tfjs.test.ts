@@ -44,7 +44,7 @@ describe(`simdnn → TensorFlow.js (seed ${seed})`, () => {
       randomizeWeights(model, seed + ci);
       const loaded = await tf.loadLayersModel(tf.io.fromMemory(await artifactsOf(model) as tf.io.ModelArtifacts));
       const x = batchFor(model.inputShape, 4, seed + 10 + ci);
-      const ours = model.predict(x);
+      const ours = model.predict(x) as nn.Tensor;
       expect(loaded.outputs[0].shape.slice(1)).toEqual(model.outputShape);
       expect(maxAbsDiff(tfPredict(loaded, x), ours.data)).toBeLessThan(1e-5);
       loaded.dispose();
@@ -174,7 +174,7 @@ describe(`TensorFlow.js → simdnn (seed ${seed})`, () => {
       const model2 = await nn.loadModel(await tfjsArtifacts(model) as nn.io.ModelArtifacts);
       expect(model2.layers.map((l) => l.name)).toEqual(model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name));
       const x = batchFor(shape, 4, seed + 30 + ci);
-      expect(maxAbsDiff(model2.predict(x).data, tfPredict(model, x))).toBeLessThan(1e-5);
+      expect(maxAbsDiff((model2.predict(x) as nn.Tensor).data, tfPredict(model, x))).toBeLessThan(1e-5);
       model.dispose();
       model2.dispose();
     });

@@ -2,6 +2,7 @@
 // any axis: their kernels against float64 references, forward values, gradient checks, errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
+import { standaloneCall } from '../src/layers/standalone.js';
 import { getBackend } from '../src/core/wasm.js';
 import type { Layer } from '../src/layers/layer.js';
 import { shapeSize } from '../src/core/tensor.js';
@@ -66,7 +67,9 @@ function forward(layer: Layer, shapes: number[][], n: number, inputs: Float32Arr
   layer.build(shapes);
   const ptrs = inputs.map((x) => { const p = arena.allocF32(x.length); arena.f32.set(x, p >>> 2); return p; });
   const out = arena.allocF32(n * layer.outputSize);
-  layer.forward(n, ptrs, out, false);
+  const call = standaloneCall(layer, n, { inputs: ptrs, output: out });
+  layer.forward(n, call, false);
+  call.release();
   const y = arena.f32.slice(out >>> 2, (out >>> 2) + n * layer.outputSize);
   for (const p of [...ptrs, out]) arena.release(p);
   return y;

@@ -78,7 +78,7 @@ async function expectSamePredictions(model: nn.LayersModel, perSample: number, c
   try {
     for (const n of [1, count]) {
       const x = inputs(n, perSample, 11 + n);
-      const expected = model.predict(x, { batchSize: n });
+      const expected = model.predict(x, { batchSize: n }) as nn.Tensor;
       const got = await ortPredict(session, x);
       expect(maxDiff(got, expected.data)).toBeLessThan(1e-5);
     }

@@ -5,25 +5,43 @@ import * as nn from '../src/index.js';
 import { Random } from '../src/core/random.js';
 import { getBackend } from '../src/core/wasm.js';
 import type { Layer } from '../src/layers/layer.js';
+import { standaloneCall, type StandaloneCall } from '../src/layers/standalone.js';
 import { freshSeed, makeRng, maxRelError, randomArray } from './helpers/kernels.js';
 
 const seed = freshSeed();
 beforeAll(() => nn.ready());
 
+/** Each layer's buffers, as a model's plan would hold them: made once, so draws continue from call to call. */
+const calls = new Map<Layer, StandaloneCall>();
+
+/** The layer's planned buffers, made for 16 samples on first use. */
+function callOf(layer: Layer): StandaloneCall {
+  return calls.get(layer) ?? replan(layer, 16);
+}
+
+/** New buffers for `capacity` samples, as a new plan makes: the generators restart from their seeds. */
+function replan(layer: Layer, capacity: number): StandaloneCall {
+  calls.get(layer)?.release();
+  const call = standaloneCall(layer, capacity, { inputs: [0], output: 0 });
+  calls.set(layer, call);
+  return call;
+}
+
 /** Runs a layer on x [n, ...shape]; returns the output and, given dy, the input gradient. */
 function run(layer: Layer, shape: number[], x: Float32Array, training: boolean, dy?: Float32Array): { y: Float32Array; dx?: Float32Array } {
   const { arena } = getBackend();
-  if (!layer.isBuilt) { layer.build([shape]); layer.plan(16); }
+  if (!layer.isBuilt) layer.build([shape]);
   const n = x.length / shape.reduce((a, b) => a * b, 1);
   const px = arena.allocF32(x.length), py = arena.allocF32(x.length);
   arena.f32.set(x, px >>> 2);
-  layer.forward(n, [px], py, training);
+  const call = { ...callOf(layer), inputs: [px], output: py };
+  layer.forward(n, call, training);
   const y = arena.f32.slice(py >>> 2, (py >>> 2) + x.length);
   let dx: Float32Array | undefined;
   if (dy) {
     const pdy = arena.allocF32(x.length), pdx = arena.allocF32(x.length);
     arena.f32.set(dy, pdy >>> 2);
-    layer.backward(n, [px], py, pdy, [pdx]);
+    layer.backward(n, { ...call, gradOutput: pdy, gradInputs: [pdx] });
     dx = arena.f32.slice(pdx >>> 2, (pdx >>> 2) + x.length);
     arena.release(pdy); arena.release(pdx);
   }
@@ -80,7 +98,7 @@ describe('augmentation layers', () => {
       // Same seed, same draws; planning again restarts the sequence.
       const twin = make(seed);
       expect(run(twin, SHAPE, x, true).y).toEqual(a.y);
-      layer.plan(16);
+      replan(layer, 16);
       expect(run(layer, SHAPE, x, true).y).toEqual(a.y);
       // The next draws differ (nearest-pixel zooms of a 5x7 image can repeat once, so look at three).
       const later = [0, 1, 2].map(() => run(layer, SHAPE, x, true).y);
@@ -97,7 +115,7 @@ describe('augmentation layers', () => {
     const rng = makeRng(seed + 1);
     for (const [mode, allowed] of [['horizontal', [0, 1]], ['vertical', [0, 2]], ['horizontal_and_vertical', [0, 1, 2, 3]]] as const) {
       const layer = nn.layers.randomFlip({ mode, seed: seed + 3 });
-      layer.build([SHAPE]); layer.plan(64);
+      layer.build([SHAPE]); replan(layer, 64);
       const x = randomArray(64 * 105, rng), seen = new Map<number, number>();
       const { y } = run(layer, SHAPE, x, true);
       for (let s = 0; s < 64; s++) {

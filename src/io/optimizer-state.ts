@@ -26,6 +26,7 @@ import type { Adam } from '../optimizers/adam.js';
 import type { SGD } from '../optimizers/sgd.js';
 import type { RMSprop } from '../optimizers/rmsprop.js';
 import type { JSONObject, JSONValue, TrainingConfig } from './types.js';
+import type { Head } from '../models/heads.js';
 import { checkOptimizerSlot } from './weight-values.js';
 import { describeValue, isObject } from './validate.js';
 import type { NamedWeight } from './weights.js';
@@ -115,11 +116,16 @@ function slotLayout(opt: Optimizer): SavedSlot[] {
 
 /** The compiled model's `trainingConfig`; throws when it is not compiled. */
 export function trainingConfigOf(model: LayersModel): TrainingConfig {
-  const compiled = model.requireCompiled('save({ includeOptimizer: true })');
+  const { heads, optimizer } = model.requireCompiled('save({ includeOptimizer: true })');
+  const lossName = (h: Head): string => KERAS_LOSS[h.loss.name] ?? h.loss.name;
+  const metricNames = (h: Head): string[] => h.metrics.map((m) => m.name);
+  // One output: plain values, as tfjs writes them; several: objects keyed by output name, as Keras.
+  if (heads.length === 1) return { loss: lossName(heads[0]), metrics: metricNames(heads[0]), optimizer_config: optimizerConfig(optimizer) };
   return {
-    loss: KERAS_LOSS[compiled.loss.name] ?? compiled.loss.name,
-    metrics: compiled.metrics.map((m) => m.name),
-    optimizer_config: optimizerConfig(compiled.optimizer),
+    loss: Object.fromEntries(heads.map((h) => [h.name, lossName(h)])),
+    metrics: Object.fromEntries(heads.map((h) => [h.name, metricNames(h)])),
+    loss_weights: Object.fromEntries(heads.map((h) => [h.name, h.weight])),
+    optimizer_config: optimizerConfig(optimizer),
   };
 }
 
@@ -146,8 +152,12 @@ export function optimizerWeights(model: LayersModel): NamedWeight[] {
 
 /** A checked training configuration, ready to compile with. */
 export interface ParsedTraining {
-  loss: string;
-  metrics: string[];
+  /** One loss name, or one per output name. */
+  loss: string | Record<string, string>;
+  /** Metric names for every output, or per output name. */
+  metrics: string[] | Record<string, string[]>;
+  /** Per output name, when the file gives them. */
+  lossWeights?: Record<string, number> | number[];
   optimizerClass: string;
   /** Saved slot names, in the order tfjs writes them. */
   slots: string[];
@@ -188,13 +198,25 @@ export function parseTrainingConfig(tc: unknown): ParsedTraining | null {
   if (tc === undefined || tc === null) return null;
   const who = 'trainingConfig';
   if (!isObject(tc)) throw new Error(`${who}: expected an object { loss, metrics, optimizer_config }, got ${describeValue(tc)}`);
-  if (typeof tc.loss !== 'string') throw new Error(`${who}: loss must be a loss name (one output), got ${describeValue(tc.loss)}`);
   const loss = tc.loss;
-  getLoss(loss); // throws naming the unknown loss
+  const lossNames = typeof loss === 'string' ? [loss] : isObject(loss) ? Object.values(loss) : [loss];
+  for (const name of lossNames) {
+    if (typeof name !== 'string') throw new Error(`${who}: loss must be a loss name or an object of them keyed by output name, got ${describeValue(loss)}`);
+    getLoss(name); // throws naming the unknown loss
+  }
   const rawMetrics = tc.metrics ?? [];
-  const metrics = (Array.isArray(rawMetrics) ? rawMetrics : isObject(rawMetrics) ? Object.values(rawMetrics) : [rawMetrics]).flat(2);
-  for (const m of metrics) {
+  const metricList = (Array.isArray(rawMetrics) ? rawMetrics : isObject(rawMetrics) ? Object.values(rawMetrics) : [rawMetrics]).flat(2);
+  for (const m of metricList) {
     if (m !== 'accuracy' && m !== 'acc') throw new Error(`${who}: metric ${describeValue(m)} is not supported; supported: 'accuracy'`);
+  }
+  // tfjs writes {} for no metrics; Keras a list for all outputs or an object per output.
+  const metrics = isObject(rawMetrics) && Object.keys(rawMetrics).length > 0
+    ? Object.fromEntries(Object.entries(rawMetrics).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]) as string[]]))
+    : (metricList as string[]);
+  const lossWeights = tc.loss_weights ?? undefined;
+  if (lossWeights !== undefined && !(isObject(lossWeights) && Object.values(lossWeights).every((v) => typeof v === 'number')) &&
+    !(Array.isArray(lossWeights) && lossWeights.every((v) => typeof v === 'number'))) {
+    throw new Error(`${who}: loss_weights must be numbers keyed by output name or in output order, got ${describeValue(lossWeights)}`);
   }
   const oc = tc.optimizer_config;
   if (!isObject(oc) || typeof oc.class_name !== 'string' || !isObject(oc.config)) {
@@ -223,13 +245,13 @@ export function parseTrainingConfig(tc: unknown): ParsedTraining | null {
   } catch (e) {
     throw new Error(`${w}: ${(e as Error).message}`);
   }
-  return { loss, metrics: metrics as string[], optimizerClass: oc.class_name, slots: slotLayout(check).map((s) => s.suffix), makeOptimizer };
+  return { loss: loss as string | Record<string, string>, metrics, lossWeights: lossWeights as ParsedTraining['lossWeights'], optimizerClass: oc.class_name, slots: slotLayout(check).map((s) => s.suffix), makeOptimizer };
 }
 
 /** Compiles `model` as configured and writes the saved optimizer state into its slots. */
 export function restoreTraining(model: LayersModel, training: ParsedTraining, weights: readonly NamedWeight[]): void {
   const optimizer = training.makeOptimizer();
-  model.compile({ optimizer, loss: training.loss, metrics: training.metrics });
+  model.compile({ optimizer, loss: training.loss, metrics: training.metrics, ...(training.lossWeights ? { lossWeights: training.lossWeights } : {}) });
   if (weights.length === 0) return;
   const byName = new Map(weights.map((w) => [w.name, w]));
   const used = new Set<string>();

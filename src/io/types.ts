@@ -46,8 +46,10 @@ export interface WeightsManifestGroup {
 export interface TrainingConfig {
   /** Keras spelling, e.g. 'categorical_crossentropy'. */
   loss: string | JSONValue;
-  /** Metric names, e.g. ['accuracy'] (tfjs writes {} for none). */
+  /** Metric names, e.g. ['accuracy'] (tfjs writes {} for none); per output name for several outputs. */
   metrics?: JSONValue;
+  /** Per output name: the factor of its loss in the total (Keras `loss_weights`). */
+  loss_weights?: JSONValue;
   /** tfjs optimizer config, e.g. { class_name: 'Adam', config: { learningRate: 0.001, ... } }. */
   optimizer_config: { class_name: string; config: JSONObject };
 }

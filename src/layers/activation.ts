@@ -2,7 +2,7 @@
 import type { ActivationName } from '../activations.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, readActivation } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs, type LayerCall } from './layer.js';
 
 /** Arguments of {@link activation}. */
 export interface ActivationArgs extends LayerArgs {
@@ -34,11 +34,13 @@ export class Activation extends Layer {
     return [...this.singleInput(inputShapes)];
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     copyFloats(inputs[0], output, n * this.outputSize);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     if (gradInputs[0] !== 0) copyFloats(gradOutput, gradInputs[0], n * this.outputSize);
   }
 }

@@ -1,7 +1,7 @@
 /** Concatenate: joins inputs along any axis but the batch; all other axes must match. */
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs, type LayerCall } from './layer.js';
 
 /** Arguments of {@link concatenate}. */
 export interface ConcatenateArgs extends LayerArgs {
@@ -62,7 +62,8 @@ export class Concatenate extends Layer {
     return first.map((d, j) => (j === at ? joined : d));
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     const k = this.backend.kernels;
     const total = this.outputRun;
     const outer = (n * this.outputSize) / total;
@@ -74,7 +75,8 @@ export class Concatenate extends Layer {
     }
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     const k = this.backend.kernels;
     const total = this.outputRun;
     const outer = (n * this.outputSize) / total;

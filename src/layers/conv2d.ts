@@ -14,7 +14,7 @@ import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
 import { window2D, pair, type Padding, type Window2D } from '../core/geometry.js';
 import { ConfigReader, construct, initializersConfig, penaltiesConfig, readActivation, readChannelsLast, readInitializer, readPadding, readPenalties } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, type LayerArgs, type Param } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, type LayerArgs, type Param, type LayerCall, type BufferRequest } from './layer.js';
 
 /** Arguments of {@link conv2d}, as tfjs-layers. */
 export interface Conv2DArgs extends LayerArgs {
@@ -68,7 +68,6 @@ export class Conv2D extends Layer {
   private kernel!: Param;
   private bias: Param | null = null;
   /** im2col buffer [batch·outH·outW, kh·kw·inC]; 0 for a pointwise convolution. */
-  private colBuffer = 0;
   protected override readonly fusesActivation = true;
   /** The kernels' operands, refilled per call. */
   private conv!: ConvArgs;
@@ -140,49 +139,47 @@ export class Conv2D extends Layer {
     if (this.useBias) this.bias = this.addParam('bias', [this.filters], this.biasInitializer, true, this.biasRegularizer);
   }
 
-  override plan(maxBatch: number): void {
-    this.releasePlan();
-    if (!this.pointwise) this.colBuffer = this.backend.arena.allocF32(maxBatch * this.win.outH * this.win.outW * this.patch);
-  }
-
-  override releasePlan(): void {
-    this.backend.arena.release(this.colBuffer);
-    this.colBuffer = 0;
+  /** The im2col column buffer (a 1x1 stride-1 convolution reads its input directly and needs none). */
+  override bufferRequests(capacity: number): BufferRequest[] {
+    return this.pointwise ? [] : [{ label: 'im2col columns', bytes: 4 * capacity * this.win.outH * this.win.outW * this.patch }];
   }
 
   /** The GEMM's left operand for n samples: the input itself when pointwise, else its patch columns. */
-  private columns(n: number, x: number): number {
+  private columns(n: number, x: number, colBuffer: number): number {
     if (this.pointwise) return x;
     const c = this.conv;
-    c.batch = n; c.input = x; c.columns = this.colBuffer;
+    c.batch = n; c.input = x; c.columns = colBuffer;
     im2col(c);
-    return this.colBuffer;
+    return colBuffer;
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     // Both paths add the bias and apply the activation in their write-back.
     if (this.direct) {
       const c = this.conv;
       c.batch = n; c.input = inputs[0]; c.kernel = this.kernel.ptr; c.bias = this.bias ? this.bias.ptr : 0;
-      c.output = output; c.filters = this.filters; c.activation = this.fusedActivation;
+      c.output = output; c.filters = this.filters; c.activation = this.fusedActivation(call);
       conv2dDirect(c);
       return;
     }
     const g = this.forwardGemm;
     g.m = n * this.win.outH * this.win.outW; g.n = this.filters; g.k = this.patch;
-    g.a = this.columns(n, inputs[0]); g.b = this.kernel.ptr; g.c = output;
+    g.a = this.columns(n, inputs[0], call.buffers[0]); g.b = this.kernel.ptr; g.c = output;
     g.bias = this.bias ? this.bias.ptr : 0;
-    g.activation = this.fusedActivation;
+    g.activation = this.fusedActivation(call);
     gemm(g);
   }
 
-  protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { inputs, gradOutput, gradInputs } = call;
+    const colBuffer = this.pointwise ? 0 : call.buffers[0];
     const rows = n * this.win.outH * this.win.outW;
     // gradKernel = columnsᵀ · gradOutput. The im2col forward left its columns in the buffer;
     // the direct forward did not fill it.
     const gk = this.kernelGradGemm;
     gk.m = this.patch; gk.n = this.filters; gk.k = rows;
-    gk.a = this.direct ? this.columns(n, inputs[0]) : this.pointwise ? inputs[0] : this.colBuffer;
+    gk.a = this.direct ? this.columns(n, inputs[0], colBuffer) : this.pointwise ? inputs[0] : colBuffer;
     gk.b = gradOutput; gk.c = this.kernel.grad;
     gemm(gk);
     if (this.bias) this.backend.kernels.sumRows(gradOutput, this.bias.grad, rows, this.filters, 0);
@@ -191,11 +188,11 @@ export class Conv2D extends Layer {
     // the column buffer (its columns are no longer needed), then scattered back by col2im.
     const gc = this.columnGradGemm;
     gc.m = rows; gc.n = this.patch; gc.k = this.filters;
-    gc.a = gradOutput; gc.b = this.kernel.ptr; gc.c = this.pointwise ? gradInputs[0] : this.colBuffer;
+    gc.a = gradOutput; gc.b = this.kernel.ptr; gc.c = this.pointwise ? gradInputs[0] : colBuffer;
     gemm(gc);
     if (this.pointwise) return;
     const c = this.conv;
-    c.batch = n; c.columns = this.colBuffer; c.gradInput = gradInputs[0];
+    c.batch = n; c.columns = colBuffer; c.gradInput = gradInputs[0];
     col2im(c);
   }
 }

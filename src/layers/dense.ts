@@ -8,7 +8,7 @@ import { getInitializer, type Initializer } from '../initializers.js';
 import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
 import { ConfigReader, construct, initializersConfig, penaltiesConfig, readActivation, readInitializer, readPenalties } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs, type Param } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs, type Param, type LayerCall } from './layer.js';
 
 /** Arguments of {@link dense}, as tfjs-layers. */
 export interface DenseArgs extends LayerArgs {
@@ -98,17 +98,19 @@ export class Dense extends Layer {
     return (n * this.outputSize) / this.units;
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     // output = activation(input · kernel + bias), bias and activation in the GEMM's write-back
     const g = this.forwardGemm;
     g.m = this.rows(n); g.n = this.units; g.k = this.inputUnits;
     g.a = inputs[0]; g.b = this.kernel.ptr; g.c = output;
     g.bias = this.bias ? this.bias.ptr : 0;
-    g.activation = this.fusedActivation;
+    g.activation = this.fusedActivation(call);
     gemm(g);
   }
 
-  protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { inputs, gradOutput, gradInputs } = call;
     const inUnits = this.inputUnits;
     n = this.rows(n);
     // gradKernel = inputᵀ · gradOutput

@@ -6,7 +6,7 @@
 import { getRandom } from '../core/random.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, readSeed } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs, type LayerCall, type BufferRequest, streamSeed } from './layer.js';
 
 /** Arguments of {@link dropout}, as tfjs-layers. */
 export interface DropoutArgs extends LayerArgs {
@@ -24,10 +24,6 @@ export class Dropout extends Layer {
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'rate', 'seed'];
   readonly rate: number;
   private readonly seed: number;
-  private mask = 0;
-  /** 16-byte generator state in wasm memory. */
-  private state = 0;
-  private maskActive = false;
 
   constructor(args: DropoutArgs) {
     super(args, 'Dropout');
@@ -53,37 +49,34 @@ export class Dropout extends Layer {
     return [...this.singleInput(inputShapes)];
   }
 
-  override plan(maxBatch: number): void {
-    this.releasePlan();
-    const { kernels, arena } = this.backend;
-    this.mask = arena.allocF32(maxBatch * this.outputSize);
-    this.state = arena.alloc(16);
-    kernels.dropoutSeedState(this.state, this.seed);
+  /** The mask of one batch and the 16-byte state of its kernel-side generator. */
+  override bufferRequests(capacity: number): BufferRequest[] {
+    return [{ label: 'dropout mask', bytes: 4 * capacity * this.outputSize }, { label: 'dropout generator state', bytes: 16 }];
   }
 
-  override releasePlan(): void {
-    const { arena } = this.backend;
-    arena.release(this.mask);
-    arena.release(this.state);
-    this.mask = this.state = 0;
+  /** Seeds the generator; a second application of the layer in one model draws its own masks. */
+  override initBuffers(buffers: readonly number[], use: number): void {
+    this.backend.kernels.dropoutSeedState(buffers[1], streamSeed(this.seed, use));
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number, training: boolean): void {
+  protected forwardLinear(n: number, call: LayerCall, training: boolean): void {
+    const { inputs, output } = call;
     const count = n * this.outputSize;
-    this.maskActive = training && this.rate > 0;
-    if (!this.maskActive) {
+    if (!training || this.rate === 0) {
       copyFloats(inputs[0], output, count);
       return;
     }
     const k = this.backend.kernels;
-    k.dropoutMask(this.mask, count, this.rate, this.state);
-    k.dropoutApply(inputs[0], this.mask, output, count, 0);
+    k.dropoutMask(call.buffers[0], count, this.rate, call.buffers[1]);
+    k.dropoutApply(inputs[0], call.buffers[0], output, count, 0);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     if (gradInputs[0] === 0) return;
     const count = n * this.outputSize;
-    if (this.maskActive) this.backend.kernels.dropoutApply(gradOutput, this.mask, gradInputs[0], count, 0);
+    // Backward follows a training forward: the mask was applied whenever rate > 0.
+    if (this.rate > 0) this.backend.kernels.dropoutApply(gradOutput, call.buffers[0], gradInputs[0], count, 0);
     else copyFloats(gradOutput, gradInputs[0], count);
   }
 }

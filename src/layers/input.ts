@@ -15,6 +15,8 @@ export class SymbolicTensor {
     /** The values the layer was applied to. */
     readonly inputs: readonly SymbolicTensor[],
     readonly name: string,
+    /** Which application of `sourceLayer` made it (0 for the first; Keras: the inbound node index). */
+    readonly nodeIndex = 0,
   ) {}
 
   toString(): string {
@@ -44,10 +46,9 @@ export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor
   if (list.length === 0 || list.some((t) => !(t instanceof SymbolicTensor))) {
     throw new TypeError(`${layer.describe()}.apply: expects a SymbolicTensor (from nn.input or another layer's apply) or a list of them`);
   }
-  if (layer.isBuilt && layer.appliedOnce) {
-    throw new Error(`${layer.describe()}.apply: the layer was already applied; sharing a layer between two places is not supported`);
-  }
+  // A layer applied again shares its weights; build refuses inputs of other shapes.
   layer.build(list.map((t) => [...t.shape]));
-  layer.appliedOnce = true;
-  return new SymbolicTensor([...layer.outputShape], layer, list, `${layer.name} ${formatShape(layer.outputShape)}`);
+  const nodeIndex = layer.applications++;
+  const name = nodeIndex === 0 ? layer.name : `${layer.name}/${nodeIndex}`;
+  return new SymbolicTensor([...layer.outputShape], layer, list, `${name} ${formatShape(layer.outputShape)}`, nodeIndex);
 }

@@ -35,6 +35,36 @@ export interface Param {
   readonly regularizer: Regularizer | null;
 }
 
+/**
+ * The buffers of one application of a layer in a memory plan (one graph node): the plan makes it
+ * once and hands it to every forward and backward of that node, so a layer object holds no
+ * per-batch memory and can serve several nodes and models at once.
+ */
+export interface LayerCall {
+  /** The input values, one pointer per input. */
+  readonly inputs: readonly number[];
+  /** Where forward writes the output. */
+  readonly output: number;
+  /** Gradient with respect to the output (overwritten by backward: it becomes the gradient before the activation). */
+  readonly gradOutput: number;
+  /** Where backward writes each input's gradient; 0 where none is needed. */
+  readonly gradInputs: readonly number[];
+  /** The buffers the layer asked for with {@link Layer.bufferRequests}, in that order. */
+  readonly buffers: readonly number[];
+  /**
+   * The loss takes this node's activation (softmax/sigmoid + cross-entropy): forward writes logits
+   * and backward receives the gradient with respect to them.
+   */
+  readonly activationInLoss: boolean;
+}
+
+/** A per-batch buffer a layer needs beyond its inputs and output (im2col columns, a dropout mask, ...). */
+export interface BufferRequest {
+  /** What it holds, for memory reports and out-of-memory errors. */
+  readonly label: string;
+  readonly bytes: number;
+}
+
 /** Option keys every layer accepts (each class adds its own in `static optionKeys`). */
 export const LAYER_OPTION_KEYS: readonly string[] = ['name', 'inputShape', 'batchInputShape', 'trainable'];
 
@@ -105,15 +135,10 @@ export abstract class Layer {
   readonly params: Param[] = [];
   /** The activation applied after the linear part ('linear' when none). */
   protected activation: Activation;
-  /**
-   * Set by a model whose loss fuses this layer's activation (softmax + cross-entropy):
-   * forward then writes logits and backward receives the gradient with respect to them.
-   */
-  activationFusedIntoLoss = false;
   /** True for layers whose forwardLinear applies {@link fusedActivation} in its write-back (GEMM, direct conv). */
   protected readonly fusesActivation: boolean = false;
-  /** Set once the layer is placed in a functional graph by `apply`. */
-  appliedOnce = false;
+  /** How many times `apply` placed the layer in a functional graph (Keras: its inbound nodes). */
+  applications = 0;
   private built = false;
 
   protected constructor(args: LayerArgs, className: string, activation?: ActivationName | string) {
@@ -230,15 +255,22 @@ export abstract class Layer {
     for (const p of this.params) p.trainable = !p.statistic && this.trainable;
   }
 
-  /** Per-batch buffers (beyond input and output) the layer needs for `maxBatch` samples. */
-  plan(_maxBatch: number): void {}
+  /**
+   * The per-batch buffers (beyond inputs and output) one application of the layer needs for
+   * `capacity` samples; a memory plan allocates them and passes them in {@link LayerCall.buffers}.
+   */
+  bufferRequests(_capacity: number): BufferRequest[] {
+    return [];
+  }
 
-  /** Returns per-batch buffers to the arena. */
-  releasePlan(): void {}
+  /**
+   * Fills freshly planned buffers that carry state across batches (random generator states);
+   * `use` counts earlier applications of this layer in the same plan, so each draws its own stream.
+   */
+  initBuffers(_buffers: readonly number[], _use: number): void {}
 
   /** Returns the parameters to the arena. */
   dispose(): void {
-    this.releasePlan();
     const { arena } = getBackend();
     for (const p of this.params) { arena.release(p.ptr); arena.release(p.grad); }
     this.params.length = 0;
@@ -246,30 +278,31 @@ export abstract class Layer {
   }
 
   /** Runs the layer on `n` samples: output = activation(linear(inputs)). */
-  forward(n: number, inputs: readonly number[], output: number, training: boolean): void {
-    this.forwardLinear(n, inputs, output, training);
+  forward(n: number, call: LayerCall, training: boolean): void {
+    this.forwardLinear(n, call, training);
     const fused = this.fusesActivation && this.activation.fused !== null;
-    if (this.activation.name !== 'linear' && !this.activationFusedIntoLoss && !fused) {
+    if (this.activation.name !== 'linear' && !call.activationInLoss && !fused) {
       const cols = this.outputShape[this.outputShape.length - 1];
-      this.activation.forward(getBackend().kernels, output, output, (n * this.outputSize) / cols, cols);
+      this.activation.forward(getBackend().kernels, call.output, call.output, (n * this.outputSize) / cols, cols);
     }
   }
 
   /**
-   * Back-propagates `gradOutput` (overwritten: it becomes the gradient before the activation)
-   * into the parameter gradients and, where a pointer is non-zero, into `gradInputs`.
+   * Back-propagates `call.gradOutput` (overwritten: it becomes the gradient before the activation)
+   * into the parameter gradients (written, not added) and, where a pointer is non-zero, into
+   * `call.gradInputs`. It follows a training forward of the same call.
    */
-  backward(n: number, inputs: readonly number[], output: number, gradOutput: number, gradInputs: readonly number[]): void {
-    if (this.activation.name !== 'linear' && !this.activationFusedIntoLoss) {
+  backward(n: number, call: LayerCall): void {
+    if (this.activation.name !== 'linear' && !call.activationInLoss) {
       const cols = this.outputShape[this.outputShape.length - 1];
-      this.activation.backward(getBackend().kernels, output, gradOutput, gradOutput, (n * this.outputSize) / cols, cols);
+      this.activation.backward(getBackend().kernels, call.output, call.gradOutput, call.gradOutput, (n * this.outputSize) / cols, cols);
     }
-    this.backwardLinear(n, inputs, output, gradOutput, gradInputs);
+    this.backwardLinear(n, call);
   }
 
   /** What forwardLinear fuses into its write-back: the activation, unless the loss takes it or it is not element-wise. */
-  protected get fusedActivation(): FusedActivation {
-    return this.activationFusedIntoLoss || this.activation.fused === null ? FUSED_LINEAR : this.activation.fused;
+  protected fusedActivation(call: LayerCall): FusedActivation {
+    return call.activationInLoss || this.activation.fused === null ? FUSED_LINEAR : this.activation.fused;
   }
 
   /** Applies this layer's activation to `rows × cols` values (x may equal y). */
@@ -281,10 +314,10 @@ export abstract class Layer {
   protected abstract computeOutputShape(inputShapes: number[][]): number[];
 
   /** The layer before its activation. */
-  protected abstract forwardLinear(n: number, inputs: readonly number[], output: number, training: boolean): void;
+  protected abstract forwardLinear(n: number, call: LayerCall, training: boolean): void;
 
   /** Gradients of the linear part, given the gradient with respect to its output. */
-  protected abstract backwardLinear(n: number, inputs: readonly number[], output: number, gradOutput: number, gradInputs: readonly number[]): void;
+  protected abstract backwardLinear(n: number, call: LayerCall): void;
 
   /** Allocates the parameters; layers without weights keep the default. */
   protected createParams(): void {}
@@ -350,6 +383,14 @@ export function writeParams(params: readonly Param[], weights: Tensor[], who: st
   });
   const { arena } = getBackend();
   weights.forEach((w, i) => arena.f32.set(w.data, params[i].ptr >>> 2));
+}
+
+/**
+ * The seed of a layer's `use`-th random stream in one plan: the layer's own seed for the first,
+ * a golden-ratio step apart for each further application, so shared layers draw distinct values.
+ */
+export function streamSeed(seed: number, use: number): number {
+  return (seed + Math.imul(use, 0x9e3779b9)) >>> 0;
 }
 
 /** Copies `count` floats inside wasm memory (a memmove, no allocation). */

@@ -3,7 +3,7 @@
  * of one shape. Concatenate is in concatenate.ts.
  */
 import { ConfigReader, construct } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs, type LayerCall } from './layer.js';
 
 /** Throws unless there are at least `min` (exactly `min` when `exact`) inputs, all of one shape. */
 function sameShapes(layer: Layer, inputShapes: number[][], min: number, exact = false): number[] {
@@ -40,14 +40,16 @@ export class Add extends Layer {
     return sameShapes(this, inputShapes, 2);
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     const k = this.backend.kernels;
     const count = n * this.outputSize;
     k.addArrays(inputs[0], inputs[1], output, count);
     for (let i = 2; i < inputs.length; i++) k.addArrays(output, inputs[i], output, count);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     for (let i = 0; i < gradInputs.length; i++) {
       if (gradInputs[i] !== 0) copyFloats(gradOutput, gradInputs[i], n * this.outputSize);
     }
@@ -74,11 +76,13 @@ export class Subtract extends Layer {
     return sameShapes(this, inputShapes, 2, true);
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     this.backend.kernels.subArrays(inputs[0], inputs[1], output, n * this.outputSize);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     const count = n * this.outputSize;
     if (gradInputs[0] !== 0) copyFloats(gradOutput, gradInputs[0], count);
     if (gradInputs[1] !== 0) this.backend.kernels.scaleArray(gradOutput, gradInputs[1], count, -1);
@@ -105,7 +109,8 @@ export class Multiply extends Layer {
     return sameShapes(this, inputShapes, 2);
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     const k = this.backend.kernels;
     const count = n * this.outputSize;
     k.mulArrays(inputs[0], inputs[1], output, count);
@@ -113,7 +118,8 @@ export class Multiply extends Layer {
   }
 
   /** d/dx_i = g · Π_{j≠i} x_j, formed in the input's own gradient buffer. */
-  protected backwardLinear(n: number, inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { inputs, gradOutput, gradInputs } = call;
     const k = this.backend.kernels;
     const count = n * this.outputSize;
     for (let i = 0; i < gradInputs.length; i++) {
@@ -148,7 +154,8 @@ export class Average extends Layer {
     return sameShapes(this, inputShapes, 2);
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     const k = this.backend.kernels;
     const count = n * this.outputSize;
     k.addArrays(inputs[0], inputs[1], output, count);
@@ -156,7 +163,8 @@ export class Average extends Layer {
     k.scaleArray(output, output, count, 1 / inputs.length);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     const k = this.backend.kernels;
     for (let i = 0; i < gradInputs.length; i++) {
       if (gradInputs[i] !== 0) k.scaleArray(gradOutput, gradInputs[i], n * this.outputSize, 1 / gradInputs.length);
@@ -172,14 +180,16 @@ abstract class Extremum extends Layer {
     return sameShapes(this, inputShapes, 2);
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     const count = n * this.outputSize;
     this.pick(inputs[0], inputs[1], output, count);
     for (let i = 2; i < inputs.length; i++) this.pick(output, inputs[i], output, count);
   }
 
   /** Consumes gradOutput (the contract lets backward overwrite it): each element is claimed once. */
-  protected backwardLinear(n: number, inputs: readonly number[], output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output, gradOutput, gradInputs } = call;
     const k = this.backend.kernels;
     for (let i = 0; i < inputs.length; i++) k.routeExtremumGrad(inputs[i], output, gradOutput, gradInputs[i], n * this.outputSize);
   }

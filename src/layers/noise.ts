@@ -7,7 +7,7 @@
 import { getRandom } from '../core/random.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, readSeed } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs, type LayerCall, type BufferRequest, streamSeed } from './layer.js';
 
 /** Options of {@link gaussianNoise}. */
 export interface GaussianNoiseArgs extends LayerArgs {
@@ -26,8 +26,6 @@ export class GaussianNoise extends Layer {
   readonly stddev: number;
   /** Seed of this layer's generator. */
   readonly seed: number;
-  /** 16-byte kernel generator state (planned). */
-  private state = 0;
 
   constructor(args: GaussianNoiseArgs) {
     super(args, 'GaussianNoise');
@@ -53,28 +51,28 @@ export class GaussianNoise extends Layer {
     return [...this.singleInput(inputShapes)];
   }
 
-  override plan(_maxBatch: number): void {
-    this.releasePlan();
-    this.state = this.backend.arena.alloc(16);
-    this.backend.kernels.augmentNoiseSeed(this.state, this.seed >>> 0);
+  /** The 16-byte state of its kernel-side generator. */
+  override bufferRequests(): BufferRequest[] {
+    return [{ label: 'noise generator state', bytes: 16 }];
   }
 
-  override releasePlan(): void {
-    this.backend.arena.release(this.state);
-    this.state = 0;
+  /** Seeds the generator; a second application of the layer in one model draws its own noise. */
+  override initBuffers(buffers: readonly number[], use: number): void {
+    this.backend.kernels.augmentNoiseSeed(buffers[0], streamSeed(this.seed >>> 0, use));
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number, training: boolean): void {
+  protected forwardLinear(n: number, call: LayerCall, training: boolean): void {
+    const { inputs, output } = call;
     const count = n * this.outputSize;
     if (!training || this.stddev === 0) {
       copyFloats(inputs[0], output, count);
       return;
     }
-    if (this.state === 0) throw new Error(`${this.describe()}: forward in training before plan(maxBatch)`);
-    this.backend.kernels.augmentNoise(inputs[0], output, count, this.stddev, this.state);
+    this.backend.kernels.augmentNoise(inputs[0], output, count, this.stddev, call.buffers[0]);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     if (gradInputs[0] !== 0) copyFloats(gradOutput, gradInputs[0], n * this.outputSize);
   }
 }

@@ -8,7 +8,7 @@ import { batchNormArgs, batchNormBackward, batchNormForwardTrain, batchNormInfer
 import { shapeSize } from '../core/tensor.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, initializerConfig, isLastAxis, readNoPenalties } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs, type Param } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs, type Param, type LayerCall, type BufferRequest } from './layer.js';
 
 /** Arguments of {@link batchNormalization}, as tfjs-layers. */
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -40,10 +40,6 @@ export class BatchNormalization extends Layer {
   private beta: Param | null = null;
   private movingMean!: Param;
   private movingVariance!: Param;
-  /** Per batch: normalised input (saved for backward). */
-  private xhat = 0;
-  /** Per channel: batch mean, batch variance, 1/std, and gradient sinks for absent gamma/beta. */
-  private stats = 0;
   /** The kernels' operands, refilled per call. */
   private readonly call = batchNormArgs();
 
@@ -105,42 +101,35 @@ export class BatchNormalization extends Layer {
     this.movingVariance = this.addParam('moving_variance', c, getInitializer('ones', 'ones', ''), false);
   }
 
-  override plan(maxBatch: number): void {
-    this.releasePlan();
-    const { arena } = this.backend;
-    this.xhat = arena.allocF32(maxBatch * shapeSize(this.outputShape));
-    this.stats = arena.allocF32(5 * this.channels);
+  /** The normalised input saved for backward, and five per-channel statistics of one batch. */
+  override bufferRequests(capacity: number): BufferRequest[] {
+    return [{ label: 'normalised input', bytes: 4 * capacity * this.outputSize }, { label: 'batch statistics', bytes: 4 * 5 * this.channels }];
   }
 
-  override releasePlan(): void {
-    const { arena } = this.backend;
-    arena.release(this.xhat);
-    arena.release(this.stats);
-    this.xhat = this.stats = 0;
-  }
-
-  private stat(i: number): number {
-    return this.stats + i * this.channels * 4;
+  /** Statistic `i` of a call's batch (mean, variance, 1/std, two scratch rows), one value per channel. */
+  private stat(call: LayerCall, i: number): number {
+    return call.buffers[1] + i * this.channels * 4;
   }
 
   /** The kernels' operands for n samples: sizes, parameters and the planned buffers. */
-  private operands(n: number): BatchNormArgs {
+  private operands(n: number, call: LayerCall): BatchNormArgs {
     const a = this.call;
     a.channels = this.channels;
     a.rows = (n * this.outputSize) / a.channels;
     a.epsilon = this.epsilon; a.momentum = this.momentum;
     a.gamma = this.gamma?.ptr ?? 0; a.beta = this.beta?.ptr ?? 0;
     a.movingMean = this.movingMean.ptr; a.movingVariance = this.movingVariance.ptr;
-    a.xhat = this.xhat; a.batchMean = this.stat(0); a.batchVariance = this.stat(1); a.invStd = this.stat(2);
+    a.xhat = call.buffers[0]; a.batchMean = this.stat(call, 0); a.batchVariance = this.stat(call, 1); a.invStd = this.stat(call, 2);
     return a;
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number, training: boolean): void {
-    const a = this.operands(n);
+  protected forwardLinear(n: number, call: LayerCall, training: boolean): void {
+    const { inputs, output } = call;
+    const a = this.operands(n, call);
     a.input = inputs[0]; a.output = output;
     // Frozen, it runs in inference mode also in training (Keras): moving statistics, left unchanged.
     if (!training || this.frozen) {
-      a.scratch = this.stat(3);
+      a.scratch = this.stat(call, 3);
       batchNormInference(a);
       return;
     }
@@ -148,18 +137,19 @@ export class BatchNormalization extends Layer {
     batchNormUpdateMoving(a);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
-    const a = this.operands(n);
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
+    const a = this.operands(n, call);
     // Frozen: y = scale·x + shift with the per-channel scale forward left in stat(3); no weight gradients.
     if (this.frozen) {
-      if (gradInputs[0] !== 0) this.backend.kernels.mulRowVector(gradOutput, this.stat(3), gradInputs[0], a.rows, a.channels);
+      if (gradInputs[0] !== 0) this.backend.kernels.mulRowVector(gradOutput, this.stat(call, 3), gradInputs[0], a.rows, a.channels);
       return;
     }
     a.gradOutput = gradOutput;
     // Without an input gradient, dx may alias dy (the kernel allows it), so it lands harmlessly there.
     a.gradInput = gradInputs[0] !== 0 ? gradInputs[0] : gradOutput;
-    a.gradGamma = this.gamma?.grad ?? this.stat(3);
-    a.gradBeta = this.beta?.grad ?? this.stat(4);
+    a.gradGamma = this.gamma?.grad ?? this.stat(call, 3);
+    a.gradBeta = this.beta?.grad ?? this.stat(call, 4);
     batchNormBackward(a);
   }
 }

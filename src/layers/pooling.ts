@@ -7,7 +7,7 @@ import type { JSONObject } from '../io/types.js';
 import { pair, window2D, type Padding, type Window2D } from '../core/geometry.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolArgs, type PoolArgs } from '../core/kernels/pool.js';
 import { ConfigReader, construct, readChannelsLast, readPadding } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, type LayerArgs, type LayerCall, type BufferRequest } from './layer.js';
 
 /** Arguments of {@link maxPooling2d} and {@link averagePooling2d}, as tfjs-layers. */
 export interface Pooling2DArgs extends LayerArgs {
@@ -61,8 +61,6 @@ export class MaxPooling2D extends Pooling2D {
   static readonly className: string = 'MaxPooling2D';
   /** Every option {@link maxPooling2d} accepts. */
   static readonly optionKeys = POOLING_KEYS;
-  /** i32 index into the batch input of each output's maximum. */
-  private argmax = 0;
 
   constructor(args: Pooling2DArgs = {}) {
     super(args, 'MaxPooling2D');
@@ -74,26 +72,23 @@ export class MaxPooling2D extends Pooling2D {
     return construct(r, () => new MaxPooling2D(options));
   }
 
-  override plan(maxBatch: number): void {
-    this.releasePlan();
-    this.argmax = this.backend.arena.alloc(maxBatch * this.outputSize * 4);
+  /** For each output, the i32 index into the batch input of its maximum (where backward routes the gradient). */
+  override bufferRequests(capacity: number): BufferRequest[] {
+    return [{ label: 'max-pooling argmax', bytes: 4 * capacity * this.outputSize }];
   }
 
-  override releasePlan(): void {
-    this.backend.arena.release(this.argmax);
-    this.argmax = 0;
-  }
-
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     const p = this.call;
-    p.batch = n; p.input = inputs[0]; p.output = output; p.argmax = this.argmax;
+    p.batch = n; p.input = inputs[0]; p.output = output; p.argmax = call.buffers[0];
     maxPoolForward(p);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     if (gradInputs[0] === 0) return;
     const p = this.call;
-    p.batch = n; p.gradOutput = gradOutput; p.argmax = this.argmax; p.gradInput = gradInputs[0];
+    p.batch = n; p.gradOutput = gradOutput; p.argmax = call.buffers[0]; p.gradInput = gradInputs[0];
     maxPoolBackward(p);
   }
 }
@@ -115,13 +110,15 @@ export class AveragePooling2D extends Pooling2D {
     return construct(r, () => new AveragePooling2D(options));
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     const p = this.call;
     p.batch = n; p.input = inputs[0]; p.output = output;
     avgPoolForward(p);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     if (gradInputs[0] === 0) return;
     const p = this.call;
     p.batch = n; p.gradOutput = gradOutput; p.gradInput = gradInputs[0];
@@ -157,12 +154,14 @@ export class GlobalAveragePooling2D extends Layer {
     return [shape[2]];
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     const [h, w, c] = this.inputShapes[0];
     this.backend.kernels.globalAvgPoolForward(inputs[0], output, n, h * w, c);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     if (gradInputs[0] === 0) return;
     const [h, w, c] = this.inputShapes[0];
     this.backend.kernels.globalAvgPoolBackward(gradOutput, gradInputs[0], n, h * w, c, 0);

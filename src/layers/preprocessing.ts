@@ -14,7 +14,7 @@ import { affineImages, affineImagesBackward, flipImages, flipImagesBackward, ima
 import { Random, getRandom } from '../core/random.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, readChannelsLast, readChoice, readFactor, readSeed } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs, type LayerCall, type BufferRequest } from './layer.js';
 
 /**
  * How a source pixel outside the image is filled (Keras `fill_mode`), applied to each integer
@@ -94,10 +94,6 @@ abstract class ImageAugmentation extends Layer {
   /** Seed of this layer's generator. */
   readonly seed: number;
   protected random: Random;
-  /** Per-sample parameters in wasm memory (planned); `paramFloats` values per sample. */
-  protected sampled = 0;
-  /** Whether the last forward applied the transform (training). */
-  protected applied = false;
   /** The kernels' operands, refilled per call. */
   private readonly images = imageBatchArgs();
 
@@ -115,47 +111,51 @@ abstract class ImageAugmentation extends Layer {
     return [...shape];
   }
 
-  override plan(maxBatch: number): void {
-    this.releasePlan();
-    this.sampled = this.backend.arena.allocF32(maxBatch * this.paramFloats);
-    this.random = new Random(this.seed);
+  /**
+   * The per-sample parameters of one batch (`paramFloats` values per sample), and an i32 flag:
+   * whether its forward applied the transform (training), which its backward then inverts.
+   */
+  override bufferRequests(capacity: number): BufferRequest[] {
+    return [{ label: 'sampled transform parameters', bytes: 4 * capacity * this.paramFloats }, { label: 'transform applied', bytes: 4 }];
   }
 
-  override releasePlan(): void {
-    this.backend.arena.release(this.sampled);
-    this.sampled = 0;
+  /** A new plan restarts the generator from the seed, so a fit's augmentations depend only on the seeds. */
+  override initBuffers(_buffers: readonly number[], use: number): void {
+    if (use === 0) this.random = new Random(this.seed);
   }
 
-  protected forwardLinear(n: number, inputs: readonly number[], output: number, training: boolean): void {
-    this.applied = training;
+  protected forwardLinear(n: number, call: LayerCall, training: boolean): void {
+    const { inputs, output } = call;
+    const { arena } = this.backend;
+    arena.i32[call.buffers[1] >>> 2] = training ? 1 : 0;
     if (!training) {
       copyFloats(inputs[0], output, n * this.outputSize);
       return;
     }
-    if (this.sampled === 0) throw new Error(`${this.describe()}: forward in training before plan(maxBatch)`);
-    this.draw(n, this.sampled >>> 2);
-    const a = this.operands(n);
+    this.draw(n, call.buffers[0] >>> 2);
+    const a = this.operands(n, call);
     a.input = inputs[0]; a.output = output;
     this.transform(a);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     if (gradInputs[0] === 0) return;
-    if (!this.applied) {
+    if (this.backend.arena.i32[call.buffers[1] >>> 2] === 0) {
       copyFloats(gradOutput, gradInputs[0], n * this.outputSize);
       return;
     }
-    const a = this.operands(n);
+    const a = this.operands(n, call);
     a.gradOutput = gradOutput; a.gradInput = gradInputs[0];
     this.transformBackward(a);
   }
 
   /** The batch's sizes and sampled parameters in the kernels' struct. */
-  private operands(n: number): ImageBatchArgs {
+  private operands(n: number, call: LayerCall): ImageBatchArgs {
     const a = this.images;
     const shape = this.outputShape;
     a.batch = n; a.height = shape[0]; a.width = shape[1]; a.channels = shape[2];
-    a.params = this.sampled;
+    a.params = call.buffers[0];
     return a;
   }
 

@@ -2,15 +2,17 @@
 import { shapeSize } from '../core/tensor.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, readChannelsLast } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs, type LayerCall } from './layer.js';
 
 /** Base of layers whose output is their input with another shape. */
 abstract class ShapeOnly extends Layer {
-  protected forwardLinear(n: number, inputs: readonly number[], output: number): void {
+  protected forwardLinear(n: number, call: LayerCall): void {
+    const { inputs, output } = call;
     copyFloats(inputs[0], output, n * this.outputSize);
   }
 
-  protected backwardLinear(n: number, _inputs: readonly number[], _output: number, gradOutput: number, gradInputs: readonly number[]): void {
+  protected backwardLinear(n: number, call: LayerCall): void {
+    const { gradOutput, gradInputs } = call;
     if (gradInputs[0] !== 0) copyFloats(gradOutput, gradInputs[0], n * this.outputSize);
   }
 }

@@ -1,60 +1,99 @@
 /**
- * Functional models: a graph from one input to one output, ordered once (topologically) so
- * forward runs the list and backward runs it in reverse, summing gradients where branches meet.
+ * Functional models: a graph from one or more inputs to one or more outputs, ordered once
+ * (topologically) so forward runs the list and backward runs it in reverse, summing gradients
+ * where branches meet and where a shared layer is applied more than once.
  */
+import type { Tensor } from '../core/tensor.js';
 import type { Layer } from '../layers/layer.js';
 import { SymbolicTensor } from '../layers/input.js';
 import { shapeSize } from '../core/tensor.js';
 import { postOrder, type GraphNode } from './graph.js';
-import { LayersModel } from './model.js';
+import { LayersModel, type ModelGraph } from './model.js';
 
 /** Arguments of {@link model}. */
-export interface ModelArgs {
-  /** The model input, from `nn.input`. */
+export interface ModelArgs<O extends SymbolicTensor | SymbolicTensor[] = SymbolicTensor | SymbolicTensor[]> {
+  /** The model inputs, from `nn.input`: one, or a list. */
   inputs: SymbolicTensor | SymbolicTensor[];
-  /** The output, from a layer's `apply`. */
-  outputs: SymbolicTensor | SymbolicTensor[];
+  /** The outputs, from layers' `apply`: one, or a list (then `predict` returns a list). */
+  outputs: O;
   name?: string;
 }
 
-function single(value: SymbolicTensor | SymbolicTensor[], what: string): SymbolicTensor {
+/** `value` as a non-empty list of distinct SymbolicTensors, or an error naming `what`. */
+function tensorList(value: SymbolicTensor | SymbolicTensor[], what: string): SymbolicTensor[] {
   const list = Array.isArray(value) ? value : [value];
-  if (list.length !== 1) throw new Error(`model: exactly one ${what} is supported, got ${list.length}`);
-  if (!(list[0] instanceof SymbolicTensor)) throw new TypeError(`model: ${what} must be a SymbolicTensor, got ${typeof list[0]}`);
-  return list[0];
+  if (list.length === 0) throw new Error(`model: ${what} must not be empty`);
+  list.forEach((t, i) => {
+    if (!(t instanceof SymbolicTensor)) throw new TypeError(`model: ${what}[${i}] must be a SymbolicTensor, got ${typeof t}`);
+    if (list.indexOf(t) !== i) throw new Error(`model: ${what} lists ${t.name} twice`);
+  });
+  return list;
 }
 
 /** A model built from a functional graph (`nn.model`). */
-export class Functional extends LayersModel {
+export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> extends LayersModel<Output> {
+  /** Every value the outputs depend on, each after the values it is computed from; the inputs first. */
   private readonly sorted: SymbolicTensor[];
-  private readonly modelInput: SymbolicTensor;
+  private readonly modelInputs: SymbolicTensor[];
+  private readonly modelOutputs: SymbolicTensor[];
+  private readonly outputList: boolean;
 
   constructor(args: ModelArgs) {
     super(args.name ?? 'model');
-    this.modelInput = single(args.inputs, 'input');
-    const output = single(args.outputs, 'output');
-    if (this.modelInput.sourceLayer !== null) throw new Error('model: inputs must come from nn.input');
-    this.sorted = topologicalOrder(output);
-    const inputs = this.sorted.filter((t) => t.sourceLayer === null);
-    if (!inputs.includes(this.modelInput)) throw new Error(`model: the output does not depend on the given input ${this.modelInput.name}`);
-    if (inputs.length > 1) throw new Error(`model: the output depends on ${inputs.length} inputs (${inputs.map((t) => t.name).join(', ')}); pass them all as inputs — only one is supported`);
+    this.modelInputs = tensorList(args.inputs, 'inputs');
+    this.modelOutputs = tensorList(args.outputs, 'outputs');
+    this.outputList = Array.isArray(args.outputs);
+    for (const t of this.modelInputs) if (t.sourceLayer !== null) throw new Error(`model: inputs must come from nn.input; ${t.name} is a layer's output`);
+    const names = this.modelOutputs.map((t) => t.sourceLayer?.name ?? t.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) throw new Error(`model: two outputs are named '${name}' (a layer's outputs must be distinct); give the output layers distinct names`);
+    });
+    const reached = topologicalOrder(this.modelOutputs);
+    const needed = reached.filter((t) => t.sourceLayer === null);
+    const missing = needed.filter((t) => !this.modelInputs.includes(t));
+    if (missing.length > 0) {
+      throw new Error(`model: the outputs depend on ${missing.map((t) => t.name).join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not among ` +
+        `the inputs (${this.modelInputs.map((t) => t.name).join(', ')}); pass every nn.input the outputs use`);
+    }
+    this.sorted = [...this.modelInputs, ...reached.filter((t) => t.sourceLayer !== null)];
   }
 
   /** The model's inputs (from `nn.input`), as tfjs `model.inputs`. */
   get inputs(): SymbolicTensor[] {
-    return [this.modelInput];
+    return [...this.modelInputs];
   }
 
+  /** The model's outputs, as tfjs `model.outputs`. */
+  get outputs(): SymbolicTensor[] {
+    return [...this.modelOutputs];
+  }
+
+  /** Each layer once, in the order of its first application. */
   get layers(): Layer[] {
-    return this.sorted.flatMap((t) => (t.sourceLayer ? [t.sourceLayer] : []));
+    return [...new Set(this.sorted.flatMap((t) => (t.sourceLayer ? [t.sourceLayer] : [])))];
   }
 
-  protected buildGraph(): GraphNode[] {
+  protected buildGraph(): ModelGraph {
     const index = new Map<SymbolicTensor, number>();
-    return this.sorted.map((t, i) => {
+    const uses = new Map<Layer, number>();
+    const nodes = this.sorted.map((t, i): GraphNode => {
       index.set(t, i);
-      return { layer: t.sourceLayer, inputs: t.inputs.map((s) => index.get(s)!), shape: [...t.shape], size: shapeSize(t.shape) };
+      const layer = t.sourceLayer;
+      const use = layer ? uses.get(layer) ?? 0 : 0;
+      if (layer) uses.set(layer, use + 1);
+      const name = layer ? (t.nodeIndex === 0 ? layer.name : `${layer.name}/${t.nodeIndex}`) : t.name;
+      return { layer, name, use, inputs: t.inputs.map((s) => index.get(s)!), shape: [...t.shape], size: shapeSize(t.shape) };
     });
+    // An output's name is its layer's name (the key of per-output arguments and logs).
+    for (const t of this.modelOutputs) {
+      const i = index.get(t)!;
+      if (t.sourceLayer) nodes[i] = { ...nodes[i], name: t.sourceLayer.name };
+    }
+    return { nodes, inputs: this.modelInputs.map((t) => index.get(t)!), outputs: this.modelOutputs.map((t) => index.get(t)!) };
+  }
+
+  protected override outputsAsList(): boolean {
+    return this.outputList;
   }
 
   protected override showsConnections(): boolean {
@@ -62,12 +101,13 @@ export class Functional extends LayersModel {
   }
 }
 
-/** Depth-first post-order from the output: every value after the values it is computed from. */
-function topologicalOrder(output: SymbolicTensor): SymbolicTensor[] {
-  return postOrder(output, (t) => t.inputs, (t) => new Error(`model: the graph has a cycle at ${t.name}`));
+/** Depth-first post-order from the outputs: every value after the values it is computed from. */
+function topologicalOrder(outputs: readonly SymbolicTensor[]): SymbolicTensor[] {
+  const root = new SymbolicTensor([], null, outputs, 'outputs');
+  return postOrder(root, (t) => t.inputs, (t) => new Error(`model: the graph has a cycle at ${t.name}`)).slice(0, -1);
 }
 
-/** A model from a functional graph (tfjs `tf.model`). */
-export function model(args: ModelArgs): Functional {
+/** A model from a functional graph (tfjs `tf.model`); `predict` returns a list when `outputs` is one. */
+export function model<O extends SymbolicTensor | SymbolicTensor[]>(args: ModelArgs<O>): Functional<O extends SymbolicTensor[] ? Tensor[] : Tensor> {
   return new Functional(args);
 }

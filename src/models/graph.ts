@@ -1,15 +1,20 @@
 /**
- * The model's computation as an ordered list of nodes: node 0 is the input, every other node
- * applies one layer to earlier nodes. Sequential models are a chain; functional models are
- * sorted topologically once, so forward runs the list in order and backward in reverse.
+ * The model's computation as an ordered list of nodes: the model's inputs come first, every other
+ * node applies one layer to earlier nodes. A layer applied several times (shared weights) has one
+ * node per application. Sequential models are a chain; functional models are sorted topologically
+ * once, so forward runs the list in order and backward in reverse.
  */
 import type { Layer } from '../layers/layer.js';
 import { shapeSize } from '../core/tensor.js';
 
 /** One node of a model's ordered graph. */
 export interface GraphNode {
-  /** null for the model input. */
+  /** null for a model input. */
   readonly layer: Layer | null;
+  /** The input's name, or the layer's name (with `/k` for its application k > 0). */
+  readonly name: string;
+  /** How many earlier nodes of this graph apply the same layer (0 for its first application). */
+  readonly use: number;
   /** Indices of the nodes feeding this one (empty for the input). */
   readonly inputs: readonly number[];
   /** Per-sample output shape. */
@@ -20,11 +25,11 @@ export interface GraphNode {
 
 /** Builds the chain of a sequential model, building each layer on its predecessor's shape. */
 export function chainGraph(inputShape: readonly number[], layers: readonly Layer[]): GraphNode[] {
-  const nodes: GraphNode[] = [{ layer: null, inputs: [], shape: [...inputShape], size: shapeSize(inputShape) }];
+  const nodes: GraphNode[] = [{ layer: null, name: 'input', use: 0, inputs: [], shape: [...inputShape], size: shapeSize(inputShape) }];
   for (const layer of layers) {
     const prev = nodes[nodes.length - 1];
     layer.build([[...prev.shape]]);
-    nodes.push({ layer, inputs: [nodes.length - 1], shape: [...layer.outputShape], size: layer.outputSize });
+    nodes.push({ layer, name: layer.name, use: 0, inputs: [nodes.length - 1], shape: [...layer.outputShape], size: layer.outputSize });
   }
   return nodes;
 }

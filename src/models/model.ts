@@ -7,15 +7,18 @@ import { getBackend } from '../core/wasm.js';
 import type { Callback } from '../callbacks/callback.js';
 import { History } from '../callbacks/callback.js';
 import { readParams, writeParams, type Layer, type Param } from '../layers/layer.js';
-import { getLoss, type Loss, type LossName } from '../losses.js';
-import { getMetrics, type Metric } from '../metrics.js';
+import type { LossName } from '../losses.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import type { GraphNode } from './graph.js';
+import { resolveHeads, type Head } from './heads.js';
 import { ExecutionPlan } from './plan.js';
+import { SymbolicTensor } from '../layers/input.js';
+import type { ModelData, ModelLabels } from './data.js';
 import { modelCreated, modelReleased, warnIfModelsFillMemory } from './memory.js';
 import { summaryTable } from './summary.js';
-import { evaluateLoop, fitLoop, predictLoop } from './training.js';
-import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS, metricNames } from './verb-options.js';
+import { evaluateLoop, predictLoop } from './evaluation.js';
+import { fitLoop } from './training.js';
+import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS } from './verb-options.js';
 import { checkBoolean, checkOptions } from '../core/checks.js';
 import type { ClassWeight, SampleWeightLike } from './sample-weights.js';
 import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
@@ -24,10 +27,18 @@ import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
 export interface CompileArgs {
   /** An optimizer object or its name ('sgd', 'adam'); names use Keras defaults. */
   optimizer: string | Optimizer;
-  /** Loss name. */
-  loss: LossName | string;
-  /** A metric name or a list of them: 'accuracy', 'crossentropy' or a loss name. */
-  metrics?: string | string[];
+  /**
+   * Loss name; with several outputs, one name for all, a list in output order, or an object keyed
+   * by output name (`{ digit: 'categoricalCrossentropy', even: 'binaryCrossentropy' }`).
+   */
+  loss: LossName | string | (LossName | string)[] | Record<string, LossName | string>;
+  /**
+   * A metric name or a list of them ('accuracy', 'crossentropy' or a loss name), for every output;
+   * or per output: a list of such lists in output order, or an object keyed by output name.
+   */
+  metrics?: string | string[] | (string | string[])[] | Record<string, string | string[]>;
+  /** Factor of each output's loss in the total (Keras `loss_weights`): a list in output order or an object by output name; default 1. */
+  lossWeights?: number[] | Record<string, number>;
 }
 
 /** Arguments of {@link LayersModel.fit}, as tfjs. */
@@ -37,7 +48,7 @@ export interface FitArgs {
   /** Passes over the data; default 1. */
   epochs?: number;
   /** Data to evaluate on after each epoch, as [x, y] or [x, y, sampleWeight]. */
-  validationData?: [TensorLike, TensorLike] | [TensorLike, TensorLike, SampleWeightLike];
+  validationData?: [ModelData, ModelLabels] | [ModelData, ModelLabels, SampleWeightLike];
   /** Fraction of the data (taken from its end, before shuffling, as Keras) held out for validation. */
   validationSplit?: number;
   /** Shuffle the training samples before each epoch; default true. */
@@ -75,10 +86,17 @@ export interface EvaluateArgs extends BatchArgs {
 /** The compiled training configuration. */
 export interface Compiled {
   optimizer: Optimizer;
-  loss: Loss;
-  metrics: Metric[];
-  /** The output layer's activation is folded into the loss (softmax/sigmoid + cross-entropy). */
-  fused: boolean;
+  /** One per model output, in output order. */
+  heads: Head[];
+}
+
+/** A built model graph: its nodes and which of them are the model's inputs and outputs. */
+export interface ModelGraph {
+  nodes: GraphNode[];
+  /** Node indices of the inputs, in the model's input order. */
+  inputs: number[];
+  /** Node indices of the outputs, in the model's output order. */
+  outputs: number[];
 }
 
 /**
@@ -89,8 +107,11 @@ const unreleased = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry<Set<number>>((ledger) => { getBackend().arena.releaseAll(ledger); modelReleased(); })
   : null;
 
-/** A model whose layers form a graph: the base of Sequential and of functional models. */
-export abstract class LayersModel {
+/**
+ * A model whose layers form a graph: the base of Sequential and of functional models. `Output` is
+ * what `predict` returns: a Tensor, or a list of them for a model whose outputs were given as a list.
+ */
+export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Tensor[]> {
   readonly name: string;
   /** Set by a callback to end `fit` after the current epoch. */
   stopTraining = false;
@@ -104,6 +125,8 @@ export abstract class LayersModel {
   /** Every live wasm block of this model: weights, plan, optimizer slots. */
   private readonly ledger = new Set<number>();
   protected nodes: GraphNode[] | null = null;
+  private inputIndices: number[] = [];
+  private outputIndices: number[] = [];
   private compiled: Compiled | null = null;
   private plan: ExecutionPlan | null = null;
 
@@ -117,14 +140,16 @@ export abstract class LayersModel {
   abstract get layers(): Layer[];
 
   /** Builds the graph (shapes and weights); throws when shapes are unknown or incompatible. */
-  protected abstract buildGraph(): GraphNode[];
+  protected abstract buildGraph(): ModelGraph;
 
   /** The built graph. */
   graph(): GraphNode[] {
     if (this.disposed) throw new Error(`model '${this.name}' was disposed; build a new one`);
     if (!this.nodes) {
       const { arena } = getBackend();
-      const nodes = this.buildReleasingOnFailure();
+      const { nodes, inputs, outputs } = this.buildReleasingOnFailure();
+      this.inputIndices = inputs;
+      this.outputIndices = outputs;
       // Weights of functional models were allocated by `apply`, before the model existed.
       for (const node of nodes) for (const p of node.layer?.params ?? []) { arena.adopt(this.ledger, p.ptr); arena.adopt(this.ledger, p.grad); }
       this.nodes = nodes;
@@ -134,7 +159,7 @@ export abstract class LayersModel {
   }
 
   /** buildGraph; when it fails (e.g. out of memory), the layers it built and every block it took are released. */
-  private buildReleasingOnFailure(): GraphNode[] {
+  private buildReleasingOnFailure(): ModelGraph {
     const { arena } = getBackend();
     const fresh = this.layers.filter((layer) => !layer.isBuilt);
     const before = new Set(this.ledger);
@@ -163,38 +188,93 @@ export abstract class LayersModel {
     return getBackend().arena.withOwner(this.ledger, fn);
   }
 
-  /** Per-sample input shape. */
-  get inputShape(): number[] {
-    return [...this.graph()[0].shape];
+  /** Node indices of the model's inputs, in input order. */
+  get inputNodes(): readonly number[] {
+    this.graph();
+    return this.inputIndices;
   }
 
-  /** Per-sample output shape. */
-  get outputShape(): number[] {
+  /** Node indices of the model's outputs, in output order. */
+  get outputNodes(): readonly number[] {
+    this.graph();
+    return this.outputIndices;
+  }
+
+  /** The inputs' names, the keys of `fit`/`predict` data given as an object. */
+  get inputNames(): string[] {
     const nodes = this.graph();
-    return [...nodes[nodes.length - 1].shape];
+    return this.inputNodes.map((i) => nodes[i].name);
   }
 
-  /** Configures training: optimizer, loss and metrics. Must come before `fit` and `evaluate`. */
+  /** The outputs' names (their layers' names), the keys of per-output compile arguments, labels and logs. */
+  get outputNames(): string[] {
+    const nodes = this.graph();
+    return this.outputNodes.map((i) => nodes[i].name);
+  }
+
+  /** Per-sample shape of each input. */
+  get inputShapes(): number[][] {
+    const nodes = this.graph();
+    return this.inputNodes.map((i) => [...nodes[i].shape]);
+  }
+
+  /** Per-sample shape of each output. */
+  get outputShapes(): number[][] {
+    const nodes = this.graph();
+    return this.outputNodes.map((i) => [...nodes[i].shape]);
+  }
+
+  /** Per-sample input shape of a one-input model (see {@link inputShapes} for several). */
+  get inputShape(): number[] {
+    const shapes = this.inputShapes;
+    if (shapes.length !== 1) throw new Error(`model '${this.name}' has ${shapes.length} inputs (${this.inputNames.join(', ')}); read inputShapes`);
+    return shapes[0];
+  }
+
+  /** Per-sample output shape of a one-output model (see {@link outputShapes} for several). */
+  get outputShape(): number[] {
+    const shapes = this.outputShapes;
+    if (shapes.length !== 1) throw new Error(`model '${this.name}' has ${shapes.length} outputs (${this.outputNames.join(', ')}); read outputShapes`);
+    return shapes[0];
+  }
+
+  /**
+   * Uses the model as a layer (Keras and tfjs `model.apply`): applies its layers, in order, to
+   * `inputs` (one per model input) and returns its outputs. The layers are shared, not copied:
+   * training either model trains both, and `trainable` on this model freezes them in both.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const nodes = this.graph();
+    if (list.length !== this.inputIndices.length || list.some((t) => !(t instanceof SymbolicTensor))) {
+      throw new TypeError(`model '${this.name}'.apply: expects ${this.inputIndices.length} SymbolicTensor input(s) ` +
+        `(${this.inputNames.join(', ')}), got ${Array.isArray(inputs) ? `a list of ${inputs.length}` : typeof inputs}`);
+    }
+    const values: SymbolicTensor[] = [];
+    this.inputIndices.forEach((node, i) => { values[node] = list[i]; });
+    nodes.forEach((node, j) => {
+      if (node.layer) values[j] = node.layer.apply(node.inputs.map((i) => values[i]));
+    });
+    const outputs = this.outputIndices.map((j) => values[j]);
+    return outputs.length === 1 ? outputs[0] : outputs;
+  }
+
+  /** Configures training: optimizer, loss(es), metrics and loss weights. Must come before `fit` and `evaluate`. */
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new TypeError('compile: expected { optimizer, loss, metrics? }');
     checkOptions(args, 'compile', COMPILE_KEYS);
     if (args.loss === undefined) throw new Error("compile: 'loss' is required, e.g. 'categoricalCrossentropy'");
     if (args.optimizer === undefined) throw new Error("compile: 'optimizer' is required, e.g. 'sgd'");
     this.refuseWhileFitting('compile');
-    const loss = getLoss(args.loss);
-    const optimizer = getOptimizer(args.optimizer);
     const nodes = this.graph();
-    const output = nodes[nodes.length - 1];
-    const cols = output.shape[output.shape.length - 1];
-    const metrics = getMetrics(metricNames(args.metrics), loss, cols);
-    const last = output.layer;
+    const consumed = nodes.map(() => false);
+    for (const node of nodes) for (const i of node.inputs) consumed[i] = true;
+    const heads = resolveHeads(nodes, this.outputIndices, consumed, args);
+    const optimizer = getOptimizer(args.optimizer);
     // Keras: changes of layer.trainable take effect here, for the optimizer and frozen BatchNormalization.
     for (const layer of this.layers) layer.applyTrainable();
-    for (const layer of this.layers) layer.activationFusedIntoLoss = false;
-    const fused = last !== null && loss.fusesWith !== null && last.activationName === loss.fusesWith;
-    if (last) last.activationFusedIntoLoss = fused;
     this.releasePlan();
-    this.compiled = { optimizer, loss, metrics, fused };
+    this.compiled = { optimizer, heads };
   }
 
   /** The compiled configuration, or an error naming `who` when compile has not run. */
@@ -236,30 +316,43 @@ export abstract class LayersModel {
     const capacity = Math.max(batch, current?.capacity ?? 0);
     this.releasePlan();
     const nodes = this.graph();
-    const output = nodes[nodes.length - 1];
-    const cols = output.shape[output.shape.length - 1];
-    const labelWidth = this.compiled ? (this.compiled.loss.labelWidth(cols) * output.size) / cols : 0;
+    const heads = this.compiled?.heads ?? this.outputIndices.map((node) => ({ node, activationInLoss: false, labelFloats: 0 }));
     this.plan = getBackend().arena.withTag({ label: `model '${this.name}'` },
-      () => this.own(() => new ExecutionPlan(nodes, capacity, training, this.compiled?.fused ?? false, labelWidth)));
+      () => this.own(() => new ExecutionPlan(nodes, capacity, training, heads)));
     warnIfModelsFillMemory();
     return this.plan;
   }
 
-  /** Trains the model; resolves to the per-epoch History. */
-  fit(x: TensorLike, y: TensorLike, args: FitArgs = {}): Promise<History> {
+  /**
+   * Trains the model; resolves to the per-epoch History. With several inputs or outputs, `x` and
+   * `y` are lists in the model's order or objects keyed by input and output names.
+   */
+  fit(x: ModelData, y: ModelLabels, args: FitArgs = {}): Promise<History> {
     return fitLoop(this, x, y, args);
   }
 
-  /** Loss and metrics on (x, y), dropout off and batch norm on moving statistics. */
-  evaluate(x: TensorLike, y: TensorLike, args: EvaluateArgs = {}): Record<string, number> {
+  /**
+   * Loss and metrics on (x, y), dropout off and batch norm on moving statistics. With several
+   * outputs: the weighted total as 'loss', and each output's as `${name}_loss`, `${name}_${metric}`.
+   */
+  evaluate(x: ModelData, y: ModelLabels, args: EvaluateArgs = {}): Record<string, number> {
     checkOptions(args, 'evaluate', EVALUATE_KEYS);
     return evaluateLoop(this, x, y, args.batchSize ?? 32, 'evaluate', args.sampleWeight);
   }
 
-  /** The model's output for `x`, batch by batch. */
-  predict(x: TensorLike, args: BatchArgs = {}): Tensor {
+  /**
+   * The model's output for `x`, batch by batch: one tensor, or a list in output order for a model
+   * whose outputs were given as a list (as Keras 3 keeps the structure of `outputs`).
+   */
+  predict(x: ModelData, args: BatchArgs = {}): Output {
     checkOptions(args, 'predict', PREDICT_KEYS);
-    return predictLoop(this, x, args.batchSize ?? 32);
+    const outputs = predictLoop(this, x, args.batchSize ?? 32);
+    return (this.outputsAsList() ? outputs : outputs[0]) as Output;
+  }
+
+  /** Whether predict returns a list: the model's outputs were given as a list. */
+  protected outputsAsList(): boolean {
+    return false;
   }
 
   /**
@@ -322,9 +415,12 @@ export abstract class LayersModel {
     return saveModel(this, target, options);
   }
 
-  /** Prints the Keras-style summary and returns it. */
+  /**
+   * Prints the Keras-style summary and returns it; once the model has a memory plan (after
+   * fit, evaluate or predict), also the plan's bytes by kind.
+   */
   summary(): string {
-    const table = summaryTable(this.name, this.graph(), this.showsConnections());
+    const table = summaryTable(this.name, this.graph(), this.showsConnections(), this.plan);
     console.log(table);
     return table;
   }

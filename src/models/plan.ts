@@ -1,107 +1,136 @@
 /**
- * One memory plan per model and batch capacity: every activation, gradient and label buffer
- * is laid out once, and the input-pointer lists each layer reads are fixed arrays, so a
- * training step is a fixed list of kernel calls that allocates nothing.
+ * One memory plan per model and batch capacity. It lays out every per-batch buffer the model
+ * touches: each node's output and output gradient, the buffers each layer application asked for
+ * (im2col columns, dropout masks, pooling indices, normalised inputs), labels, the outputs the
+ * loss folds an activation into, and the joins where gradients are summed. Each node's operands
+ * are one fixed {@link LayerCall}, so a training step is a fixed list of kernel calls that
+ * allocates nothing, and a layer object holds no per-batch memory: one layer can serve several
+ * nodes and several models at once.
  */
-import type { MemoryKind } from '../core/memory.js';
+import { MEMORY_KINDS, type MemoryKind } from '../core/memory.js';
 import { getBackend } from '../core/wasm.js';
-import type { Layer } from '../layers/layer.js';
+import type { Layer, LayerCall } from '../layers/layer.js';
 import type { GraphNode } from './graph.js';
 
-/**
- * The plan whose capacity each layer's own buffers (im2col columns, masks, ...) were last sized
- * for. A layer shared by two models keeps one set: a plan re-sizes them when another plan did
- * since, so a batch never runs on a shared layer's buffers sized for another model's smaller one.
- */
-const layerPlanner = new WeakMap<Layer, ExecutionPlan>();
+/** What the plan needs to know about one model output. */
+export interface PlannedHead {
+  /** Index of the output's node. */
+  readonly node: number;
+  /** The loss takes the node's activation: the node writes logits, and `visible` gets the activated output. */
+  readonly activationInLoss: boolean;
+  /** Label floats per sample. */
+  readonly labelFloats: number;
+}
 
-/** Where one layer input's gradient goes when several consumers share a node. */
+/** Where a gradient written to `scratch` is added into `target` after a node's backward. */
 interface GradientJoin {
-  scratch: number;
-  target: number;
-  count: number;
+  readonly scratch: number;
+  readonly target: number;
+  readonly count: number;
+}
+
+/** Per node: the backward of a later application of the same layer wrote its weight gradients first. */
+interface WeightGradientJoin {
+  readonly layer: Layer;
+  /** Holds those gradients while this application's backward overwrites them. */
+  readonly saved: number;
 }
 
 /** The buffers of one model for a batch capacity, and the fixed forward/backward call lists over them. */
 export class ExecutionPlan {
-  /** Output buffer of each node; node 0's is the model input buffer. */
+  /** Output buffer of each node; an input node's holds the batch's input values. */
   readonly outputs: number[] = [];
-  /** Gradient with respect to each node's output (0 for the input, or when not training). */
+  /** Gradient with respect to each node's output (0 for inputs, or when not training). */
   readonly grads: number[] = [];
-  /** Fixed input-pointer lists per node. */
-  private readonly inputPtrs: number[][] = [];
-  /** Fixed gradient-target lists per node (0 where no gradient is needed). */
-  private readonly gradInputPtrs: number[][] = [];
-  /** Per node, gradient joins to fold in after its backward. */
+  /** Per output: what the user sees (probabilities when the loss folds the activation in). */
+  readonly visible: number[] = [];
+  /** Per output: the batch's labels. */
+  readonly labels: number[] = [];
+  /** Per node: the operands of its layer (null for inputs). */
+  private readonly calls: (LayerCall | null)[] = [];
+  /** Per node: gradient joins to fold in after its backward. */
   private readonly joins: GradientJoin[][] = [];
+  /** Per node: weight gradients of a shared layer to add back after its backward (or null). */
+  private readonly weightJoins: (WeightGradientJoin | null)[] = [];
   /** Per node: backward runs there (the node or one before it has weights training updates). */
   private readonly backwardRuns: boolean[];
-  /** The model's visible output (probabilities when the loss fuses the final activation). */
-  readonly visible: number;
-  /** Label buffer for one batch. */
-  readonly labels: number;
   private readonly owned: number[] = [];
+  private readonly bytes: Record<MemoryKind, number> = Object.fromEntries(MEMORY_KINDS.map((k) => [k, 0])) as Record<MemoryKind, number>;
 
   constructor(
     private readonly nodes: readonly GraphNode[],
     readonly capacity: number,
     readonly training: boolean,
-    fusedOutput: boolean,
-    labelWidth: number,
+    heads: readonly PlannedHead[],
   ) {
-    const { arena } = getBackend();
-    const alloc = (floats: number, what: string, kind: MemoryKind = 'activations'): number => {
-      const ptr = arena.allocF32(floats, kind, `${what} for ${capacity} samples`);
+    const alloc = (bytes: number, what: string, kind: MemoryKind = 'activations'): number => {
+      const ptr = getBackend().arena.alloc(bytes, kind, `${what} for ${capacity} samples`);
       this.owned.push(ptr);
+      this.bytes[kind] += bytes;
       return ptr;
     };
-    const nameOf = (i: number): string => nodes[i].layer?.describe() ?? 'the input';
+    const nameOf = (i: number): string => nodes[i].layer?.describe() ?? `input '${nodes[i].name}'`;
     try {
-      for (let i = 0; i < nodes.length; i++) this.outputs.push(alloc(capacity * nodes[i].size, `output of ${nameOf(i)}`));
-      const last = nodes.length - 1;
-      this.visible = fusedOutput ? alloc(capacity * nodes[last].size, `activated output of ${nameOf(last)}`) : this.outputs[last];
-      this.labels = alloc(capacity * Math.max(labelWidth, 1), 'labels');
+      for (let i = 0; i < nodes.length; i++) this.outputs.push(alloc(4 * capacity * nodes[i].size, `output of ${nameOf(i)}`));
+      for (const head of heads) {
+        const size = nodes[head.node].size;
+        this.visible.push(head.activationInLoss ? alloc(4 * capacity * size, `activated output of ${nameOf(head.node)}`) : this.outputs[head.node]);
+        this.labels.push(alloc(4 * capacity * Math.max(head.labelFloats, 1), `labels of ${nameOf(head.node)}`));
+      }
       // Frozen layers with nothing trainable before them need no backward and no gradient buffers.
       this.backwardRuns = backwardRuns(nodes, training);
-      this.layOutGradients(alloc, nameOf, training);
-      for (const node of nodes) if (node.layer) this.planLayer(node.layer);
+      const outputNodes = new Set(heads.map((h) => h.node));
+      nodes.forEach((node, i) => {
+        const needed = training && node.layer !== null && (this.backwardRuns[i] || outputNodes.has(i));
+        this.grads.push(needed ? alloc(4 * capacity * node.size, `output gradient of ${nameOf(i)}`) : 0);
+      });
+      this.layOutCalls(alloc, nameOf, outputNodes, new Set(heads.filter((h) => h.activationInLoss).map((h) => h.node)));
     } catch (error) {
       this.release(); // a plan that does not fit returns what it took
       throw error;
     }
   }
 
-  /** Gradient buffers of every node's output (when training), and the joins where branches meet. */
-  private layOutGradients(alloc: (floats: number, what: string, kind?: MemoryKind) => number, nameOf: (i: number) => string,
-    training: boolean): void {
+  /** Each node's call: its buffers, where its input gradients go, and the joins where branches or uses meet. */
+  private layOutCalls(alloc: (bytes: number, what: string, kind?: MemoryKind) => number, nameOf: (i: number) => string,
+    outputNodes: ReadonlySet<number>, activationInLoss: ReadonlySet<number>): void {
     const { nodes, capacity } = this;
-    const last = nodes.length - 1;
-    nodes.forEach((node, i) => {
-      const needed = training && i > 0 && (this.backwardRuns[i] || i === last);
-      this.grads.push(needed ? alloc(capacity * node.size, `output gradient of ${nameOf(i)}`) : 0);
-      this.joins.push([]);
-    });
-    // The first consumer in backward order (the last in forward order) writes a node's gradient;
-    // the others write a scratch buffer that is added in after their backward.
-    const written = nodes.map(() => false);
+    // Backward visits nodes last to first. The first visitor of a node writes its gradient and
+    // later ones write scratch that is added in; an output's gradient is first written by the loss.
+    const written = nodes.map((_, i) => outputNodes.has(i));
+    const weightsWritten = new Set<Layer>();
     for (let j = nodes.length - 1; j >= 0; j--) {
       const node = nodes[j];
-      this.inputPtrs[j] = node.inputs.map((i) => this.outputs[i]);
-      this.gradInputPtrs[j] = node.inputs.map((i) => {
-        if (this.grads[i] === 0) return 0;
+      this.joins[j] = [];
+      this.weightJoins[j] = null;
+      const layer = node.layer;
+      if (!layer) { this.calls[j] = null; continue; }
+      const gradInputs = node.inputs.map((i) => {
+        if (this.grads[i] === 0 || !this.backwardRuns[j]) return 0;
         if (!written[i]) { written[i] = true; return this.grads[i]; }
-        const scratch = alloc(capacity * nodes[i].size, `gradient join of ${nameOf(i)}`, 'scratch');
+        const scratch = alloc(4 * capacity * nodes[i].size, `gradient join of ${nameOf(i)}`, 'scratch');
         this.joins[j].push({ scratch, target: this.grads[i], count: nodes[i].size });
         return scratch;
       });
+      if (this.backwardRuns[j] && layer.params.length > 0) {
+        if (weightsWritten.has(layer)) {
+          const floats = layer.params.reduce((sum, p) => sum + p.size, 0);
+          this.weightJoins[j] = { layer, saved: alloc(4 * floats, `weight gradients of ${nameOf(j)} (shared)`, 'scratch') };
+        }
+        weightsWritten.add(layer);
+      }
+      const buffers = layer.bufferRequests(capacity).map((r) => alloc(r.bytes, `${nameOf(j)} ${r.label}`, 'scratch'));
+      layer.initBuffers(buffers, node.use);
+      this.calls[j] = {
+        inputs: node.inputs.map((i) => this.outputs[i]), output: this.outputs[j], gradOutput: this.grads[j],
+        gradInputs, buffers, activationInLoss: activationInLoss.has(j),
+      };
     }
   }
 
-  /** Sizes `layer`'s own buffers for this plan's capacity. */
-  private planLayer(layer: Layer): void {
-    layerPlanner.set(layer, this); // first, so release() frees what a failing layer.plan took
-    getBackend().arena.withTag({ kind: 'scratch', label: `${layer.describe()} buffers for ${this.capacity} samples` },
-      () => layer.plan(this.capacity));
+  /** The operands of node `j`'s layer (null for an input), e.g. to time one layer alone. */
+  callOf(j: number): LayerCall | null {
+    return this.calls[j];
   }
 
   /** Throws unless `n` samples fit this plan: no path writes a batch past its buffers. */
@@ -111,26 +140,26 @@ export class ExecutionPlan {
     }
   }
 
-  /** Runs every layer on `n` samples already in `outputs[0]`. */
+  /** Runs every layer on `n` samples already in the input nodes' buffers. */
   forward(n: number, training: boolean): void {
     this.checkBatch(n, 'forward');
-    for (let j = 1; j < this.nodes.length; j++) {
-      const layer = this.nodes[j].layer!;
-      if (layerPlanner.get(layer) !== this) this.planLayer(layer); // shared with a model that ran since
-      layer.forward(n, this.inputPtrs[j], this.outputs[j], training);
+    for (let j = 0; j < this.nodes.length; j++) {
+      const call = this.calls[j];
+      if (call) this.nodes[j].layer!.forward(n, call, training);
     }
   }
 
-  /** Back-propagates from `grads[last]`, filling every parameter gradient. */
+  /** Back-propagates from the output gradients the loss wrote, filling every parameter gradient. */
   backward(n: number): void {
     this.checkBatch(n, 'backward');
     const k = getBackend().kernels;
-    for (let j = this.nodes.length - 1; j >= 1; j--) {
-      if (!this.backwardRuns[j]) continue;
-      if (layerPlanner.get(this.nodes[j].layer!) !== this) {
-        throw new Error(`backward: ${this.nodes[j].layer!.describe()} ran in another model since this forward; run forward again`);
-      }
-      this.nodes[j].layer!.backward(n, this.inputPtrs[j], this.outputs[j], this.grads[j], this.gradInputPtrs[j]);
+    for (let j = this.nodes.length - 1; j >= 0; j--) {
+      const call = this.calls[j];
+      if (!call || !this.backwardRuns[j]) continue;
+      const shared = this.weightJoins[j];
+      if (shared) saveWeightGradients(shared);
+      this.nodes[j].layer!.backward(n, call);
+      if (shared) addWeightGradients(shared);
       const joins = this.joins[j];
       for (let t = 0; t < joins.length; t++) {
         const join = joins[t];
@@ -139,15 +168,38 @@ export class ExecutionPlan {
     }
   }
 
+  /** Bytes of this plan by kind (what `summary()` reports as the plan's memory). */
+  bytesByKind(): Readonly<Record<MemoryKind, number>> {
+    return this.bytes;
+  }
+
   /** Returns the buffers to the arena. */
   release(): void {
     const { arena } = getBackend();
-    for (const node of this.nodes) {
-      const layer = node.layer;
-      if (layer && layerPlanner.get(layer) === this) { layer.releasePlan(); layerPlanner.delete(layer); }
-    }
     for (const ptr of this.owned) arena.release(ptr);
     this.owned.length = 0;
+  }
+}
+
+/** Copies a shared layer's weight gradients aside before another application's backward overwrites them. */
+function saveWeightGradients({ layer, saved }: WeightGradientJoin): void {
+  const { u8 } = getBackend().arena;
+  let at = saved;
+  for (let i = 0; i < layer.params.length; i++) {
+    const p = layer.params[i];
+    u8.copyWithin(at, p.grad, p.grad + 4 * p.size);
+    at += 4 * p.size;
+  }
+}
+
+/** Adds the saved gradients into the ones the backward just wrote: the sum over the layer's applications. */
+function addWeightGradients({ layer, saved }: WeightGradientJoin): void {
+  const k = getBackend().kernels;
+  let at = saved;
+  for (let i = 0; i < layer.params.length; i++) {
+    const p = layer.params[i];
+    k.addArrays(p.grad, at, p.grad, p.size);
+    at += 4 * p.size;
   }
 }
 
@@ -155,7 +207,7 @@ export class ExecutionPlan {
 function backwardRuns(nodes: readonly GraphNode[], training: boolean): boolean[] {
   const runs: boolean[] = [];
   nodes.forEach((node, j) => {
-    runs[j] = training && j > 0 && ((node.layer?.params.some((p) => p.trainable) ?? false) || node.inputs.some((i) => runs[i]));
+    runs[j] = training && node.layer !== null && (node.layer.params.some((p) => p.trainable) || node.inputs.some((i) => runs[i]));
   });
   return runs;
 }

@@ -8,7 +8,7 @@
 import { describeValue, isObject } from '../core/checks.js';
 import { Tensor } from '../core/tensor.js';
 import { getBackend, type Kernels } from '../core/wasm.js';
-import type { Compiled } from './model.js';
+import type { Head } from './heads.js';
 import type { ExecutionPlan } from './plan.js';
 
 /** One weight per sample: a Tensor of shape [N] (or [N, 1]), a Float32Array or a number array. */
@@ -41,12 +41,12 @@ export function checkSampleWeight(value: unknown, count: number, who: string, ar
  * Keras `class_weight` as one weight per sample of `y`: the class is the label (sparse), the
  * argmax (one-hot, first maximum) or, for one binary output, the label rounded (> 0.5 is 1).
  */
-export function classWeightsOf(classWeight: unknown, y: Tensor, compiled: Compiled, outputShape: readonly number[], who: string): Float32Array {
+export function classWeightsOf(classWeight: unknown, y: Tensor, head: Head, who: string): Float32Array {
   if (!isObject(classWeight)) {
     throw new TypeError(`${who}: classWeight must map class index to weight, e.g. { 0: 1, 1: 5 }, got ${describeValue(classWeight)}`);
   }
-  const loss = compiled.loss;
-  const cols = outputShape[outputShape.length - 1];
+  const { loss, cols } = head;
+  const outputShape = head.shape;
   const sparse = loss.labelWidth(2) === 1;
   if (outputShape.length > 1 || loss.fusesWith === null || (loss.name === 'binaryCrossentropy' && cols > 1)) {
     throw new Error(`${who}: classWeight needs one class per sample (categorical or sparse cross-entropy, or binary with one output), ` +
@@ -78,36 +78,38 @@ function classOf(labels: Float32Array, at: number, width: number, sparse: boolea
   return best;
 }
 
-/** The weights of `fit`: from sampleWeight or classWeight (not both, as Keras), or null. */
-export function fitWeights(sampleWeight: unknown, classWeight: unknown, y: Tensor, compiled: Compiled, outputShape: readonly number[], who: string): Float32Array | null {
+/**
+ * The weights of `fit`: from sampleWeight (one per sample, for every output) or classWeight (one
+ * output only, as Keras); not both. Null when neither is given.
+ */
+export function fitWeights(sampleWeight: unknown, classWeight: unknown, ys: readonly Tensor[], heads: readonly Head[], who: string): Float32Array | null {
   if (sampleWeight !== undefined && classWeight !== undefined) {
     throw new Error(`${who}: give sampleWeight or classWeight, not both (as Keras); fold the class weights into sampleWeight`);
   }
-  if (sampleWeight !== undefined) return checkSampleWeight(sampleWeight, y.shape[0], who);
-  if (classWeight !== undefined) return classWeightsOf(classWeight, y, compiled, outputShape, who);
-  return null;
+  if (sampleWeight !== undefined) return checkSampleWeight(sampleWeight, ys[0].shape[0], who);
+  if (classWeight === undefined) return null;
+  if (heads.length !== 1) {
+    throw new Error(`${who}: classWeight needs a model with one output (as Keras), this one has ${heads.length} ` +
+      `(${heads.map((h) => h.name).join(', ')}); give sampleWeight instead`);
+  }
+  return classWeightsOf(classWeight, ys[0], heads[0], who);
 }
 
-/** Per-sample weights in wasm memory, with the loss terms of one batch; released by `release`. */
+/** Per-sample weights in wasm memory, with each output's loss terms of one batch; released by `release`. */
 export class StagedWeights {
   /** One weight per sample of the data set. */
   readonly all: number;
   /** The gathered weights of a shuffled batch (0 when batches are read in order). */
   readonly batch: number;
-  private readonly terms: number;
-  private readonly termsPerSample: number;
-  private readonly gradPerSample: number;
+  /** Per output: its loss terms of one batch, before weighting. */
+  private readonly terms: number[] = [];
 
   /** `capacity`: the largest batch; `gathered`: batches are gathered by index (fit) rather than read in order. */
-  constructor(weights: Float32Array, capacity: number, compiled: Compiled, outputShape: readonly number[], gathered: boolean) {
+  constructor(weights: Float32Array, capacity: number, heads: readonly Head[], gathered: boolean) {
     const { arena } = getBackend();
-    const cols = outputShape[outputShape.length - 1];
-    const outputSize = outputShape.reduce((a, b) => a * b, 1);
-    this.gradPerSample = outputSize;
-    this.termsPerSample = compiled.loss.terms(outputSize / cols, cols);
-    this.all = arena.allocF32(weights.length);
-    this.batch = gathered ? arena.allocF32(capacity) : 0;
-    this.terms = arena.allocF32(capacity * this.termsPerSample);
+    this.all = arena.allocF32(weights.length, 'staged', 'sample weights');
+    this.batch = gathered ? arena.allocF32(capacity, 'staged', 'sample weights of a batch') : 0;
+    for (const head of heads) this.terms.push(arena.allocF32(capacity * termsPerSample(head), 'scratch', `loss terms of output '${head.name}'`));
     arena.f32.set(weights, this.all >>> 2);
   }
 
@@ -117,18 +119,23 @@ export class StagedWeights {
   }
 
   /**
-   * The batch's loss sum weighted by the `n` weights at `weights`, and its gradient (when `grad`
-   * is not 0) scaled by `gradScale` and each sample's weight.
+   * Output `h`'s batch loss sum weighted by the `n` weights at `weights`, and its gradient (when
+   * `grad` is not 0) scaled by `gradScale` and each sample's weight.
    */
-  loss(k: Kernels, compiled: Compiled, plan: ExecutionPlan, grad: number, n: number, rows: number, cols: number, gradScale: number, weights: number): number {
-    const output = plan.outputs[plan.outputs.length - 1];
-    compiled.loss.compute(k, compiled.fused, output, plan.labels, plan.visible, grad, rows, cols, gradScale, this.terms);
-    return k.weightSamples(this.terms, weights, grad, n, this.termsPerSample, this.gradPerSample);
+  loss(k: Kernels, h: number, head: Head, plan: ExecutionPlan, grad: number, n: number, gradScale: number, weights: number): number {
+    const rows = n * head.rowsPerSample;
+    head.loss.compute(k, head.activationInLoss, plan.outputs[head.node], plan.labels[h], plan.visible[h], grad, rows, head.cols, gradScale, this.terms[h]);
+    return k.weightSamples(this.terms[h], weights, grad, n, termsPerSample(head), head.rowsPerSample * head.cols);
   }
 
   /** Returns the buffers to the arena. */
   release(): void {
     const { arena } = getBackend();
-    for (const ptr of [this.all, this.batch, this.terms]) arena.release(ptr);
+    for (const ptr of [this.all, this.batch, ...this.terms]) arena.release(ptr);
   }
+}
+
+/** Loss terms per sample of an output. */
+function termsPerSample(head: Head): number {
+  return head.loss.terms(head.rowsPerSample, head.cols);
 }

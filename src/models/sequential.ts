@@ -1,7 +1,8 @@
 /** Sequential: a plain stack of layers, each fed by the one before. */
+import type { Tensor } from '../core/tensor.js';
 import type { Layer } from '../layers/layer.js';
-import { chainGraph, type GraphNode } from './graph.js';
-import { LayersModel } from './model.js';
+import { chainGraph } from './graph.js';
+import { LayersModel, type ModelGraph } from './model.js';
 
 /** Arguments of {@link sequential}. */
 export interface SequentialArgs {
@@ -12,7 +13,7 @@ export interface SequentialArgs {
 }
 
 /** A linear stack of layers (`nn.sequential`). */
-export class Sequential extends LayersModel {
+export class Sequential extends LayersModel<Tensor> {
   private readonly stack: Layer[] = [];
 
   constructor(args: SequentialArgs = {}) {
@@ -41,9 +42,10 @@ export class Sequential extends LayersModel {
     this.invalidate();
   }
 
-  protected buildGraph(): GraphNode[] {
+  protected buildGraph(): ModelGraph {
     if (this.stack.length === 0) throw new Error('Sequential: the model has no layers; add some with model.add(layer)');
-    return chainGraph(this.stack[0].declaredInputShape!, this.stack);
+    const nodes = chainGraph(this.stack[0].declaredInputShape!, this.stack);
+    return { nodes, inputs: [0], outputs: [nodes.length - 1] };
   }
 }
 

@@ -1,5 +1,7 @@
-/** The Keras-style summary table of a model. */
+/** The Keras-style summary table of a model, and the bytes of its memory plan by kind. */
+import { MEMORY_KINDS, formatBytes } from '../core/memory.js';
 import type { GraphNode } from './graph.js';
+import type { ExecutionPlan } from './plan.js';
 
 const RULE_WIDTH = 65;
 
@@ -8,7 +10,7 @@ function pad(text: string, width: number): string {
 }
 
 /** Renders the table; `connected` adds the Keras functional-model column. */
-export function summaryTable(title: string, nodes: readonly GraphNode[], connected: boolean): string {
+export function summaryTable(title: string, nodes: readonly GraphNode[], connected: boolean, plan: ExecutionPlan | null = null): string {
   const widths = connected ? [29, 26, 10, 24] : [29, 26, 10];
   const rule = '_'.repeat(connected ? 92 : RULE_WIDTH);
   const double = '='.repeat(rule.length);
@@ -16,17 +18,25 @@ export function summaryTable(title: string, nodes: readonly GraphNode[], connect
   const lines = [`Model: "${title}"`, rule, ' ' + header.map((h, i) => pad(h, widths[i])).join('').trimEnd(), double];
   let total = 0;
   let trainable = 0;
-  nodes.forEach((node, i) => {
+  const counted = new Set<GraphNode['layer']>();
+  nodes.forEach((node) => {
     const layer = node.layer;
-    const count = layer ? layer.countParams() : 0;
+    // A shared layer's weights are listed (and counted) at its first application only.
+    const first = layer !== null && !counted.has(layer);
+    const count = layer && first ? layer.countParams() : 0;
     total += count;
-    if (layer) trainable += layer.countTrainableParams();
-    const name = layer ? `${layer.name} (${layer.className})` : 'input (InputLayer)';
+    if (layer && first) { trainable += layer.countTrainableParams(); counted.add(layer); }
+    const name = layer ? `${node.name} (${layer.className})` : `${node.name} (InputLayer)`;
     const shape = `(None, ${node.shape.join(', ')})`;
-    const from = node.inputs.map((j) => (nodes[j].layer?.name ?? 'input')).join(', ');
-    if (!connected && i === 0) return;
+    const from = node.inputs.map((j) => nodes[j].name).join(', ');
+    if (!connected && !layer) return;
     lines.push(' ' + [name, shape, String(count), from].slice(0, widths.length).map((c, k) => pad(c, widths[k])).join('').trimEnd());
   });
   lines.push(double, `Total params: ${total}`, `Trainable params: ${trainable}`, `Non-trainable params: ${total - trainable}`, rule);
+  if (plan) {
+    const bytes = plan.bytesByKind();
+    const kinds = MEMORY_KINDS.filter((k) => bytes[k] > 0).map((k) => `${k} ${formatBytes(bytes[k])}`);
+    lines.push(`Memory plan for ${plan.capacity} samples${plan.training ? ' (training)' : ''}: ${kinds.join(', ')}`);
+  }
   return lines.join('\n');
 }

@@ -1,176 +1,47 @@
 /**
- * The loops behind fit / evaluate / predict. fit stages the whole data set in wasm memory once,
- * so each step is: gather a shuffled batch, forward, fused loss, backward, one optimizer kernel
- * per parameter — kernel calls on planned buffers, nothing allocated.
+ * The loop behind fit. It stages the whole data set in wasm memory once, so each step is: gather
+ * a shuffled batch of every input and label array, forward, each output's fused loss, backward,
+ * one optimizer kernel per parameter — kernel calls on planned buffers, nothing allocated.
  */
 import { Random, getRandom } from '../core/random.js';
-import { Tensor, shapeSize, type TensorLike } from '../core/tensor.js';
+import { Tensor, shapeSize } from '../core/tensor.js';
 import { getBackend } from '../core/wasm.js';
 import { History, type Callback, type Logs } from '../callbacks/callback.js';
 import { addPenaltyGradients, totalPenalty } from './penalty.js';
 import { checkPositiveInteger } from '../core/checks.js';
 import { checkFitOptions } from './verb-options.js';
-import { checkFinite, checkSameCount, checkSampleShape, toBatch } from '../data/inputs.js';
+import { Totals, batchLoss, checkData, evaluateDataSet, type DataSet } from './evaluation.js';
 import type { Compiled, FitArgs, LayersModel } from './model.js';
-import type { ExecutionPlan } from './plan.js';
 import { StagedWeights, checkSampleWeight, fitWeights } from './sample-weights.js';
 
-/** Checked x and y for `who`. */
-function checkData(model: LayersModel, compiled: Compiled, xIn: TensorLike, yIn: TensorLike, who: string, names = ['x', 'y']): [Tensor, Tensor] {
-  const out = model.outputShape;
-  const cols = out[out.length - 1];
-  const x = toBatch(xIn, model.inputShape, who, names[0]);
-  const labelShape = compiled.loss.labelWidth(cols) === 1 ? out.slice(0, -1) : out;
-  const y = toBatch(yIn, labelShape.length ? labelShape : [1], who, names[1]);
-  checkSampleShape(x, model.inputShape, who, names[0]);
-  checkFinite(x, who, names[0]);
-  checkSameCount(x, y, who);
-  checkFinite(y, who, names[1]);
-  compiled.loss.checkLabels(y, out, who);
-  return [x, y];
-}
-
-/** Copies rows [start, start + n) of `t` into wasm memory at `ptr`. */
-function copyRows(t: Tensor, start: number, n: number, ptr: number): void {
-  const per = t.size / t.shape[0];
-  getBackend().arena.f32.set(t.data.subarray(start * per, (start + n) * per), ptr >>> 2);
-}
-
-/** Sums of loss and metric matches over a pass, turned into logs. */
-class Totals {
-  loss = 0;
-  lossTerms = 0;
-  readonly matches: number[];
-  readonly metricTerms: number[];
-
-  constructor(private readonly compiled: Compiled) {
-    this.matches = compiled.metrics.map(() => 0);
-    this.metricTerms = compiled.metrics.map(() => 0);
-  }
-
-  /** Adds one batch: loss sum over `rows × cols` and the metrics on `plan.visible`. */
-  add(plan: ExecutionPlan, lossSum: number, rows: number, cols: number): void {
-    const k = getBackend().kernels;
-    this.loss += lossSum;
-    this.lossTerms += this.compiled.loss.terms(rows, cols);
-    for (let m = 0; m < this.compiled.metrics.length; m++) {
-      const metric = this.compiled.metrics[m];
-      this.matches[m] += metric.count(k, plan.visible, plan.labels, rows, cols);
-      this.metricTerms[m] += metric.terms(rows, cols);
-    }
-  }
-
-  logs(prefix = ''): Logs {
-    const logs: Logs = { [`${prefix}loss`]: this.loss / this.lossTerms };
-    this.compiled.metrics.forEach((m, i) => { logs[`${prefix}${m.name}`] = this.matches[i] / this.metricTerms[i]; });
-    return logs;
-  }
-}
-
-/** Runs forward + loss on (x, y) batch by batch, the loss weighted per sample when `weights` is given; no gradients, no dropout. */
-function evaluateTensors(model: LayersModel, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number, prefix: string,
-  weights: Float32Array | null = null): Logs {
-  const k = getBackend().kernels;
-  const count = x.shape[0];
-  const plan = model.planFor(model.plannableBatch(Math.min(batchSize, count)), false);
-  batchSize = Math.min(batchSize, plan.capacity);
-  const out = model.outputShape;
-  const cols = out[out.length - 1];
-  const rowsPerSample = shapeSize(out) / cols;
-  const totals = new Totals(compiled);
-  const last = plan.outputs.length - 1;
-  const penalty = totalPenalty(k, model.params());
-  const staged = weights ? new StagedWeights(weights, batchSize, compiled, out, false) : null;
-  try {
-    for (let start = 0; start < count; start += batchSize) {
-      const n = Math.min(batchSize, count - start);
-      plan.checkBatch(n, 'evaluate');
-      copyRows(x, start, n, plan.outputs[0]);
-      copyRows(y, start, n, plan.labels);
-      plan.forward(n, false);
-      const rows = n * rowsPerSample;
-      const lossSum = staged
-        ? staged.loss(k, compiled, plan, 0, n, rows, cols, 0, staged.all + start * 4)
-        : compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, 0, rows, cols, 0);
-      totals.add(plan, lossSum + penalty * compiled.loss.terms(rows, cols), rows, cols);
-    }
-  } finally {
-    staged?.release();
-  }
-  return totals.logs(prefix);
-}
-
-/** `model.evaluate`: mean loss and metrics over all of (x, y). */
-export function evaluateLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, batchSize: number, who: string,
-  sampleWeight?: unknown): Record<string, number> {
-  const compiled = model.requireCompiled(who);
-  checkPositiveInteger(batchSize, who, 'batchSize');
-  const [x, y] = checkData(model, compiled, xIn, yIn, who);
-  const weights = sampleWeight === undefined ? null : checkSampleWeight(sampleWeight, x.shape[0], who);
-  return evaluateTensors(model, compiled, x, y, batchSize, '', weights);
-}
-
-/** `model.predict`: the visible output for every sample of x. */
-export function predictLoop(model: LayersModel, xIn: TensorLike, batchSize: number): Tensor {
-  const who = 'predict';
-  checkPositiveInteger(batchSize, who, 'batchSize');
-  const x = toBatch(xIn, model.inputShape, who, 'x');
-  checkSampleShape(x, model.inputShape, who, 'x');
-  const count = x.shape[0];
-  const plan = model.planFor(model.plannableBatch(Math.min(batchSize, count)), false);
-  batchSize = Math.min(batchSize, plan.capacity);
-  const nodes = model.graph();
-  const last = nodes[nodes.length - 1];
-  const cols = last.shape[last.shape.length - 1];
-  const fused = last.layer?.activationFusedIntoLoss ?? false;
-  const { kernels: k, arena } = getBackend();
-  const perSample = x.size / count;
-  const result = new Float32Array(count * last.size);
-  for (let start = 0; start < count; start += batchSize) {
-    const n = Math.min(batchSize, count - start);
-    plan.checkBatch(n, who);
-    copyRows(x, start, n, plan.outputs[0]);
-    // Counted in wasm once the batch is there (fast); the JS scan only runs to name the culprit.
-    if (k.countNonFinite(plan.outputs[0], n * perSample) !== 0) checkFinite(x, who, 'x');
-    plan.forward(n, false);
-    const logits = plan.outputs[nodes.length - 1];
-    // With the activation folded into the loss, the output layer left logits: apply it here.
-    if (fused) last.layer!.applyActivation(k, logits, plan.visible, (n * last.size) / cols, cols);
-    const from = plan.visible >>> 2;
-    result.set(arena.f32.subarray(from, from + n * last.size), start * last.size);
-  }
-  return new Tensor(result, [count, ...last.shape]);
-}
-
+/** A data set copied into wasm memory, with an index array for shuffled gathers. */
 interface Staged {
-  x: number;
-  y: number;
+  /** One block per array: the inputs', then the labels'. */
+  blocks: number[];
+  /** Floats per sample of each block. */
+  widths: number[];
   indices: number;
-  count: number;
 }
 
-/** Copies a whole (x, y) into wasm memory with an index array for shuffled gathers. */
-function stage(x: Tensor, y: Tensor): Staged {
+/** Copies every input and label array of `data` into wasm memory. */
+function stage(data: DataSet): Staged {
   const { arena } = getBackend();
-  const count = x.shape[0];
-  const staged: Staged = { x: 0, y: 0, indices: 0, count };
+  const arrays = [...data.xs, ...data.ys];
+  const staged: Staged = { blocks: [], widths: arrays.map((t) => t.size / data.count), indices: 0 };
   try {
-    staged.x = arena.allocF32(x.size, 'staged', `fit: the ${count} training samples`);
-    staged.y = arena.allocF32(y.size, 'staged', `fit: the ${count} training labels`);
-    staged.indices = arena.alloc(count * 4, 'staged', 'fit: the shuffled sample order');
+    arrays.forEach((t, i) => staged.blocks.push(arena.allocF32(t.size, 'staged', `fit: the ${data.count} training ${i < data.xs.length ? 'samples' : 'labels'}`)));
+    staged.indices = arena.alloc(data.count * 4, 'staged', 'fit: the shuffled sample order');
   } catch (error) {
     unstage(staged); // what was staged before memory ran out
     throw error;
   }
-  arena.f32.set(x.data, staged.x >>> 2);
-  arena.f32.set(y.data, staged.y >>> 2);
+  arrays.forEach((t, i) => arena.f32.set(t.data, staged.blocks[i] >>> 2));
   return staged;
 }
 
 function unstage(s: Staged): void {
   const { arena } = getBackend();
-  arena.release(s.x);
-  arena.release(s.y);
+  for (const ptr of s.blocks) arena.release(ptr);
   arena.release(s.indices);
 }
 
@@ -228,8 +99,13 @@ function formatLogs(logs: Logs): string {
   return Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ');
 }
 
+/** Rows [from, to) of every array of a data set. */
+function sliceData(data: DataSet, from: number, to: number): DataSet {
+  return { xs: data.xs.map((t) => sliceRows(t, from, to)), ys: data.ys.map((t) => sliceRows(t, from, to)), count: to - from };
+}
+
 /** `model.fit`. */
-export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLike, args: FitArgs): Promise<History> {
+export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, args: FitArgs): Promise<History> {
   const who = 'fit';
   model.refuseWhileFitting(who);
   checkFitOptions(args, who);
@@ -238,26 +114,26 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const epochs = args.epochs ?? 1;
   checkPositiveInteger(batchSize, who, 'batchSize');
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`${who}: epochs must be a non-negative integer, got ${epochs}`);
-  let [x, y] = checkData(model, compiled, xIn, yIn, who);
-  let weights = fitWeights(args.sampleWeight, args.classWeight, y, compiled, model.outputShape, who);
-  let validation: [Tensor, Tensor] | null = null;
+  let data = checkData(model, compiled, xIn, yIn, who);
+  let weights = fitWeights(args.sampleWeight, args.classWeight, data.ys, compiled.heads, who);
+  let validation: DataSet | null = null;
   let validationWeights: Float32Array | null = null;
   if (args.validationData) {
-    const data = args.validationData;
-    if (!Array.isArray(data) || (data.length !== 2 && data.length !== 3)) {
+    const given = args.validationData;
+    if (!Array.isArray(given) || (given.length !== 2 && given.length !== 3)) {
       throw new TypeError(`${who}: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal]`);
     }
-    validation = checkData(model, compiled, data[0], data[1], who, ['validationData x', 'validationData y']);
-    if (data.length === 3) validationWeights = checkSampleWeight(data[2], validation[0].shape[0], who, 'validationData sampleWeight');
+    validation = checkData(model, compiled, given[0], given[1], who, 'validationData x', 'validationData y');
+    if (given.length === 3) validationWeights = checkSampleWeight(given[2], validation.count, who, 'validationData sampleWeight');
   } else if (args.validationSplit !== undefined) {
     const split = args.validationSplit;
     if (!(split > 0 && split < 1)) throw new RangeError(`${who}: validationSplit must be in (0, 1), got ${split}`);
-    const trainCount = Math.floor(x.shape[0] * (1 - split));
-    if (trainCount < 1 || trainCount >= x.shape[0]) {
-      throw new RangeError(`${who}: validationSplit ${split} of ${x.shape[0]} samples leaves an empty training or validation set`);
+    const trainCount = Math.floor(data.count * (1 - split));
+    if (trainCount < 1 || trainCount >= data.count) {
+      throw new RangeError(`${who}: validationSplit ${split} of ${data.count} samples leaves an empty training or validation set`);
     }
-    validation = [sliceRows(x, trainCount, x.shape[0]), sliceRows(y, trainCount, y.shape[0])];
-    [x, y] = [sliceRows(x, 0, trainCount), sliceRows(y, 0, trainCount)];
+    validation = sliceData(data, trainCount, data.count);
+    data = sliceData(data, 0, trainCount);
     // As Keras: sample weights are split with the data; class weights apply to training only.
     if (weights && args.sampleWeight !== undefined) validationWeights = weights.subarray(trainCount);
     weights = weights?.subarray(0, trainCount) ?? null;
@@ -268,14 +144,10 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const verbose = args.verbose ?? 1;
   const shuffle = args.shuffle ?? true;
   const random = new Random(args.seed ?? getRandom().seed());
-  const count = x.shape[0];
+  const count = data.count;
   const steps = Math.ceil(count / batchSize);
   const history = new History({ epochs, samples: count, batchSize, steps });
-  const out = model.outputShape;
-  const cols = out[out.length - 1];
-  const rowsPerSample = shapeSize(out) / cols;
-  const xWidth = shapeSize(model.inputShape);
-  const yWidth = y.size / y.shape[0];
+  const heads = compiled.heads;
   const params = model.params();
   const hasPenalty = params.some((p) => p.regularizer !== null);
   const wantsBatchLogs = callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
@@ -283,11 +155,12 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
   const batchLogs: Logs = { batch: 0, size: 0, loss: 0 };
 
   // Plan once for the largest batch either pass needs, so validation never re-plans mid-fit.
-  const plan = model.planFor(Math.min(batchSize, Math.max(count, validation?.[0].shape[0] ?? 0)), true);
+  const plan = model.planFor(Math.min(batchSize, Math.max(count, validation?.count ?? 0)), true);
   prepareSlots(model, compiled);
-  const staged = stage(x, y);
-  const stagedWeights = weights ? new StagedWeights(weights, plan.capacity, compiled, out, true) : null;
-  const last = plan.outputs.length - 1;
+  const staged = stage(data);
+  // Where each staged block is gathered to: the input nodes' outputs, then the label buffers.
+  const targets = [...model.inputNodes.map((i) => plan.outputs[i]), ...plan.labels];
+  const stagedWeights = weights ? new StagedWeights(weights, plan.capacity, heads, true) : null;
   model.stopTraining = false;
   model.fitting = true;
   for (const cb of callbacks) {
@@ -303,7 +176,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
       const base = staged.indices >>> 2;
       for (let i = 0; i < count; i++) idx[base + i] = i;
       if (shuffle) random.shuffle(idx, base, count);
-      const totals = new Totals(compiled);
+      const totals = new Totals(heads);
       for (let step = 0; step < steps; step++) {
         const start = step * batchSize;
         const n = Math.min(batchSize, count - start);
@@ -314,27 +187,23 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
           const pending = callBatchHook(callbacks, 'onBatchBegin', step, batchLogs);
           if (pending) await pending;
         }
-        k.gatherRows(staged.x, staged.indices + start * 4, n, xWidth, plan.outputs[0]);
-        k.gatherRows(staged.y, staged.indices + start * 4, n, yWidth, plan.labels);
-        stagedWeights?.gather(k, staged.indices + start * 4, n);
+        const order = staged.indices + start * 4;
+        for (let b = 0; b < targets.length; b++) k.gatherRows(staged.blocks[b], order, n, staged.widths[b], targets[b]);
+        stagedWeights?.gather(k, order, n);
         plan.forward(n, true);
-        const rows = n * rowsPerSample;
-        const gradScale = 1 / compiled.loss.terms(rows, cols);
-        const lossSum = stagedWeights
-          ? stagedWeights.loss(k, compiled, plan, plan.grads[last], n, rows, cols, gradScale, stagedWeights.batch)
-          : compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, plan.grads[last], rows, cols, gradScale);
-        if (!Number.isFinite(lossSum)) {
-          throw new Error(`${who}: the loss became ${lossSum} at epoch ${epoch + 1}, batch ${step + 1}; ` +
+        const loss = batchLoss(k, heads, plan, n, true, totals, stagedWeights, stagedWeights ? stagedWeights.batch : 0);
+        if (!Number.isFinite(loss)) {
+          throw new Error(`${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; ` +
             'lower the learning rate or check the data');
         }
         plan.backward(n);
         // Penalties on the weights the forward used: into the reported loss and the gradients.
         const penalty = hasPenalty ? totalPenalty(k, params) : 0;
         if (hasPenalty) addPenaltyGradients(k, params);
-        totals.add(plan, lossSum + penalty * compiled.loss.terms(rows, cols), rows, cols);
+        totals.addPenalty(penalty, n);
         compiled.optimizer.step(params);
         if (wantsBatchLogs) {
-          batchLogs.loss = lossSum / compiled.loss.terms(rows, cols) + penalty;
+          batchLogs.loss = loss + penalty;
           const pending = callBatchHook(callbacks, 'onBatchEnd', step, batchLogs);
           if (pending) await pending;
         }
@@ -343,7 +212,7 @@ export async function fitLoop(model: LayersModel, xIn: TensorLike, yIn: TensorLi
       }
       checkWeightsFinite(model, who, epoch);
       const logs = totals.logs();
-      if (validation) Object.assign(logs, evaluateTensors(model, compiled, validation[0], validation[1], batchSize, 'val_', validationWeights));
+      if (validation) Object.assign(logs, evaluateDataSet(model, compiled, validation, batchSize, 'val_', validationWeights));
       history.record(epoch, logs);
       if (verbose) console.log(`Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(2)}s - ${formatLogs(logs)}`);
       await call(callbacks, 'onEpochEnd', epoch, logs);

@@ -4,8 +4,11 @@ import { expect } from 'vitest';
 import type { Layer } from '../../src/layers/layer.js';
 import type { LayersModel } from '../../src/models/model.js';
 import { getBackend } from '../../src/core/wasm.js';
-import { shapeSize, type Tensor } from '../../src/core/tensor.js';
+import { shapeSize } from '../../src/core/tensor.js';
 import { StagedWeights } from '../../src/models/sample-weights.js';
+import { standaloneCall } from '../../src/layers/standalone.js';
+import { Totals, batchLoss, checkData, copyRows } from '../../src/models/evaluation.js';
+import type { ModelData, ModelLabels } from '../../src/models/data.js';
 
 /** Relative error with a floor, so near-zero gradients compare absolutely. */
 function relErr(a: number, b: number, floor: number): number {
@@ -45,7 +48,6 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
   const h = c.h ?? 1e-2;
   const tol = c.tolerance ?? 2e-2;
   c.layer.build(c.inputShapes);
-  c.layer.plan(c.batch);
   const inSizes = c.inputShapes.map((s) => c.batch * shapeSize(s));
   const outSize = c.batch * c.layer.outputSize;
   const inputs = inSizes.map((n) => {
@@ -56,11 +58,12 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
   const gradInputs = inSizes.map((n) => arena.allocF32(n));
   const output = arena.allocF32(outSize);
   const gradOutput = arena.allocF32(outSize);
+  const call = standaloneCall(c.layer, c.batch, { inputs, output, gradOutput, gradInputs });
   const r = Float64Array.from({ length: outSize }, () => c.rng() * 2 - 1);
   const kinked = KINKED_AT_ZERO.has(c.layer.activationName);
   const signs = [new Int8Array(outSize), new Int8Array(outSize)];
   const objective = (record?: Int8Array): number => {
-    c.layer.forward(c.batch, inputs, output, true);
+    c.layer.forward(c.batch, call, true);
     let s = 0;
     for (let i = 0; i < outSize; i++) {
       const y = arena.f32[(output >>> 2) + i];
@@ -72,7 +75,7 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
   const crossesKink = (): boolean => signs[0].some((v, i) => v !== signs[1][i]);
   objective();
   for (let i = 0; i < outSize; i++) arena.f32[(gradOutput >>> 2) + i] = r[i];
-  c.layer.backward(c.batch, inputs, output, gradOutput, gradInputs);
+  c.layer.backward(c.batch, call);
   const targets: { name: string; ptr: number; grad: Float32Array; size: number }[] = [];
   inputs.forEach((ptr, i) => targets.push({ name: `input ${i}`, ptr, grad: arena.f32.slice(gradInputs[i] >>> 2, (gradInputs[i] >>> 2) + inSizes[i]), size: inSizes[i] }));
   for (const p of c.layer.params) targets.push({ name: p.name, ptr: p.ptr, grad: arena.f32.slice(p.grad >>> 2, (p.grad >>> 2) + p.size), size: p.size });
@@ -95,7 +98,7 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
     }
   }
   expect(skipped, `${c.layer.describe()}: ${skipped} of ${probed} probes crossed a kink`).toBeLessThanOrEqual(probed / 2);
-  c.layer.releasePlan();
+  call.release();
   for (const p of [...inputs, ...gradInputs, output, gradOutput]) arena.release(p);
   void kernels;
   return { worst };
@@ -105,26 +108,18 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
  * Analytic parameter gradients of a compiled model's mean loss on (x, y), from one training pass;
  * with `sampleWeight`, of the loss weighted per sample as fit weights it.
  */
-export function modelGradients(model: LayersModel, x: Tensor, y: Tensor, sampleWeight?: Float32Array): Float32Array[] {
+export function modelGradients(model: LayersModel, x: ModelData, y: ModelLabels, sampleWeight?: Float32Array): Float32Array[] {
   const { kernels: k, arena } = getBackend();
   const compiled = model.requireCompiled('test');
-  const n = x.shape[0];
+  const data = checkData(model, compiled, x, y, 'test');
+  const n = data.count;
   const plan = model.planFor(n, true);
-  arena.f32.set(x.data, plan.outputs[0] >>> 2);
-  arena.f32.set(y.data, plan.labels >>> 2);
+  data.xs.forEach((t, i) => copyRows(t, 0, n, plan.outputs[model.inputNodes[i]]));
+  data.ys.forEach((t, h) => copyRows(t, 0, n, plan.labels[h]));
   plan.forward(n, true);
-  const last = plan.outputs.length - 1;
-  const out = model.outputShape;
-  const cols = out[out.length - 1];
-  const rows = (n * shapeSize(out)) / cols;
-  const gradScale = 1 / compiled.loss.terms(rows, cols);
-  if (sampleWeight) {
-    const weights = new StagedWeights(sampleWeight, n, compiled, out, false);
-    weights.loss(k, compiled, plan, plan.grads[last], n, rows, cols, gradScale, weights.all);
-    weights.release();
-  } else {
-    compiled.loss.compute(k, compiled.fused, plan.outputs[last], plan.labels, plan.visible, plan.grads[last], rows, cols, gradScale);
-  }
+  const staged = sampleWeight ? new StagedWeights(sampleWeight, n, compiled.heads, false) : null;
+  batchLoss(k, compiled.heads, plan, n, true, new Totals(compiled.heads), staged, staged ? staged.all : 0);
+  staged?.release();
   plan.backward(n);
   return model.params().map((p) => arena.f32.slice(p.grad >>> 2, (p.grad >>> 2) + p.size));
 }
@@ -133,11 +128,12 @@ export function modelGradients(model: LayersModel, x: Tensor, y: Tensor, sampleW
  * Compares modelGradients with central differences of model.evaluate's loss, for the weights
  * training updates (frozen layers and statistics have no gradient to check).
  */
-export function checkModelGradients(model: LayersModel, x: Tensor, y: Tensor, h = 1e-2, tol = 2e-2, sampleWeight?: Float32Array): void {
+export function checkModelGradients(model: LayersModel, x: ModelData, y: ModelLabels, h = 1e-2, tol = 2e-2, sampleWeight?: Float32Array): void {
   const { arena } = getBackend();
   const grads = modelGradients(model, x, y, sampleWeight);
   const params = model.params();
-  const loss = (): number => model.evaluate(x, y, { batchSize: x.shape[0], sampleWeight }).loss;
+  const count = checkData(model, model.requireCompiled('test'), x, y, 'test').count;
+  const loss = (): number => model.evaluate(x, y, { batchSize: count, sampleWeight }).loss;
   params.forEach((p, pi) => {
     if (!p.trainable) return;
     for (const i of probes(p.size, 12)) {
