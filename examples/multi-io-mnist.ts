@@ -73,7 +73,7 @@ export interface MultiIoOptions {
 /** What {@link multiIoStudy} measured on the test digits. */
 export interface MultiIoResult {
   history: nn.History;
-  /** model.evaluate on the test part: loss, digit_loss, even_loss, digit_accuracy, even_accuracy. */
+  /** model.evaluate on the test part: loss, digit_loss, even_loss (both weighted), digit_accuracy, even_accuracy. */
   test: Record<string, number>;
   /** How often the test hint alone is right (1 - noise, up to sampling). */
   hintAccuracy: number;
@@ -130,8 +130,9 @@ export async function multiIoStudy(options: MultiIoOptions = {}): Promise<MultiI
     parityFromDigitHead: binaryAccuracy(parity, evenTruth),
     evenWithInvertedHint: binaryAccuracy(evenInverted.data, evenTruth),
   };
+  // As Keras 3, each `<output>_loss` is already multiplied by its loss weight, so they add up to 'loss'.
   log(`test (${test.labels.length} digits): digit accuracy ${testLogs.digit_accuracy.toFixed(4)}, even accuracy ${testLogs.even_accuracy.toFixed(4)}; ` +
-    `loss ${testLogs.loss.toFixed(4)} = digit_loss ${testLogs.digit_loss.toFixed(4)} + 0.5 × even_loss ${testLogs.even_loss.toFixed(4)}`);
+    `loss ${testLogs.loss.toFixed(4)} = digit_loss ${testLogs.digit_loss.toFixed(4)} + even_loss ${testLogs.even_loss.toFixed(4)} (0.5 × its cross-entropy)`);
   log(`for comparison: the hint alone ${measured.hintAccuracy.toFixed(4)}, parity of the digit head ${measured.parityFromDigitHead.toFixed(4)}, ` +
     `even head with every hint inverted ${measured.evenWithInvertedHint.toFixed(4)}`);
   return measured;

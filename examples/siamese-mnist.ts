@@ -1,8 +1,8 @@
 /**
- * A siamese network on the built-in digits: two images in, "same digit?" out. One encoder (a
- * small CNN) is applied to both images, so both branches use the same weights and training sums
- * their gradients; the head is a logistic regression on the squared difference of the two
- * embeddings, (ea - eb)², which makes the answer symmetric in the two images. Training pairs come
+ * A siamese network on the built-in digits: two images in, "same digit?" out. One encoder (a small
+ * CNN, a Sequential model used as a layer) is applied to both images, so both branches use the same
+ * weights and training sums their gradients; the head is a logistic regression on the squared
+ * difference of the two embeddings, (ea - eb)², which makes the answer symmetric in the two images. Training pairs come
  * from the training digits, half of them the same digit; the pair accuracy is on pairs of test
  * digits, which the encoder never saw.
  *   npx tsx examples/siamese-mnist.ts [--epochs 4] [--pairs 6000] [--test-pairs 2000] [--seed 1]
@@ -12,30 +12,33 @@ import { parseArgs } from 'node:util';
 import { seededRandom } from './digit-subsets.js';
 import { checkInteger } from './study-output.js';
 
-/** The encoder's layers, applied in order to each image; names start with `encoder_`. */
-export function encoderLayers(embedding = 32): nn.Layer[] {
-  return [
-    nn.layers.reshape({ targetShape: [28, 28, 1], name: 'encoder_image' }),
-    nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'encoder_conv1' }),
-    nn.layers.maxPooling2d({ poolSize: 2, name: 'encoder_pool1' }),
-    nn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'encoder_conv2' }),
-    nn.layers.maxPooling2d({ poolSize: 2, name: 'encoder_pool2' }),
-    nn.layers.flatten({ name: 'encoder_flatten' }),
-    nn.layers.dense({ units: embedding, activation: 'relu', name: 'encoder_embedding' }),
-  ];
+/** The encoder: a small CNN from an image to an `embedding`-wide vector. */
+export function encoderModel(embedding = 32): nn.Sequential {
+  return nn.sequential({
+    name: 'encoder',
+    layers: [
+      nn.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1], name: 'encoder_image' }),
+      nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'encoder_conv1' }),
+      nn.layers.maxPooling2d({ poolSize: 2, name: 'encoder_pool1' }),
+      nn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'encoder_conv2' }),
+      nn.layers.maxPooling2d({ poolSize: 2, name: 'encoder_pool2' }),
+      nn.layers.flatten({ name: 'encoder_flatten' }),
+      nn.layers.dense({ units: embedding, activation: 'relu', name: 'encoder_embedding' }),
+    ],
+  });
 }
 
-/** `x` through each layer in turn: applying the same layers to another input shares their weights. */
-export function applyEach(layers: readonly nn.Layer[], x: nn.SymbolicTensor): nn.SymbolicTensor {
-  return layers.reduce((h, layer) => layer.apply(h), x);
-}
-
-/** The siamese model, inputs 'left' and 'right', output 'same'; also the encoder layers it shares. */
-export function siameseModel(embedding = 32): { model: nn.Functional; encoder: nn.Layer[] } {
+/**
+ * The siamese model (inputs 'left' and 'right', output 'same') and its encoder, used as a layer
+ * on both inputs: its layers are shared, so `encoder.predict` gives the embeddings the siamese
+ * model compares, before and after training.
+ */
+export function siameseModel(embedding = 32): { model: nn.Functional; encoder: nn.Sequential } {
   const left = nn.input({ shape: [784], name: 'left' });
   const right = nn.input({ shape: [784], name: 'right' });
-  const encoder = encoderLayers(embedding);
-  const difference = nn.layers.subtract({ name: 'difference' }).apply([applyEach(encoder, left), applyEach(encoder, right)]);
+  const encoder = encoderModel(embedding);
+  const embedded = [encoder.apply(left), encoder.apply(right)] as nn.SymbolicTensor[];
+  const difference = nn.layers.subtract({ name: 'difference' }).apply(embedded);
   const squared = nn.layers.multiply({ name: 'squared_difference' }).apply([difference, difference]);
   const same = nn.layers.dense({ units: 1, activation: 'sigmoid', name: 'same' }).apply(squared);
   return { model: nn.model({ inputs: [left, right], outputs: same, name: 'siamese' }), encoder };
@@ -115,8 +118,9 @@ export async function siameseStudy(options: SiameseOptions = {}): Promise<Siames
     epochs, batchSize: 64, seed, verbose: options.verbose ?? 0, validationData: [[heldOut.left, heldOut.right], heldOut.same],
   });
   const result = { ...model.evaluate([heldOut.left, heldOut.right], heldOut.same, { batchSize: 512 }) } as Record<string, number>;
-  const params = { encoder: encoder.reduce((s, l) => s + l.countParams(), 0), model: model.countParams() };
+  const params = { encoder: encoder.countParams(), model: model.countParams() };
   model.dispose();
+  encoder.dispose();
   log(`held-out pairs (${testPairs}, from test digits, half the same digit): pair accuracy ${result.accuracy.toFixed(4)}, loss ${result.loss.toFixed(4)}; ` +
     `${params.model} weights, ${params.encoder} of them in the encoder both branches share`);
   return { history, test: result, params };
