@@ -4,6 +4,8 @@
  * (or sigmoid) output layer: one stable pass gives the loss and the gradient of the logits.
  */
 import type { ActivationName } from './activations.js';
+import * as lossKernels from './core/kernels/loss.js';
+import type { LossArgs } from './core/kernels/loss.js';
 import type { Tensor } from './core/tensor.js';
 import type { Kernels } from './core/wasm.js';
 
@@ -25,9 +27,22 @@ export interface Loss {
    * Writes `visible` (the activation's output, when fused) and the gradient with respect to
    * `output` (the logits, when fused) scaled by `gradScale`; returns the summed loss. When
    * `termLosses` is not 0, each of the `terms(rows, cols)` losses is also written there.
+   * The kernels are reached through `src/core/kernels/loss.ts`; `k` is not needed by the built-in losses.
    */
   compute(k: Kernels, fused: boolean, output: number, labels: number, visible: number, grad: number,
     rows: number, cols: number, gradScale: number, termLosses?: number): number;
+}
+
+/** The operands of every loss call, refilled per call (a call is synchronous, so one struct serves all). */
+const operands: LossArgs = lossKernels.lossArgs();
+
+/** {@link operands} filled for one call. */
+function lossCall(output: number, labels: number, visible: number, grad: number, rows: number, cols: number,
+  gradScale: number, termLosses: number): LossArgs {
+  const a = operands;
+  a.output = output; a.labels = labels; a.activated = visible; a.grad = grad;
+  a.rows = rows; a.cols = cols; a.gradScale = gradScale; a.terms = termLosses;
+  return a;
 }
 
 function sameShape(y: Tensor, outputShape: readonly number[], who: string, loss: string): void {
@@ -56,10 +71,9 @@ const categoricalCrossentropy: Loss = {
     sameShape(y, outputShape, who, 'categoricalCrossentropy');
     checkRange(y, 0, 1, who, 'categoricalCrossentropy labels (one-hot or probabilities)');
   },
-  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
-    return fused
-      ? k.softmaxCrossEntropy(output, labels, visible, grad, rows, cols, gradScale, termLosses)
-      : k.categoricalCrossentropy(output, labels, grad, rows, cols, gradScale, termLosses);
+  compute(_k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
+    const a = lossCall(output, labels, visible, grad, rows, cols, gradScale, termLosses);
+    return fused ? lossKernels.softmaxCrossEntropy(a) : lossKernels.categoricalCrossentropy(a);
   },
 };
 
@@ -83,10 +97,9 @@ const sparseCategoricalCrossentropy: Loss = {
       }
     }
   },
-  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
-    return fused
-      ? k.sparseSoftmaxCrossEntropy(output, labels, visible, grad, rows, cols, gradScale, termLosses)
-      : k.sparseCategoricalCrossentropy(output, labels, grad, rows, cols, gradScale, termLosses);
+  compute(_k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
+    const a = lossCall(output, labels, visible, grad, rows, cols, gradScale, termLosses);
+    return fused ? lossKernels.sparseSoftmaxCrossEntropy(a) : lossKernels.sparseCategoricalCrossentropy(a);
   },
 };
 
@@ -99,10 +112,9 @@ const binaryCrossentropy: Loss = {
     sameShape(y, outputShape, who, 'binaryCrossentropy');
     checkRange(y, 0, 1, who, 'binaryCrossentropy labels');
   },
-  compute(k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
-    return fused
-      ? k.sigmoidBinaryCrossentropy(output, labels, visible, grad, rows * cols, gradScale, termLosses)
-      : k.binaryCrossentropy(output, labels, grad, rows * cols, gradScale, termLosses);
+  compute(_k, fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
+    const a = lossCall(output, labels, visible, grad, rows, cols, gradScale, termLosses);
+    return fused ? lossKernels.sigmoidBinaryCrossentropy(a) : lossKernels.binaryCrossentropy(a);
   },
 };
 
@@ -114,8 +126,8 @@ const meanSquaredError: Loss = {
   checkLabels(y, outputShape, who) {
     sameShape(y, outputShape, who, 'meanSquaredError');
   },
-  compute(k, _fused, output, labels, _visible, grad, rows, cols, gradScale, termLosses = 0) {
-    return k.meanSquaredError(output, labels, grad, rows * cols, gradScale, termLosses);
+  compute(_k, _fused, output, labels, visible, grad, rows, cols, gradScale, termLosses = 0) {
+    return lossKernels.meanSquaredError(lossCall(output, labels, visible, grad, rows, cols, gradScale, termLosses));
   },
 };
 

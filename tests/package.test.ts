@@ -98,9 +98,10 @@ describe('npm pack', () => {
     ] as const;
     console.log(`npm pack: ${pack.entryCount} files\n${rows.map(([k, v]) => `  ${k.padEnd(58)} ${(v / KB).toFixed(1).padStart(7)} KB`).join('\n')}`);
     expect(wasm).toBeLessThan(100 * KB);
-    // Regression ceilings, not the targets: see the file comment.
+    // Regression ceilings, not the targets: see the file comment. Each sits below what a second wasm copy
+    // (+75 KB raw, +100 KB as base64) would add to today's size, not at today's size: code may grow.
     expect(pack.size).toBeLessThan(250 * KB);
-    expect(pack.unpackedSize).toBeLessThan(700 * KB);
+    expect(pack.unpackedSize).toBeLessThan(760 * KB);
   });
 });
 

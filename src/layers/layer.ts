@@ -82,6 +82,15 @@ export interface LayerArgs {
 
 const nameCounters = new Map<string, number>();
 
+/**
+ * The safety net for weights (docs/architecture.md): a layer collected without being disposed
+ * returns its weights and their gradients. They belong to the layer, not to a model, since one
+ * layer may serve several models and outlive them all.
+ */
+const unreleasedWeights = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<Set<number>>((ledger) => { if (ledger.size > 0) getBackend().arena.releaseAll(ledger); })
+  : null;
+
 /** False while a loader builds layers whose weights it is about to overwrite. */
 let initializeParams = true;
 
@@ -140,6 +149,8 @@ export abstract class Layer {
   /** How many times `apply` placed the layer in a functional graph (Keras: its inbound nodes). */
   applications = 0;
   private built = false;
+  /** The wasm blocks of this layer's weights and gradients (freed by dispose() or the safety net). */
+  private readonly weightLedger = new Set<number>();
 
   protected constructor(args: LayerArgs, className: string, activation?: ActivationName | string) {
     // A class that declares its own `static optionKeys` refuses any other key, naming the nearest.
@@ -153,6 +164,7 @@ export abstract class Layer {
     if (shape) checkShapeList(shape, `${className} '${this.name}': inputShape`);
     this.declaredInputShape = shape ? [...shape] : null;
     this.activation = getActivation(activation, `${className} '${this.name}'`);
+    unreleasedWeights?.register(this, this.weightLedger);
   }
 
   /** Name of the activation applied after the linear part. */
@@ -269,10 +281,13 @@ export abstract class Layer {
    */
   initBuffers(_buffers: readonly number[], _use: number): void {}
 
-  /** Returns the parameters to the arena. */
+  /**
+   * Returns the parameters to the arena. A model's `dispose()` calls it once no other live model
+   * holds the layer; calling it yourself frees the weights of every model using the layer.
+   */
   dispose(): void {
     const { arena } = getBackend();
-    for (const p of this.params) { arena.release(p.ptr); arena.release(p.grad); }
+    if (this.weightLedger.size > 0) arena.releaseAll(this.weightLedger); // every weight and gradient
     this.params.length = 0;
     this.built = false;
   }
@@ -330,10 +345,11 @@ export abstract class Layer {
       return { name, shape: Object.freeze([...shape]), size, ptr: 0, grad: 0, trainable, regularizer };
     }
     const { arena } = getBackend();
-    const ptr = arena.allocF32(size, 'params', `${this.describe()} weight '${name}'`);
+    // Recorded in the layer's own ledger, even while a model builds it: the weights are the layer's.
+    const ptr = arena.withOwner(this.weightLedger, () => arena.allocF32(size, 'params', `${this.describe()} weight '${name}'`));
     let grad: number;
     try {
-      grad = arena.allocF32(size, 'grads', `${this.describe()} gradient of '${name}'`);
+      grad = arena.withOwner(this.weightLedger, () => arena.allocF32(size, 'grads', `${this.describe()} gradient of '${name}'`));
     } catch (e) {
       arena.release(ptr); // a weight built by apply() belongs to no model yet: nothing else would free it
       throw e;

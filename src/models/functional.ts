@@ -56,6 +56,7 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
         `the inputs (${this.modelInputs.map((t) => t.name).join(', ')}); pass every nn.input the outputs use`);
     }
     this.sorted = [...this.modelInputs, ...reached.filter((t) => t.sourceLayer !== null)];
+    this.hold(this.layers); // from now on, another model's dispose() leaves these layers' weights alone
   }
 
   /** The model's inputs (from `nn.input`), as tfjs `model.inputs`. */

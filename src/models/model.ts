@@ -15,6 +15,7 @@ import { ExecutionPlan } from './plan.js';
 import { SymbolicTensor } from '../layers/input.js';
 import type { ModelData, ModelLabels } from './data.js';
 import { modelCreated, modelReleased, warnIfModelsFillMemory } from './memory.js';
+import { holdLayers, letGoOfLayers, modelsHolding } from './ownership.js';
 import { summaryTable } from './summary.js';
 import { evaluateLoop, predictLoop } from './evaluation.js';
 import { fitLoop } from './training.js';
@@ -99,12 +100,20 @@ export interface ModelGraph {
   outputs: number[];
 }
 
+/** What a collected model leaves to free: its own blocks, and its hold on its layers. */
+interface Leftovers {
+  ledger: Set<number>;
+  held: Set<Layer>;
+}
+
 /**
- * The safety net (docs/architecture.md): a model collected without `dispose()` returns its wasm blocks.
- * (A layer kept alive on its own after its model was collected loses its weights with it.)
+ * The safety net (docs/architecture.md): a model collected without `dispose()` returns its own wasm
+ * blocks (plan, staged data) and stops counting as a holder of its layers. Weights belong to their
+ * layers, which have a safety net of their own, so a layer the user or another model still holds
+ * keeps its weights. (Layers never refer to their models, so holding them here keeps no model alive.)
  */
 const unreleased = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<Set<number>>((ledger) => { getBackend().arena.releaseAll(ledger); modelReleased(); })
+  ? new FinalizationRegistry<Leftovers>(({ ledger, held }) => { getBackend().arena.releaseAll(ledger); letGoOfLayers(held); modelReleased(); })
   : null;
 
 /**
@@ -122,8 +131,12 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
   fitting = false;
   private disposed = false;
   private trainableFlag = true;
-  /** Every live wasm block of this model: weights, plan, optimizer slots. */
+  /** Every live wasm block of this model's own (its plan, staged data); weights belong to the layers. */
   private readonly ledger = new Set<number>();
+  /** The layers this model counts as holding (see ownership.ts). */
+  private readonly held = new Set<Layer>();
+  /** The optimizer was made by compile from its name, so no one else can use it. */
+  private ownsOptimizer = false;
   protected nodes: GraphNode[] | null = null;
   private inputIndices: number[] = [];
   private outputIndices: number[] = [];
@@ -132,7 +145,7 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
 
   protected constructor(name: string) {
     this.name = name;
-    unreleased?.register(this, this.ledger, this);
+    unreleased?.register(this, { ledger: this.ledger, held: this.held }, this);
     modelCreated();
   }
 
@@ -146,12 +159,10 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
   graph(): GraphNode[] {
     if (this.disposed) throw new Error(`model '${this.name}' was disposed; build a new one`);
     if (!this.nodes) {
-      const { arena } = getBackend();
       const { nodes, inputs, outputs } = this.buildReleasingOnFailure();
       this.inputIndices = inputs;
       this.outputIndices = outputs;
-      // Weights of functional models were allocated by `apply`, before the model existed.
-      for (const node of nodes) for (const p of node.layer?.params ?? []) { arena.adopt(this.ledger, p.ptr); arena.adopt(this.ledger, p.grad); }
+      this.hold(this.layers); // weights belong to their layers; this model now counts as holding them
       this.nodes = nodes;
       warnIfModelsFillMemory();
     }
@@ -186,6 +197,11 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
    */
   own<T>(fn: () => T): T {
     return getBackend().arena.withOwner(this.ledger, fn);
+  }
+
+  /** Counts this model as holding `layers`, so another model's dispose() leaves their weights alone. */
+  protected hold(layers: Iterable<Layer>): void {
+    holdLayers(this.held, layers);
   }
 
   /** Node indices of the model's inputs, in input order. */
@@ -275,6 +291,7 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
     for (const layer of this.layers) layer.applyTrainable();
     this.releasePlan();
     this.compiled = { optimizer, heads };
+    this.ownsOptimizer = typeof args.optimizer === 'string';
   }
 
   /** The compiled configuration, or an error naming `who` when compile has not run. */
@@ -425,15 +442,21 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
     return table;
   }
 
-  /** Frees every wasm buffer of the model; it cannot be used afterwards. */
+  /**
+   * Frees every wasm buffer of the model; it cannot be used afterwards. A layer another live model
+   * still holds keeps its weights (and their optimizer slots): only the last model to let go frees them.
+   */
   dispose(): void {
     this.refuseWhileFitting('dispose');
     if (!this.disposed) modelReleased();
     this.disposed = true;
     this.releasePlan();
-    this.compiled?.optimizer.dispose();
+    letGoOfLayers(this.held);
+    const freed = [...new Set(this.layers)].filter((layer) => modelsHolding(layer) === 0);
+    if (this.compiled && this.ownsOptimizer) this.compiled.optimizer.dispose();
+    else this.compiled?.optimizer.releaseSlotsOf(freed.flatMap((layer) => layer.params));
     this.compiled = null;
-    for (const layer of this.layers) layer.dispose();
+    for (const layer of freed) layer.dispose();
     this.nodes = null;
     getBackend().arena.releaseAll(this.ledger);
     unreleased?.unregister(this);

@@ -7,6 +7,7 @@
  */
 import { describeValue, isObject } from '../core/checks.js';
 import { Tensor } from '../core/tensor.js';
+import { sampleWeightArgs, weightSamples, type SampleWeightArgs } from '../core/kernels/loss.js';
 import { getBackend, type Kernels } from '../core/wasm.js';
 import type { Head } from './heads.js';
 import type { ExecutionPlan } from './plan.js';
@@ -103,6 +104,8 @@ export class StagedWeights {
   readonly batch: number;
   /** Per output: its loss terms of one batch, before weighting. */
   private readonly terms: number[] = [];
+  /** The weightSamples operands, refilled per batch. */
+  private readonly weighting: SampleWeightArgs = sampleWeightArgs();
 
   /** `capacity`: the largest batch; `gathered`: batches are gathered by index (fit) rather than read in order. */
   constructor(weights: Float32Array, capacity: number, heads: readonly Head[], gathered: boolean) {
@@ -125,7 +128,10 @@ export class StagedWeights {
   loss(k: Kernels, h: number, head: Head, plan: ExecutionPlan, grad: number, n: number, gradScale: number, weights: number): number {
     const rows = n * head.rowsPerSample;
     head.loss.compute(k, head.activationInLoss, plan.outputs[head.node], plan.labels[h], plan.visible[h], grad, rows, head.cols, gradScale, this.terms[h]);
-    return k.weightSamples(this.terms[h], weights, grad, n, termsPerSample(head), head.rowsPerSample * head.cols);
+    const w = this.weighting;
+    w.terms = this.terms[h]; w.weights = weights; w.grad = grad;
+    w.samples = n; w.termsPerSample = termsPerSample(head); w.gradPerSample = head.rowsPerSample * head.cols;
+    return weightSamples(w);
   }
 
   /** Returns the buffers to the arena. */

@@ -39,6 +39,7 @@ export class Sequential extends LayersModel<Tensor> {
     }
     if (this.stack.includes(layer)) throw new Error(`Sequential.add: ${layer.describe()} is already in the model`);
     this.stack.push(layer);
+    this.hold([layer]);
     this.invalidate();
   }
 

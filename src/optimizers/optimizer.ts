@@ -10,6 +10,7 @@ import { checkInRange, checkOptions, describeValue } from '../core/checks.js';
 import { applyUpdate, updateArgs, type UpdateArgs, type UpdateRule } from '../core/kernels/optim.js';
 import { getBackend } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
+import { SlotBook } from './slots.js';
 
 /**
  * A learning rate as a function of the optimizer step (0, 1, 2, ...): what `nn.schedules.*`
@@ -33,11 +34,6 @@ export interface OptimizerArgs {
 
 const BASE_KEYS = ['learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'];
 
-/** The safety net (docs/architecture.md): an optimizer collected without `dispose()` returns its slots. */
-const unreleasedSlots = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<Set<number>>((ledger) => getBackend().arena.releaseAll(ledger))
-  : null;
-
 /**
  * Base of every optimizer. A step: the rate for this step (number or schedule at `iterations`),
  * then per trainable parameter one kernel call that clips the gradient (clipNorm scale,
@@ -59,9 +55,8 @@ export abstract class Optimizer {
   readonly weightDecay: number | null;
   private rate = 0;
   private readonly schedule: LearningRateFn | null;
-  private readonly slots = new Map<number, number[]>();
-  /** The slots' wasm blocks, freed by dispose() or, if forgotten, when the optimizer is collected. */
-  private readonly ledger = new Set<number>();
+  /** Slots per parameter, keyed by the Param (see slots.ts); freed by dispose() or, if forgotten, when collected. */
+  private readonly slots: SlotBook;
   /** The operands of the update kernel, refilled per parameter (rate, clipping, decay, buffers). */
   private readonly current: UpdateArgs = updateArgs();
   /** The update rule with its hyper-parameters, run once per trainable parameter per step. */
@@ -76,7 +71,7 @@ export abstract class Optimizer {
   protected constructor(protected readonly who: string, args: OptimizerArgs, ownKeys: readonly string[],
     defaultRate: number, protected readonly slotCount: number) {
     checkOptions(args, who, [...BASE_KEYS, ...ownKeys]);
-    unreleasedSlots?.register(this, this.ledger, this);
+    this.slots = new SlotBook(() => this.className, slotCount, (index) => this.initialSlotValue(index));
     const lr = args.learningRate ?? defaultRate;
     if (typeof lr === 'function') this.schedule = lr;
     else {
@@ -117,15 +112,24 @@ export abstract class Optimizer {
 
   /** Reserves slots for parameters not seen before, filled with their starting values. */
   prepare(params: readonly Param[]): void {
-    for (const p of params) if (!this.slots.has(p.ptr)) this.reserve(p);
+    for (const p of params) this.slots.of(p);
   }
 
   /**
    * Byte offsets of `param`'s slots in the order the optimizer documents (SGD velocity; Adam
    * first and second moments, ...), reserved on first use. Used to save and restore optimizer state.
+   * Throws if the slots were reserved for a different size than `param` has now.
    */
   slotsOf(param: Param): readonly number[] {
-    return this.slots.get(param.ptr) ?? this.reserve(param);
+    return this.slots.of(param);
+  }
+
+  /**
+   * Frees the slots of `params`, whose weights are being freed (a model's `dispose()` calls it for
+   * the weights no other live model holds). The optimizer stays usable.
+   */
+  releaseSlotsOf(params: Iterable<Param>): void {
+    this.slots.forget(params);
   }
 
   /** Applies one update to every trainable parameter from its gradient. */
@@ -150,14 +154,13 @@ export abstract class Optimizer {
       if (!p.trainable) continue;
       if (this.clipNorm !== null) u.gradScale = clipScale(Math.sqrt(k.sumSquares(p.grad, p.size)), this.clipNorm);
       u.param = p.ptr; u.grad = p.grad; u.size = p.size;
-      u.slots = this.slots.get(p.ptr) ?? this.reserve(p);
+      u.slots = this.slots.of(p);
       applyUpdate(this.rule, u);
     }
   }
 
-  /** Frees the slots. */
+  /** Frees the slots; the optimizer stays usable and starts them afresh. */
   dispose(): void {
-    getBackend().arena.releaseAll(this.ledger);
     this.slots.clear();
   }
 
@@ -168,18 +171,6 @@ export abstract class Optimizer {
 
   /** Once per step, after `iterations` has advanced and before the first `update`. */
   protected beginStep(): void {}
-
-  private reserve(p: Param): number[] {
-    const { arena } = getBackend();
-    const ptrs: number[] = [];
-    for (let s = 0; s < this.slotCount; s++) {
-      const ptr = arena.withOwner(this.ledger, () => arena.allocF32(p.size, 'slots', `${this.className} slot ${s} of weight '${p.name}'`));
-      arena.f32.fill(this.initialSlotValue(s), ptr >>> 2, (ptr >>> 2) + p.size); // arena.f32 is re-made after growth
-      ptrs.push(ptr);
-    }
-    this.slots.set(p.ptr, ptrs);
-    return ptrs;
-  }
 
   private rateAt(step: number): number {
     const lr = this.schedule!(step);
