@@ -36,6 +36,21 @@ export function digitCnn(name: string, classes: number): nn.Sequential {
   });
 }
 
+/**
+ * Keras's recipe for a new task: the layers of `pretrained` up to its 'flatten', applied to a new
+ * input (so they are shared with `pretrained`, weights included), then a new head ('hidden' and a
+ * softmax 'output' over `classes`).
+ */
+export function withNewHead(pretrained: nn.LayersModel, classes: number): nn.Functional {
+  const layers = pretrained.layers;
+  const base = layers.slice(0, layers.indexOf(pretrained.getLayer('flatten')) + 1);
+  const image = nn.input({ shape: [784], name: 'image' });
+  const features = base.reduce((x, layer) => layer.apply(x), image);
+  const hidden = nn.layers.dense({ units: 64, activation: 'relu', name: 'hidden' }).apply(features);
+  const output = nn.layers.dense({ units: classes, activation: 'softmax', name: 'output' }).apply(hidden);
+  return nn.model({ inputs: image, outputs: output, name: `${pretrained.name}_new_head` });
+}
+
 /** Options of {@link transferLearning}. */
 export interface TransferOptions {
   /** Source-task (digits 0-4) training samples; default 4000 (all of them). */
@@ -112,12 +127,9 @@ export async function transferLearning(options: TransferOptions = {}): Promise<T
     const loaded = await nn.loadModel(`file://${dir}`);
     log(`saved to and loaded from ${dir}`);
 
-    // 2. A new head on the loaded base. The base's weights are copied into a fresh model of the
-    // same layers, so the loaded model (and its 0-4 head) stays as it was on disk.
-    const model = digitCnn('transfer_cnn', 5);
-    for (const name of BASE_LAYERS) model.getLayer(name).setWeights(loaded.getLayer(name).getWeights());
+    // 2. A new head on the loaded base: the loaded model's layers up to 'flatten', shared (not copied).
+    const model = withNewHead(loaded, 5);
     const loadedBase = snapshot(loaded, BASE_LAYERS);
-    loaded.dispose();
     for (const name of BASE_LAYERS) model.getLayer(name).trainable = false;
     model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const headParams = model.countTrainableParams();
@@ -136,6 +148,7 @@ export async function transferLearning(options: TransferOptions = {}): Promise<T
     const fineTuneAccuracy = accuracy(model, target.test, 5);
     log(`fine-tuned (all ${fineTuneParams} weights, Adam ${fineTuneLearningRate}, ${fineTuneEpochs} epochs): test accuracy ${fineTuneAccuracy.toFixed(4)}`);
     model.dispose();
+    loaded.dispose();
 
     // 4. The baseline: no source task, the same target samples and epochs.
     const scratch = digitCnn('scratch_cnn', 5);

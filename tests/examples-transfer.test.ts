@@ -1,8 +1,10 @@
 // examples/transfer-learning at a small size, through the built package ('simdnn' and
 // 'simdnn/node' resolve to dist/): the saved base loads exactly, stays bit-identical while frozen,
-// moves when fine-tuned, and both tasks are learnt well above chance (1 in 5).
+// moves when fine-tuned, and both tasks are learnt well above chance (1 in 5); the new head's
+// model shares the pretrained layers.
 import { describe, expect, it } from 'vitest';
-import { BASE_LAYERS, digitCnn, transferLearning } from '../examples/transfer-learning.js';
+import * as nn from 'simdnn';
+import { BASE_LAYERS, digitCnn, transferLearning, withNewHead } from '../examples/transfer-learning.js';
 import { sameBits } from '../examples/digit-subsets.js';
 import { freshSeed } from './helpers/kernels.js';
 
@@ -27,6 +29,21 @@ describe(`examples/transfer-learning (seed ${seed})`, () => {
     expect(result.sourceAccuracy).toBeGreaterThan(0.6);
     expect(result.headAccuracy).toBeGreaterThan(0.4);
     expect(result.fineTuneAccuracy).toBeGreaterThan(0.4);
+  });
+
+  it('the new head sits on the pretrained layers themselves; either model can be disposed first', async () => {
+    await nn.ready();
+    nn.setSeed(seed);
+    const { test } = nn.data.mnist({ seed, testSize: 7 });
+    const pretrained = digitCnn('pretrained', 5);
+    const expected = Array.from((pretrained.predict(test.x) as nn.Tensor).data);
+    const transfer = withNewHead(pretrained, 3);
+    for (const name of ['image', 'conv1', 'pool1', 'conv2', 'pool2', 'flatten']) expect(transfer.getLayer(name)).toBe(pretrained.getLayer(name));
+    for (const name of ['hidden', 'output']) expect(transfer.getLayer(name)).not.toBe(pretrained.getLayer(name));
+    expect((transfer.predict(test.x) as nn.Tensor).shape).toEqual([7, 3]);
+    transfer.dispose();
+    expect(Array.from((pretrained.predict(test.x) as nn.Tensor).data)).toEqual(expected);
+    pretrained.dispose();
   });
 
   it('names a bad option', async () => {
