@@ -27,7 +27,7 @@ export function splitByName(value: unknown, names: readonly string[], who: strin
     }
     return value as TensorLike[];
   }
-  if (isObject(value) && !(value instanceof Tensor)) {
+  if (isObject(value) && !(value instanceof Tensor) && !ArrayBuffer.isView(value)) {
     for (const key of Object.keys(value)) {
       if (!names.includes(key)) {
         const near = nearestKey(key, names);
