@@ -1,13 +1,14 @@
 /**
  * A simdnn model as tfjs-layers writes it: Keras JSON topology ('Sequential', or 'Model' with
- * an InputLayer and inbound_nodes), snake_case configs, and the weights named
+ * an InputLayer per input, one entry per layer with one inbound node per application of it, and
+ * [layer, node, 0] references to inputs and outputs), snake_case configs, and the weights named
  * '<layer>/<weight>', trainable ones first, as tfjs orders `model.weights`.
  */
 import { getBackend } from '../core/wasm.js';
 import type { Layer } from '../layers/layer.js';
 import { getRegisteredClass, registeredClassNames } from '../layers/serialization.js';
 import type { LayersModel } from '../models/model.js';
-import type { JSONObject } from './types.js';
+import type { JSONObject, JSONValue } from './types.js';
 import type { NamedWeight } from './weights.js';
 
 /** Written as `generatedBy` and `keras_version`. */
@@ -46,23 +47,35 @@ export function modelTopology(model: LayersModel): JSONObject {
     const layers = nodes.slice(1).map((n, i) => ({ class_name: n.layer!.className, config: layerConfig(n.layer!, i === 0 ? nodes[0].shape : undefined) }));
     return wrap({ name: model.name, layers }, 'Sequential');
   }
-  const names = new Set(nodes.slice(1).map((n) => n.layer!.name));
-  let inputName = (model as unknown as { inputs?: { name: string }[] }).inputs?.[0]?.name ?? 'input_1';
-  while (names.has(inputName)) inputName += '_input';
-  const nodeName = (i: number): string => (i === 0 ? inputName : nodes[i].layer!.name);
-  const layers: JSONObject[] = [{
-    name: inputName, class_name: 'InputLayer',
-    config: { batch_input_shape: [null, ...nodes[0].shape], dtype: 'float32', sparse: false, name: inputName }, inbound_nodes: [],
-  }];
-  for (const node of nodes.slice(1)) {
-    const layer = node.layer!;
-    layers.push({
-      name: layer.name, class_name: layer.className, config: layerConfig(layer),
-      inbound_nodes: [node.inputs.map((i) => [nodeName(i), 0, 0, {}])],
-    });
+  // One InputLayer per input, named as the input unless a layer (or another input) has that name.
+  const taken = new Set(model.layers.map((l) => l.name));
+  const inputNames = new Map<number, string>();
+  for (const i of model.inputNodes) {
+    let name = nodes[i].name;
+    while (taken.has(name)) name += '_input';
+    taken.add(name);
+    inputNames.set(i, name);
+  }
+  // A node's reference: a shared layer's k-th application in this graph is its node k here.
+  const ref = (i: number): JSONValue[] => (nodes[i].layer ? [nodes[i].layer!.name, nodes[i].use, 0] : [inputNames.get(i)!, 0, 0]);
+  const layers: JSONObject[] = model.inputNodes.map((i) => {
+    const name = inputNames.get(i)!;
+    return { name, class_name: 'InputLayer', config: { batch_input_shape: [null, ...nodes[i].shape], dtype: 'float32', sparse: false, name }, inbound_nodes: [] };
+  });
+  const entries = new Map<Layer, JSONValue[]>();
+  for (const node of nodes) {
+    const layer = node.layer;
+    if (!layer) continue;
+    let inbound = entries.get(layer);
+    if (!inbound) {
+      inbound = [];
+      entries.set(layer, inbound);
+      layers.push({ name: layer.name, class_name: layer.className, config: layerConfig(layer), inbound_nodes: inbound });
+    }
+    inbound.push(node.inputs.map((i) => [...ref(i), {}]));
   }
   const config: JSONObject = {
-    name: model.name, layers, input_layers: [[inputName, 0, 0]], output_layers: [[nodeName(nodes.length - 1), 0, 0]],
+    name: model.name, layers, input_layers: model.inputNodes.map(ref), output_layers: model.outputNodes.map(ref),
   };
   return wrap(config, 'Model');
 }
