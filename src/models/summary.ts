@@ -33,6 +33,7 @@ export function summaryTable(title: string, nodes: readonly GraphNode[], connect
     lines.push(' ' + [name, shape, String(count), from].slice(0, widths.length).map((c, k) => pad(c, widths[k])).join('').trimEnd());
   });
   lines.push(double, `Total params: ${total}`, `Trainable params: ${trainable}`, `Non-trainable params: ${total - trainable}`, rule);
+  lines.push(`Weights: params ${formatBytes(4 * total)}, grads ${formatBytes(4 * total)}`);
   if (plan) {
     const bytes = plan.bytesByKind();
     const kinds = MEMORY_KINDS.filter((k) => bytes[k] > 0).map((k) => `${k} ${formatBytes(bytes[k])}`);

@@ -5,7 +5,7 @@
 import { checkBoolean, checkFiniteNumber, checkOptions, describeValue, isObject } from '../core/checks.js';
 
 /** Keys of `compile`. */
-export const COMPILE_KEYS = ['optimizer', 'loss', 'metrics'] as const;
+export const COMPILE_KEYS = ['optimizer', 'loss', 'metrics', 'lossWeights'] as const;
 /** Keys of `fit`. */
 export const FIT_KEYS = ['batchSize', 'epochs', 'validationData', 'validationSplit', 'shuffle', 'seed',
   'callbacks', 'verbose', 'sampleWeight', 'classWeight'] as const;
