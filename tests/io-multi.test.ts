@@ -243,7 +243,7 @@ describe(`simdnn → simdnn (seed ${seed})`, () => {
   it('a per-output training config and optimizer state round-trip: the loaded model evaluates the same losses', async () => {
     const model = twoHeads();
     randomizeWeights(model, seed + 70);
-    model.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: { cls: 'categoricalCrossentropy', reg: 'meanSquaredError' } });
+    model.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: { cls: 'categoricalCrossentropy', reg: 'meanSquaredError' }, lossWeights: { cls: 1, reg: 0.5 } });
     const xs = [batchFor([6], 6, seed + 71), batchFor([6], 6, seed + 72)];
     const ys = [nn.data.toCategorical(new Uint8Array([0, 1, 2, 0, 1, 2]), 3), batchFor([1], 6, seed + 73)];
     await model.fit(xs, ys, { epochs: 2, batchSize: 3, shuffle: false, verbose: 0 });
