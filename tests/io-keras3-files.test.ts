@@ -114,6 +114,37 @@ describe('models saved by Keras 3', () => {
     await expect(load(twoInputs, weights)).rejects.toThrow(/modelTopology: nested model 'base' has 2 inputs \(features, features\) but its application 0 gives 1/);
   });
 
+  it('references to a nested model or inside it that name no node are refused naming them; memory is left as it was', async () => {
+    const { json, weights } = files('shared_multi');
+    type Entry = { name: string; config: { layers: Entry[] }; inbound_nodes: { args: { config: { keras_history: unknown[] } }[] }[] };
+    const edit = (fn: (layer: (name: string) => Entry) => void): unknown => {
+      const copy = JSON.parse(JSON.stringify(json));
+      fn((name) => copy.modelTopology.config.layers.find((l: Entry) => l.name === name));
+      return copy;
+    };
+    const innerDense = (layer: (name: string) => Entry): Entry => layer('scale').config.layers.find((l) => l.name === 'scale_dense')!;
+    const cases: [unknown, string][] = [
+      [edit((layer) => { (layer('joined').inbound_nodes[0].args[0] as unknown as Entry['inbound_nodes'][0]['args'])[1].config.keras_history = ['scale', 2, 0]; }),
+        "modelTopology: reference ['scale', 2, 0] asks for output 0 of application 2 of nested model 'scale', which has 1 output and 2 applications"],
+      [edit((layer) => { (layer('joined').inbound_nodes[0].args[0] as unknown as Entry['inbound_nodes'][0]['args'])[0].config.keras_history = ['scale', 0, 1]; }),
+        "modelTopology: reference ['scale', 0, 1] asks for output 1 of application 0 of nested model 'scale', which has 1 output and 2 applications"],
+      [edit((layer) => { innerDense(layer).inbound_nodes[0].args[0].config.keras_history = ['code', 1, 0]; }),
+        "modelTopology: nested model 'scale': reference ['code', 1, 0] to its input 'code' must be [name, 0, 0]"],
+      [edit((layer) => { // a second inner Dense reading scale_dense's node 1, which the model does not have
+        const extra = JSON.parse(JSON.stringify(innerDense(layer))) as Entry;
+        Object.assign(extra, { name: 'extra', config: { ...extra.config, name: 'extra' } });
+        extra.inbound_nodes[0].args[0].config.keras_history = ['scale_dense', 1, 0];
+        layer('scale').config.layers.push(extra); }),
+        "modelTopology: nested model 'scale': reference ['scale_dense', 1, 0] asks for node 1 of layer 'scale_dense', which has 1 inside the model"],
+      [edit((layer) => { layer('scale').inbound_nodes = []; }), "modelTopology: nested model 'scale' must be applied at least once; got inbound nodes []"],
+    ];
+    for (const [broken, message] of cases) {
+      const before = bytesInUse();
+      await expect(load(broken, weights), message).rejects.toThrow(message);
+      expect(bytesInUse()).toBe(before);
+    }
+  });
+
   it('a value simdnn cannot honour is refused naming the layer and the key; memory is left as it was', async () => {
     const { json, weights } = files('cnn');
     const edit = (fn: (layers: { class_name: string; config: Record<string, unknown> }[]) => void): unknown => {

@@ -45,6 +45,21 @@ function crossed(): nn.Functional<nn.Tensor> {
   return nn.model({ inputs: [a, b], outputs: sum, name: 'crossed' });
 }
 
+/**
+ * Shared layers at different depths: M, N, M again, then L, and L applied to the input too. A loader that
+ * applies each layer's ready nodes pass after pass in the layer list's order (TF.js) makes L(x) before
+ * L(M(N(M(x)))); the file numbers L's nodes in that order.
+ */
+function depths(): nn.Functional<nn.Tensor[]> {
+  const x = nn.input({ shape: [3], name: 'x' });
+  const m = nn.layers.dense({ units: 3, activation: 'tanh', name: 'm' });
+  const n = nn.layers.dense({ units: 3, activation: 'tanh', name: 'n' });
+  const l = nn.layers.dense({ units: 3, name: 'l' });
+  const deep = l.apply(m.apply(n.apply(m.apply(x))));
+  const shallow = l.apply(x);
+  return nn.model({ inputs: x, outputs: [deep, nn.layers.activation({ activation: 'sigmoid', name: 'shallow' }).apply(shallow)], name: 'depths' });
+}
+
 /** A Sequential encoder applied to both inputs of a siamese model; the codes multiplied and concatenated, then a head. */
 function siamese(): { encoder: nn.Sequential; model: nn.Functional<nn.Tensor> } {
   const encoder = nn.sequential({ name: 'encoder', layers: [
@@ -92,6 +107,7 @@ describe(`simdnn → TensorFlow.js (seed ${seed})`, () => {
     ['two inputs, two outputs, a dense layer shared by both inputs', twoHeads],
     ['two shared layers crossed (a node reads another layer\'s later node)', crossed],
     ['a Sequential encoder applied to both inputs of a siamese model', () => siamese().model],
+    ['shared layers at different depths (TF.js applies a later node of a layer first)', depths],
   ];
   cases.forEach(([name, make], ci) => {
     it(`${name}: tf.loadLayersModel predicts every output the same within 1e-5`, async () => {
@@ -120,6 +136,14 @@ describe(`simdnn → TensorFlow.js (seed ${seed})`, () => {
     const entry = (name: string) => top.config.layers.find((l) => l.name === name)!;
     expect(entry('shared').inbound_nodes).toEqual([[['a', 0, 0, {}]], [['b', 0, 0, {}]]]);
     expect(entry('joined').inbound_nodes).toEqual([[['shared', 0, 0, {}], ['shared', 1, 0, {}]]]);
+    model.dispose();
+  });
+
+  it('a shared layer\'s nodes are numbered in the order a TF.js or Keras loader applies them, not in graph order', async () => {
+    const model = depths();
+    const top = (await artifactsOf(model)).modelTopology as Topology;
+    expect(top.config.layers.find((l) => l.name === 'l')!.inbound_nodes).toEqual([[['x', 0, 0, {}]], [['m', 1, 0, {}]]]);
+    expect(top.config.output_layers).toEqual([['l', 1, 0], ['shallow', 0, 0]]);
     model.dispose();
   });
 
@@ -167,8 +191,19 @@ describe(`TensorFlow.js → simdnn (seed ${seed})`, () => {
     const oa = outer.apply(ia) as tf.SymbolicTensor;
     return tf.model({ inputs: [a, b], outputs: [tf.layers.add({ name: 'sum' }).apply([ob, oa]) as tf.SymbolicTensor, oa] });
   }
+  /** {@link depths} in TF.js, which numbers l's nodes in the order they were made (TF.js itself may not reload this). */
+  function tfDepths(): tf.LayersModel {
+    const x = tf.input({ shape: [3], name: 'x' });
+    const m = tf.layers.dense({ units: 3, activation: 'tanh', name: 'm' });
+    const n = tf.layers.dense({ units: 3, activation: 'tanh', name: 'n' });
+    const l = tf.layers.dense({ units: 3, name: 'l' });
+    const deep = l.apply(m.apply(n.apply(m.apply(x)))) as tf.SymbolicTensor;
+    const shallow = tf.layers.activation({ activation: 'sigmoid', name: 'shallow' }).apply(l.apply(x)) as tf.SymbolicTensor;
+    return tf.model({ inputs: x, outputs: [deep, shallow] });
+  }
   const cases: [string, () => tf.LayersModel][] = [
     ['two inputs, two outputs, a dense layer shared by both inputs', tfTwoHeads],
+    ['shared layers at different depths, a node made first reading a layer\'s second node', tfDepths],
     ['two shared layers crossed, a shared layer\'s second node as an output', tfCrossed],
   ];
   cases.forEach(([name, make], ci) => {
@@ -196,6 +231,7 @@ describe(`simdnn → simdnn (seed ${seed})`, () => {
   const cases: [string, () => nn.LayersModel][] = [
     ['two inputs, two outputs, a shared dense layer', twoHeads],
     ['two shared layers crossed', crossed],
+    ['shared layers at different depths', depths],
     ['a siamese model using a Sequential encoder twice', () => siamese().model],
     ['a siamese model using a two-input functional model twice', () => {
       const p = nn.input({ shape: [3], name: 'p' });

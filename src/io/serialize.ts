@@ -6,6 +6,7 @@
  */
 import { getBackend } from '../core/wasm.js';
 import type { Layer } from '../layers/layer.js';
+import type { GraphNode } from '../models/graph.js';
 import { getRegisteredClass, registeredClassNames } from '../layers/serialization.js';
 import type { LayersModel } from '../models/model.js';
 import type { JSONObject, JSONValue } from './types.js';
@@ -37,6 +38,36 @@ export function isSequential(model: LayersModel): boolean {
   return typeof (model as unknown as { add?: unknown }).add === 'function';
 }
 
+/**
+ * The index of each layer node in the file: the order in which TF.js's loader (and Keras's) will
+ * apply the layer. They go through the layer list pass after pass, applying each layer's pending
+ * nodes whose inputs exist, in the listed order (TF.js moves on past one that waits; Keras stops
+ * there), so numbering the nodes in the order of this walk makes every [layer, node] reference name
+ * the node the loader made. (Counting applications in graph order can fail: L(x) is ready before
+ * L(M(N(M(x)))), though it comes later.) Ends: the graph is acyclic, so each pass applies at least
+ * the earliest pending node.
+ */
+function fileNodeIndices(nodes: readonly GraphNode[], layerOrder: readonly Layer[]): number[] {
+  const index = nodes.map((node): number => (node.layer ? -1 : 0));
+  const pending = new Map<Layer, number[]>(layerOrder.map((layer) => [layer, []]));
+  nodes.forEach((node, i) => { if (node.layer) pending.get(node.layer)!.push(i); });
+  const made = new Map<Layer, number>();
+  let left = nodes.filter((node) => node.layer).length;
+  while (left > 0) {
+    for (const layer of layerOrder) {
+      const waiting: number[] = [];
+      for (const i of pending.get(layer)!) {
+        if (nodes[i].inputs.some((j) => index[j] < 0)) { waiting.push(i); continue; }
+        index[i] = made.get(layer) ?? 0;
+        made.set(layer, index[i] + 1);
+        left--;
+      }
+      pending.set(layer, waiting);
+    }
+  }
+  return index;
+}
+
 /** The Keras JSON topology of `model`, as tfjs-layers writes it. */
 export function modelTopology(model: LayersModel): JSONObject {
   const nodes = model.graph();
@@ -56,23 +87,19 @@ export function modelTopology(model: LayersModel): JSONObject {
     taken.add(name);
     inputNames.set(i, name);
   }
-  // A node's reference: a shared layer's k-th application in this graph is its node k here.
-  const ref = (i: number): JSONValue[] => (nodes[i].layer ? [nodes[i].layer!.name, nodes[i].use, 0] : [inputNames.get(i)!, 0, 0]);
+  const order = model.layers;
+  const fileIndex = fileNodeIndices(nodes, order);
+  const ref = (i: number): JSONValue[] => (nodes[i].layer ? [nodes[i].layer!.name, fileIndex[i], 0] : [inputNames.get(i)!, 0, 0]);
+  const inbound = new Map<Layer, JSONValue[]>(order.map((layer) => [layer, []]));
+  nodes.forEach((node, i) => {
+    if (node.layer) inbound.get(node.layer)![fileIndex[i]] = node.inputs.map((j) => [...ref(j), {}]);
+  });
   const layers: JSONObject[] = model.inputNodes.map((i) => {
     const name = inputNames.get(i)!;
     return { name, class_name: 'InputLayer', config: { batch_input_shape: [null, ...nodes[i].shape], dtype: 'float32', sparse: false, name }, inbound_nodes: [] };
   });
-  const entries = new Map<Layer, JSONValue[]>();
-  for (const node of nodes) {
-    const layer = node.layer;
-    if (!layer) continue;
-    let inbound = entries.get(layer);
-    if (!inbound) {
-      inbound = [];
-      entries.set(layer, inbound);
-      layers.push({ name: layer.name, class_name: layer.className, config: layerConfig(layer), inbound_nodes: inbound });
-    }
-    inbound.push(node.inputs.map((i) => [...ref(i), {}]));
+  for (const layer of order) {
+    layers.push({ name: layer.name, class_name: layer.className, config: layerConfig(layer), inbound_nodes: inbound.get(layer)! });
   }
   const config: JSONObject = {
     name: model.name, layers, input_layers: model.inputNodes.map(ref), output_layers: model.outputNodes.map(ref),
