@@ -137,6 +137,7 @@ describe('models saved by Keras 3', () => {
         layer('scale').config.layers.push(extra); }),
         "modelTopology: nested model 'scale': reference ['scale_dense', 1, 0] asks for node 1 of layer 'scale_dense', which has 1 inside the model"],
       [edit((layer) => { layer('scale').inbound_nodes = []; }), "modelTopology: nested model 'scale' must be applied at least once; got inbound nodes []"],
+      [edit((layer) => { layer('scale').config.layers.push(5 as never); }), "modelTopology: a layer of 'scale' must be { class_name, config }, got 5"],
     ];
     for (const [broken, message] of cases) {
       const before = bytesInUse();

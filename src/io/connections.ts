@@ -50,22 +50,27 @@ export function refList(list: unknown, what: string): unknown[] {
   return refs;
 }
 
-/** The inbound nodes of each layer, by name, as lists of unresolved references. */
-function readNodes(entries: unknown[], parsedLayers: ParsedLayer[]): Map<string, FileNode[]> {
-  const nodes = new Map<string, FileNode[]>();
+/** Each layer's nodes by layer name (inputs not yet resolved), and each node's inbound node as the file has it. */
+function readNodes(entries: unknown[], parsedLayers: ParsedLayer[]): { byName: Map<string, FileNode[]>; raw: Map<FileNode, unknown> } {
+  const byName = new Map<string, FileNode[]>();
+  const raw = new Map<FileNode, unknown>();
   parsedLayers.forEach((parsed, i) => {
-    if (nodes.has(parsed.name)) throw new Error(`modelTopology: two layers are named '${parsed.name}'`);
+    if (byName.has(parsed.name)) throw new Error(`modelTopology: two layers are named '${parsed.name}'`);
     if (parsed.className === 'InputLayer') {
-      nodes.set(parsed.name, [{ parsed, index: 0, inputs: [] }]);
+      byName.set(parsed.name, [{ parsed, index: 0, inputs: [] }]);
       return;
     }
     const inbound = (entries[i] as Record<string, unknown>).inbound_nodes;
     if (!Array.isArray(inbound) || inbound.length === 0) {
       throw new Error(`layer '${parsed.name}' (${parsed.className}): inbound_nodes must list at least one application of the layer, got ${describeValue(inbound)}`);
     }
-    nodes.set(parsed.name, inbound.map((_, index) => ({ parsed, index, inputs: [] })));
+    byName.set(parsed.name, inbound.map((node, index) => {
+      const fileNode: FileNode = { parsed, index, inputs: [] };
+      raw.set(fileNode, node);
+      return fileNode;
+    }));
   });
-  return nodes;
+  return { byName, raw };
 }
 
 /** The node a [name, nodeIndex, tensorIndex] reference names, or an error naming `who` and the reference. */
@@ -86,17 +91,14 @@ function resolve(nodes: Map<string, FileNode[]>, ref: unknown, who: string): Fil
 
 /** Reads and checks the graph of a functional topology (its layer entries, parsed, and its config). */
 export function readConnections(entries: unknown[], parsedLayers: ParsedLayer[], config: Record<string, unknown>): Connections {
-  const nodes = readNodes(entries, parsedLayers);
-  parsedLayers.forEach((parsed, i) => {
-    if (parsed.className === 'InputLayer') return;
-    const inbound = (entries[i] as Record<string, unknown>).inbound_nodes as unknown[];
-    nodes.get(parsed.name)!.forEach((node, k) => {
-      const who = `layer '${parsed.name}' (${parsed.className})${inbound.length > 1 ? ` inbound node ${k}` : ''}`;
-      const refs = inboundRefs(inbound[k], who);
-      if (refs.length === 0) throw new Error(`${who}: its inbound node has no inputs`);
-      node.inputs = refs.map((ref) => resolve(nodes, ref, who));
-    });
-  });
+  const { byName: nodes, raw } = readNodes(entries, parsedLayers);
+  for (const [node, inbound] of raw) {
+    const { parsed } = node;
+    const who = `layer '${parsed.name}' (${parsed.className})${nodes.get(parsed.name)!.length > 1 ? ` inbound node ${node.index}` : ''}`;
+    const refs = inboundRefs(inbound, who);
+    if (refs.length === 0) throw new Error(`${who}: its inbound node has no inputs`);
+    node.inputs = refs.map((ref) => resolve(nodes, ref, who));
+  }
   const ends = (key: 'input_layers' | 'output_layers'): FileNode[] => {
     const list = refList(config[key], key).map((ref) => resolve(nodes, ref, key));
     list.forEach((node, i) => {
@@ -108,7 +110,7 @@ export function readConnections(entries: unknown[], parsedLayers: ParsedLayer[],
   const notInput = inputs.find((node) => node.parsed.className !== 'InputLayer');
   if (notInput) throw new Error(`modelTopology: input_layers lists '${notInput.parsed.name}', a ${notInput.parsed.className} layer; each model input must be an InputLayer`);
   const outputs = ends('output_layers');
-  const root: FileNode = { parsed: inputs[0].parsed, index: -1, inputs: outputs };
+  const root: FileNode = { parsed: inputs[0].parsed, index: -1, inputs: outputs }; // not a node: where the walk starts
   const order = postOrder(root, (node) => node.inputs, (node) => new Error(`modelTopology: the graph has a cycle through layer '${node.parsed.name}'`));
   return { inputs, outputs, order: order.slice(0, -1) };
 }

@@ -1,8 +1,8 @@
 /**
  * Models nested as layers (Keras 3 writes a Functional or Sequential inside another model as a
  * layer entry with its own layer list): their layers are inlined into one functional graph.
- * The nested model's InputLayer is replaced by what feeds the model, and references to the
- * model by its output layer. Layer names are kept, so weights ('base/dense/kernel' or, as
+ * The nested model's InputLayers are replaced by what feeds the model, and references to the
+ * model's outputs by the nodes that make them. Layer names are kept, so weights ('base/dense/kernel' or, as
  * Keras 3 names them, 'dense/kernel') are found as before. A model with several inputs or
  * outputs, or applied several times, is inlined once per application with its layers shared.
  */
@@ -26,8 +26,10 @@ function isModelEntry(entry: unknown): entry is Entry & { config: Entry } {
   return isObject(entry) && typeof entry.class_name === 'string' && MODEL_CLASSES.includes(entry.class_name) && isObject(entry.config);
 }
 
-function entryName(entry: Entry): string {
-  const config = entry.config as Entry;
+/** The layer's name, '' when the entry has none (the entry is refused by name when its layers are read). */
+function entryName(entry: unknown): string {
+  if (!isObject(entry)) return '';
+  const config = isObject(entry.config) ? entry.config : {};
   return typeof config.name === 'string' ? config.name : typeof entry.name === 'string' ? entry.name : '';
 }
 
@@ -87,6 +89,8 @@ function chain(name: string, layers: unknown[]): Graph {
 /** A model (top level or nested) as one flat graph, nested models inlined. */
 function flatten(className: string, name: string, config: Entry): Graph {
   const layers = Array.isArray(config.layers) ? config.layers : [];
+  const bad = layers.find((entry) => !isObject(entry));
+  if (bad !== undefined) throw new Error(`modelTopology: a layer of '${name}' must be { class_name, config }, got ${describeValue(bad)}`);
   let graph: Graph = className === 'Sequential'
     ? chain(name, layers)
     : { layers: layers as Entry[], inputs: refList(config.input_layers, `model '${name}' input_layers`) as Ref[], outputs: refList(config.output_layers, `model '${name}' output_layers`) as Ref[] };
