@@ -136,10 +136,11 @@ describe(`several inputs and outputs (seed ${seed})`, () => {
       expect(before).toContain('Total params: 110'); // shared 35 (counted once) + project 30 + cls 33 + reg 12
       expect(before).toContain('shared/1 (Dense)');
       expect(before).not.toContain('Memory plan');
-      model.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'meanSquaredError'] });
+      model.compile({ optimizer: 'adam', loss: ['categoricalCrossentropy', 'meanSquaredError'] });
       const d = data(6, rng);
       await model.fit([d.xa, d.xb], [d.yc, d.yr], { batchSize: 6, verbose: 0 });
       // Training: the weight gradients of the shared Dense's second use and the joins are scratch.
+      expect(model.summary()).toMatch(/^Weights: params 440 B, grads 440 B, optimizer slots 880 B$/m); // Adam: two moments per weight
       expect(model.summary()).toMatch(/Memory plan for 6 samples \(training\): activations [\d.]+ (B|KiB), scratch [\d.]+ (B|KiB)$/m);
     } finally {
       console.log = log;

@@ -437,7 +437,8 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
    * fit, evaluate or predict), also the plan's bytes by kind.
    */
   summary(): string {
-    const table = summaryTable(this.name, this.graph(), this.showsConnections(), this.plan);
+    const slotBytes = this.compiled?.optimizer.slotBytes(this.params()) ?? 0;
+    const table = summaryTable(this.name, this.graph(), this.showsConnections(), this.plan, slotBytes);
     console.log(table);
     return table;
   }

@@ -10,7 +10,8 @@ function pad(text: string, width: number): string {
 }
 
 /** Renders the table; `connected` adds the Keras functional-model column. */
-export function summaryTable(title: string, nodes: readonly GraphNode[], connected: boolean, plan: ExecutionPlan | null = null): string {
+export function summaryTable(title: string, nodes: readonly GraphNode[], connected: boolean, plan: ExecutionPlan | null = null,
+  slotBytes = 0): string {
   const widths = connected ? [29, 26, 10, 24] : [29, 26, 10];
   const rule = '_'.repeat(connected ? 92 : RULE_WIDTH);
   const double = '='.repeat(rule.length);
@@ -33,7 +34,7 @@ export function summaryTable(title: string, nodes: readonly GraphNode[], connect
     lines.push(' ' + [name, shape, String(count), from].slice(0, widths.length).map((c, k) => pad(c, widths[k])).join('').trimEnd());
   });
   lines.push(double, `Total params: ${total}`, `Trainable params: ${trainable}`, `Non-trainable params: ${total - trainable}`, rule);
-  lines.push(`Weights: params ${formatBytes(4 * total)}, grads ${formatBytes(4 * total)}`);
+  lines.push(`Weights: params ${formatBytes(4 * total)}, grads ${formatBytes(4 * total)}${slotBytes > 0 ? `, optimizer slots ${formatBytes(slotBytes)}` : ''}`);
   if (plan) {
     const bytes = plan.bytesByKind();
     const kinds = MEMORY_KINDS.filter((k) => bytes[k] > 0).map((k) => `${k} ${formatBytes(bytes[k])}`);

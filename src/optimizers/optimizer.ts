@@ -124,6 +124,11 @@ export abstract class Optimizer {
     return this.slots.of(param);
   }
 
+  /** Bytes of the slots reserved so far for `params` (reserving nothing): what `summary()` reports. */
+  slotBytes(params: readonly Param[]): number {
+    return params.reduce((sum, p) => sum + this.slots.bytesOf(p), 0);
+  }
+
   /**
    * Frees the slots of `params`, whose weights are being freed (a model's `dispose()` calls it for
    * the weights no other live model holds). The optimizer stays usable.

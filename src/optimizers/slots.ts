@@ -65,6 +65,12 @@ export class SlotBook {
     return set.ptrs;
   }
 
+  /** Bytes of the slots reserved so far for `param` (0 before its first step). */
+  bytesOf(param: Param): number {
+    const set = this.sets.get(param);
+    return set === undefined ? 0 : 4 * set.size * set.ptrs.length;
+  }
+
   /** Frees the slots of `params` (whose weights are being freed); parameters without slots are skipped. */
   forget(params: Iterable<Param>): void {
     const { arena } = getBackend();
