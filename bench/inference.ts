@@ -24,7 +24,7 @@ import { Dense } from '../src/layers/dense.js';
 import { window2D } from '../src/core/geometry.js';
 import type { Layer } from '../src/layers/layer.js';
 import { mnistCnn, mnistMlp } from './models.js';
-import { layersToOnnx } from './onnx/from-layers.js';
+import { layersToOnnx } from '../src/onnx/from-layers.js';
 import { type BenchOptions, fixed, formatTable, ratio, selected } from './table.js';
 
 export const INFERENCE_LIBS = ['simdnn', 'tfjs-wasm', 'ort-web'] as const;

@@ -1,4 +1,4 @@
-// Bundles the package entries (simdnn, simdnn/core, simdnn/node, simdnn/plot) into ES modules
+// Bundles the package entries (simdnn, simdnn/core, simdnn/node, simdnn/plot, simdnn/onnx) into ES modules
 // with shared chunks: one module instance per class and registry across entries, and a few
 // files to load instead of ~80 (importing simdnn/core drops from ~40 ms to under 10).
 // tsc still writes the .d.ts files (tsconfig.build.json, emitDeclarationOnly).
@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/index.ts', 'src/core.ts', 'src/node/index.ts', 'src/plot/index.ts'],
+  entryPoints: ['src/index.ts', 'src/core.ts', 'src/node/index.ts', 'src/plot/index.ts', 'src/onnx/index.ts'],
   outbase: 'src',
   outdir: 'dist',
   bundle: true,

@@ -2,8 +2,8 @@
 // (non-raw) tensor fields decode too; malformed bytes fail with a ProtobufError naming the field
 // path, never another exception, a hang, or an allocation larger than the file.
 import { describe, expect, it } from 'vitest';
-import { attr, encodeModel, type OnnxModel } from '../bench/onnx/onnx.js';
-import { ProtoWriter } from '../bench/onnx/protobuf.js';
+import { attr, encodeModel, type OnnxModel } from '../src/onnx/encode.js';
+import { ProtoWriter } from '../src/onnx/protobuf-writer.js';
 import { decodeModel } from '../src/onnx/decode.js';
 import { ProtobufError } from '../src/onnx/protobuf-reader.js';
 import { freshSeed, makeRng, randomArray } from './helpers/kernels.js';

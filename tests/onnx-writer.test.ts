@@ -1,12 +1,11 @@
-// The bench's ONNX writer (bench/onnx): protobuf wire encoding checked byte by byte, and models
-// written from simdnn's saved artifacts load in ONNX Runtime Web (wasm) and predict what simdnn
-// predicts within 1e-5.
+// simdnn/onnx's writer: protobuf wire encoding checked byte by byte, and models written by
+// saveOnnx load in ONNX Runtime Web (wasm) and predict what simdnn predicts within 1e-5.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-web';
 import * as nn from '../src/core.js';
-import { ProtoWriter } from '../bench/onnx/protobuf.js';
-import { attr, encodeModel } from '../bench/onnx/onnx.js';
-import { layersToOnnx } from '../bench/onnx/from-layers.js';
+import { ProtoWriter } from '../src/onnx/protobuf-writer.js';
+import { attr, encodeModel } from '../src/onnx/encode.js';
+import { saveOnnx } from '../src/onnx/index.js';
 import { mnistCnn } from '../bench/models.js';
 
 beforeAll(async () => {
@@ -44,9 +43,9 @@ describe('protobuf writer', () => {
   });
 });
 
-/** simdnn model → artifacts → ONNX → ORT session. */
+/** simdnn model → ONNX (saveOnnx) → ORT session. */
 async function ortSession(model: nn.LayersModel): Promise<ort.InferenceSession> {
-  const onnx = layersToOnnx(nn.io.modelToArtifacts(model));
+  const onnx = saveOnnx(model);
   return ort.InferenceSession.create(onnx, { executionProviders: ['wasm'] });
 }
 
@@ -87,7 +86,7 @@ async function expectSamePredictions(model: nn.LayersModel, perSample: number, c
   }
 }
 
-describe('layersToOnnx in ONNX Runtime Web', () => {
+describe('saveOnnx in ONNX Runtime Web', () => {
   it('the MNIST MLP (Gemm, Relu, Softmax) predicts as simdnn', async () => {
     nn.setSeed(3);
     const model = nn.sequential({ layers: [
@@ -138,8 +137,12 @@ describe('layersToOnnx in ONNX Runtime Web', () => {
       nn.layers.dense({ inputShape: [4], units: 3 }),
       nn.layers.batchNormalization(),
     ] });
-    expect(() => layersToOnnx(nn.io.modelToArtifacts(model))).toThrow(/BatchNormalization 'batch_normalization[^']*' is not supported/);
+    expect(() => saveOnnx(model)).toThrow(/BatchNormalization 'batch_normalization[^']*' is not supported/);
     model.dispose();
+    const a = nn.input({ shape: [3] }), b = nn.input({ shape: [3] });
+    const twoInputs = nn.model({ inputs: [a, b], outputs: nn.layers.add().apply([a, b]) });
+    expect(() => saveOnnx(twoInputs)).toThrow('layersToOnnx: only Sequential models are supported, got Model');
+    twoInputs.dispose();
   });
 
   it('a hand-built graph with a float attribute and fixed dims loads', async () => {

@@ -2,7 +2,7 @@
 // Only what an inference graph of Dense/Conv/Pool layers needs: ModelProto, OperatorSetIdProto,
 // GraphProto, NodeProto, AttributeProto, TensorProto (float32/int64, raw_data), ValueInfoProto
 // with TypeProto.Tensor and TensorShapeProto. Field numbers are the ones onnx.proto assigns.
-import { ProtoWriter } from './protobuf.js';
+import { ProtoWriter } from './protobuf-writer.js';
 
 /** TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, INT64: 7 } as const;

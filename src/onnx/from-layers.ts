@@ -10,7 +10,7 @@
 // (for one channel NHWC and NCHW hold the same bytes, so that is just the Reshape, no Transpose).
 // Flatten of an NCHW tensor orders values (c, h, w) where Keras orders (h, w, c): when a Dense
 // follows, its kernel rows are permuted to match instead of transposing the activations.
-import { attr, encodeModel, type OnnxNode, type OnnxTensor } from './onnx.js';
+import { attr, encodeModel, type OnnxNode, type OnnxTensor } from './encode.js';
 
 /** What `nn.io.modelToArtifacts(model)` and `tf.io.fromMemory` carry. */
 export interface LayersArtifacts {
@@ -226,7 +226,7 @@ export function layersToOnnx(artifacts: LayersArtifacts, options: ToOnnxOptions 
 
   return encodeModel({
     opset,
-    producerName: 'simdnn bench/onnx',
+    producerName: 'simdnn',
     producerVersion: '0.1',
     graph: {
       name: topology.name,
