@@ -13,7 +13,7 @@ import { getInitializer, type Initializer } from '../initializers.js';
 import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
 import { window2D, pair, type Padding, type Window2D } from '../core/geometry.js';
-import { ConfigReader, construct, initializersConfig, penaltiesConfig, readActivation, readChannelsLast, readInitializer, readPadding, readPenalties } from './keras-config.js';
+import { ConfigReader, activationConfig, construct, initializersConfig, penaltiesConfig, readActivation, readChannelsLast, readInitializer, readPadding, readPenalties } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, type LayerArgs, type Param, type LayerCall, type BufferRequest } from './layer.js';
 
 /** Arguments of {@link conv2d}, as tfjs-layers. */
@@ -108,7 +108,7 @@ export class Conv2D extends Layer {
   override getConfig(): JSONObject {
     return {
       ...super.getConfig(), filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides], padding: this.padding, data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate], activation: this.activationName, use_bias: this.useBias,
+      dilation_rate: [...this.dilationRate], ...activationConfig(this.activationName), use_bias: this.useBias,
       ...initializersConfig(this.kernelInitializer, this.biasInitializer), ...penaltiesConfig(this.kernelRegularizer, this.biasRegularizer),
     };
   }

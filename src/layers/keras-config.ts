@@ -12,15 +12,37 @@ import type { Padding } from '../core/geometry.js';
 
 export { ConfigReader };
 
-const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'leakyRelu'];
+const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'leakyRelu', 'relu6', 'hardSigmoid'];
 
-/** The `activation` key ('linear' when absent). */
+/** Keras 3 names of activations whose simdnn name differs (tfjs never writes these). */
+const KERAS3_ACTIVATIONS: Record<string, ActivationName> = { hard_swish: 'hardSwish', hard_silu: 'hardSwish' };
+
+/** Keras 3 writes a layer's dtype as a DTypePolicy object; Keras 2 and tfjs as a string. */
+function isKeras3Config(r: ConfigReader): boolean {
+  return isObject(r.raw('dtype'));
+}
+
+/**
+ * The `activation` key ('linear' when absent). 'hard_sigmoid' means clip(0.2·x + 0.5, 0, 1) as
+ * TF.js (which writes it so) and Keras 2 compute it, but relu6(x + 3)/6 in Keras 3: it is read as
+ * Keras 3's from a config carrying Keras 3's dtype object, as TF.js's otherwise.
+ */
 export function readActivation(r: ConfigReader): ActivationName {
   const v = r.raw('activation') ?? 'linear';
+  if (v === 'hard_sigmoid') return isKeras3Config(r) ? 'hardSigmoidKeras3' : 'hardSigmoid';
+  if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(KERAS3_ACTIVATIONS, v)) return KERAS3_ACTIVATIONS[v];
   if (typeof v !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v)) {
-    throw new Error(`${r.who}: activation ${describeValue(v)} is not supported; supported: ${ACTIVATIONS.join(', ')}`);
+    throw new Error(`${r.who}: activation ${describeValue(v)} is not supported; supported: ${[...ACTIVATIONS, 'hard_sigmoid', ...Object.keys(KERAS3_ACTIVATIONS)].join(', ')}`);
   }
   return v as ActivationName;
+}
+
+/** The activation as a config writes it: Keras 3's names for the activations only Keras 3 has. */
+export function activationConfig(name: ActivationName): JSONObject {
+  if (name === 'hardSwish') return { activation: 'hard_swish' };
+  // The dtype object marks the config as Keras 3's, so 'hard_sigmoid' reads back as its formula.
+  if (name === 'hardSigmoidKeras3') return { activation: 'hard_sigmoid', dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null } };
+  return { activation: name };
 }
 
 const INITIALIZERS: Record<string, string> = {
