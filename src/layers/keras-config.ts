@@ -91,7 +91,7 @@ export function initializersConfig(kernel: Initializer, bias: Initializer): JSON
 }
 
 /** An L1/L2/L1L2 weight penalty (Keras or tfjs spelling), or undefined when null. */
-function readRegularizer(r: ConfigReader, key: string): Regularizer | undefined {
+export function readRegularizer(r: ConfigReader, key: string): Regularizer | undefined {
   const v = r.raw(key);
   if (v === undefined || v === null) return undefined;
   const c = isObject(v) && isObject(v.config) ? v.config : undefined;
@@ -118,9 +118,14 @@ export function readPenalties(r: ConfigReader): { kernelRegularizer?: Regularize
   return out;
 }
 
-/** Keras config of Dense/Conv2D penalties (tfjs knows the L1L2 class); no constraints. */
+/** Keras config of one penalty (tfjs knows the L1L2 class), null for none. */
+export function regularizerConfig(p: Regularizer | null): JSONValue {
+  return p ? { class_name: 'L1L2', config: { l1: p.l1, l2: p.l2 } } : null;
+}
+
+/** Keras config of Dense/Conv2D penalties; no constraints. */
 export function penaltiesConfig(kernel: Regularizer | null, bias: Regularizer | null): JSONObject {
-  const json = (p: Regularizer | null): JSONValue => (p ? { class_name: 'L1L2', config: { l1: p.l1, l2: p.l2 } } : null);
+  const json = regularizerConfig;
   return { kernel_regularizer: json(kernel), bias_regularizer: json(bias), activity_regularizer: null, kernel_constraint: null, bias_constraint: null };
 }
 
