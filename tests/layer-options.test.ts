@@ -20,7 +20,7 @@ const EXAMPLE: Record<string, unknown> = {
   filters: 3, kernelSize: 2, strides: [1, 2], padding: 'same', dilationRate: 2, poolSize: 3, targetShape: [2, 2], rate: 0.25, seed: 12,
   axis: 3, momentum: 0.9, epsilon: 0.01, center: false, scale: false, stddev: 0.3, mode: 'vertical',
   fillMode: 'wrap', interpolation: 'nearest', fillValue: 0.5, heightFactor: 0.2, widthFactor: 0.3, factor: 0.2,
-  depthMultiplier: 2, depthwiseInitializer: 'heNormal', depthwiseRegularizer: 'l2',
+  depthMultiplier: 2, depthwiseInitializer: 'heNormal', depthwiseRegularizer: 'l2', groups: 2,
 };
 
 type Factory = (args?: Record<string, unknown>) => nn.Layer;
