@@ -125,3 +125,75 @@ describe(`DepthwiseConv2D (seed ${seed})`, () => {
     await expect(nn.loadModel({ ...artifacts, modelTopology: topology as unknown as nn.io.ModelArtifacts['modelTopology'] })).rejects.toThrow(/depthwise_constraint/);
   });
 });
+
+describe(`SeparableConv2D (seed ${seed})`, () => {
+  const cases: [string, nn.layers.SeparableConv2DArgs, number[], number[]][] = [
+    ['3x3 same, odd channels', { filters: 5, kernelSize: 3, padding: 'same' }, [5, 6, 3], [5, 6, 5]],
+    ['stride 2, multiplier 2, relu6', { filters: 4, kernelSize: 3, strides: 2, depthMultiplier: 2, activation: 'relu6' }, [7, 6, 3], [3, 2, 4]],
+    ['dilation 2, no bias, hardSwish', { filters: 3, kernelSize: 2, dilationRate: 2, padding: 'same', useBias: false, activation: 'hardSwish' }, [5, 5, 4], [5, 5, 3]],
+  ];
+  cases.forEach(([label, options, input, output], ci) => {
+    it(`${label}: output shape and gradients of both kernels, bias and input`, () => {
+      nn.setSeed(seed + 30 + ci);
+      const layer = nn.layers.separableConv2d(options);
+      checkLayerGradients({ layer, inputShapes: [input], batch: 2, rng: makeRng(seed + 30 + ci), h: 1e-3 });
+      expect(layer.outputShape).toEqual(output);
+      const mult = options.depthMultiplier ?? 1, k = options.kernelSize as number;
+      expect(layer.params.map((p) => [p.name, [...p.shape]])).toEqual([
+        ['depthwise_kernel', [k, k, input[2], mult]], ['pointwise_kernel', [1, 1, input[2] * mult, options.filters]],
+        ...(options.useBias === false ? [] : [['bias', [options.filters]]]),
+      ]);
+      layer.dispose();
+    });
+  });
+
+  function model(): nn.Sequential {
+    return nn.sequential({ layers: [
+      nn.layers.separableConv2d({ inputShape: [8, 7, 3], filters: 6, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu6' }),
+      nn.layers.separableConv2d({ filters: 4, kernelSize: [3, 2], strides: 2, dilationRate: 1, useBias: false }),
+      nn.layers.flatten(),
+    ] });
+  }
+
+  it('saves and loads back with the same config and predictions', async () => {
+    const m = model();
+    randomizeWeights(m, seed + 40);
+    const loaded = await nn.loadModel(await artifactsOf(m));
+    expect(loaded.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
+    const x = batchFor([8, 7, 3], 3, seed + 41);
+    expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(Array.from((m.predict(x) as nn.Tensor).data));
+    m.dispose();
+    loaded.dispose();
+  });
+
+  it('simdnn → tf.loadLayersModel predicts the same within 1e-5 (depth_multiplier written, tfjs reads it)', async () => {
+    const m = model();
+    randomizeWeights(m, seed + 42);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(await artifactsOf(m) as tf.io.ModelArtifacts));
+    const x = batchFor([8, 7, 3], 3, seed + 43);
+    expect(maxAbsDiff(tfPredict(loaded, x), (m.predict(x) as nn.Tensor).data)).toBeLessThan(1e-5);
+    loaded.dispose();
+    m.dispose();
+  });
+
+  it('tfjs → nn.loadModel predicts the same within 1e-5 (dilation 2 included)', async () => {
+    const m = tf.sequential({ layers: [
+      tf.layers.separableConv2d({ inputShape: [9, 8, 5], filters: 7, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }),
+      tf.layers.separableConv2d({ filters: 3, kernelSize: 2, dilationRate: 2, padding: 'same', useBias: false }),
+      tf.layers.flatten(),
+    ] });
+    randomizeTf(m, seed + 44);
+    const loaded = await nn.loadModel(await tfjsArtifacts(m));
+    expect(loaded.layers.map((l) => l.className)).toEqual(['SeparableConv2D', 'SeparableConv2D', 'Flatten']);
+    const x = batchFor([9, 8, 5], 3, seed + 45);
+    expect(maxAbsDiff((loaded.predict(x) as nn.Tensor).data, tfPredict(m, x))).toBeLessThan(1e-5);
+    loaded.dispose();
+    m.dispose();
+  });
+
+  it("tfjs 4.22 writes no depth_multiplier: its multiplier-2 file fails on the weight's shape, naming it", async () => {
+    const m = tf.sequential({ layers: [tf.layers.separableConv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, depthMultiplier: 2 })] });
+    await expect(nn.loadModel(await tfjsArtifacts(m))).rejects.toThrow(/depthwise_kernel/);
+    m.dispose();
+  });
+});
