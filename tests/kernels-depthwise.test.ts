@@ -21,6 +21,11 @@ const CASES: DepthwiseCase[] = [
   [1, 6, 6, 13, 1, 3, 3, 1, 1, 1, 1, 'valid'],
   [1, 3, 5, 2, 1, 2, 2, 1, 1, 1, 1, [[3, 2], [0, 4]]], // whole rows in the padding: bias alone
   [3, 5, 4, 1, 1, 1, 1, 1, 1, 1, 1, 'valid'],
+  // 16-channel register blocks, then 4, then a tail: multiplier 1, 4 (splat) and 2 (gathered).
+  [2, 6, 7, 19, 1, 3, 3, 1, 1, 1, 1, 'same'],
+  [1, 7, 6, 37, 1, 3, 3, 2, 2, 1, 1, 'same'],
+  [1, 6, 5, 5, 4, 3, 3, 1, 1, 1, 1, 'same'],
+  [1, 5, 6, 9, 2, 2, 3, 1, 2, 2, 1, 'valid'],
 ];
 
 /** A case as a conv geometry with outC = inC·multiplier. */
