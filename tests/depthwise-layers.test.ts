@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import * as nn from '../src/index.js';
-import { checkLayerGradients } from './helpers/gradcheck.js';
+import { checkLayerGradients, checkModelGradients } from './helpers/gradcheck.js';
 import { freshSeed, makeRng, randomArray } from './helpers/kernels.js';
 import { artifactsOf, batchFor, maxAbsDiff, randomizeWeights } from './helpers/io-models.js';
 
@@ -195,5 +195,26 @@ describe(`SeparableConv2D (seed ${seed})`, () => {
     const m = tf.sequential({ layers: [tf.layers.separableConv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, depthMultiplier: 2 })] });
     await expect(nn.loadModel(await tfjsArtifacts(m))).rejects.toThrow(/depthwise_kernel/);
     m.dispose();
+  });
+});
+
+describe(`a MobileNet-like block in one model (seed ${seed})`, () => {
+  it('grouped conv (hardSwish) → depthwise (multiplier 2) → separable → pooling → softmax: loss gradients of every weight', async () => {
+    nn.setSeed(seed + 50);
+    const x = nn.input({ shape: [6, 6, 4] });
+    // Inputs within ±0.1 keep the first layer's pre-activations (18 products of |w| < 0.29, Glorot's limit) inside
+    // hardSwish's smooth part (|s| < 3), so central differences never straddle its kinks.
+    const stem = nn.layers.conv2d({ filters: 6, kernelSize: 3, groups: 2, padding: 'same', activation: 'hardSwish' }).apply(x);
+    const dw = nn.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', activation: 'tanh' }).apply(stem);
+    const sep = nn.layers.separableConv2d({ filters: 5, kernelSize: 2, activation: 'sigmoid' }).apply(dw);
+    const pooled = nn.layers.globalAveragePooling2d({}).apply(sep);
+    const out = nn.layers.dense({ units: 3, activation: 'softmax' }).apply(pooled);
+    const model = nn.model({ inputs: x, outputs: out });
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const rng = makeRng(seed + 51), n = 4;
+    const xs = nn.tensor(randomArray(n * 6 * 6 * 4, rng, -0.1, 0.1), [n, 6, 6, 4]);
+    const ys = nn.data.toCategorical(Uint8Array.from({ length: n }, () => Math.floor(rng() * 3)), 3);
+    checkModelGradients(model, xs, ys, 1e-2, 2e-2);
+    model.dispose();
   });
 });
