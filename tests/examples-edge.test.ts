@@ -46,7 +46,7 @@ describe('examples/edge: workerd inference', () => {
     for (let i = 0; i < DIGITS; i++) {
       const pixels = test.x.data.subarray(i * 784, (i + 1) * 784);
       const answer = await predict(server!.url, pixels);
-      const expected = reference.predict(nn.tensor(pixels, [1, 784]));
+      const expected = reference.predict(nn.tensor(pixels, [1, 784])) as nn.Tensor;
       expect(answer.probabilities).toEqual(Array.from(expected.data));
       expect(answer.class).toBe(expected.argMax(-1).data[0]);
       if (answer.class === test.labels[i]) correct++;
@@ -58,7 +58,7 @@ describe('examples/edge: workerd inference', () => {
     const { test } = nn.data.mnist({ testSize: 8, seed: 6 });
     const pixels = (i: number) => test.x.data.subarray(i * 784, (i + 1) * 784);
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => predict(server!.url, pixels(i))));
-    answers.forEach((answer, i) => expect(answer.probabilities).toEqual(Array.from(reference.predict(nn.tensor(pixels(i), [1, 784])).data)));
+    answers.forEach((answer, i) => expect(answer.probabilities).toEqual(Array.from((reference.predict(nn.tensor(pixels(i), [1, 784])) as nn.Tensor).data)));
   });
 
   for (const c of malformedCases()) {

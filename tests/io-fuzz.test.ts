@@ -43,6 +43,26 @@ function tinyResidual(): nn.LayersModel {
   return nn.model({ inputs: x, outputs: nn.layers.dense({ units: 2 }).apply(g) });
 }
 
+/** Two inputs, a dense layer shared by both, two outputs (one of them the shared layer's second node). */
+function tinySharedMulti(): nn.LayersModel {
+  const a = nn.input({ shape: [3], name: 'a' });
+  const b = nn.input({ shape: [3], name: 'b' });
+  const shared = nn.layers.dense({ units: 3, activation: 'tanh' });
+  const sa = shared.apply(a);
+  const sb = shared.apply(b);
+  const head = nn.layers.dense({ units: 2 }).apply(nn.layers.concatenate().apply([sa, sb]));
+  return nn.model({ inputs: [a, b], outputs: [head, sb] });
+}
+
+/** Every output's predictions for `xs`, one after the other. */
+function predictAll(model: nn.LayersModel, xs: nn.Tensor[]): Float32Array {
+  const out = model.predict(xs.length === 1 ? xs[0] : xs);
+  const parts = (Array.isArray(out) ? out : [out]).map((t) => t.data);
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => { all.set(p, at); return at + p.length; }, 0);
+  return all;
+}
+
 /** A saved model and what it predicts: the original every variant is judged against. */
 interface Base {
   model: nn.LayersModel;
@@ -50,23 +70,23 @@ interface Base {
   text: string;
   bin: Uint8Array;
   topology: string;
-  x: nn.Tensor;
+  xs: nn.Tensor[];
   expected: Float32Array;
 }
 
 async function makeBases(): Promise<Base[]> {
   const bases: Base[] = [];
-  for (const [i, make] of [mlp, tinyCNN, tinyResidual, augmented].entries()) {
+  for (const [i, make] of [mlp, tinyCNN, tinyResidual, augmented, tinySharedMulti].entries()) {
     const model = make();
     randomizeWeights(model, seed + i);
     const optimizer = i === 1 ? nn.optimizers.sgd({ momentum: 0.5 }) : i === 3 ? nn.optimizers.rmsprop({ centered: true }) : nn.optimizers.adam();
     model.compile({ optimizer, loss: 'meanSquaredError' });
     const artifacts = await artifactsOf(model, { includeOptimizer: i !== 2 });
     const { modelJSON, weightFiles } = nn.io.toModelJSON(artifacts);
-    const x = batchFor(model.inputShape, 2, seed + 10 + i);
+    const xs = model.inputShapes.map((shape, k) => batchFor(shape, 2, seed + 10 + i + 100 * k));
     bases.push({
       model, json: modelJSON, text: JSON.stringify(modelJSON), bin: weightFiles['weights.bin'],
-      topology: JSON.stringify(artifacts.modelTopology), x, expected: (model.predict(x) as nn.Tensor).data.slice(),
+      topology: JSON.stringify(artifacts.modelTopology), xs, expected: predictAll(model, xs),
     });
   }
   return bases;
@@ -177,17 +197,17 @@ function predictWith(base: Base, weights: Map<string, Float32Array>): Float32Arr
   const own = base.model.getWeights();
   const names = base.model.layers.flatMap((l) => l.params.map((p) => `${l.name}/${p.name}`));
   base.model.setWeights(names.map((name, i) => nn.tensor(weights.get(name)!, [...own[i].shape])));
-  const y = (base.model.predict(base.x) as nn.Tensor).data.slice();
+  const y = predictAll(base.model, base.xs);
   base.model.setWeights(own);
   return y;
 }
 
 /** Judges an accepted variant: 'same', 'asWritten', or 'wrong' with why. */
 async function judgeAccepted(base: Base, variant: Variant, loaded: nn.LayersModel): Promise<['same' | 'asWritten' | 'wrong', string]> {
-  if (loaded.inputShape.join() !== base.model.inputShape.join()) {
-    return loaded.inputShape.reduce((a, b) => a * b, 1) > 0 ? ['asWritten', 'another input shape'] : ['wrong', 'an empty input'];
+  if (JSON.stringify(loaded.inputShapes) !== JSON.stringify(base.model.inputShapes)) {
+    return loaded.inputShapes.every((shape) => shape.reduce((a, b) => a * b, 1) > 0) ? ['asWritten', 'other inputs'] : ['wrong', 'an empty input'];
   }
-  const y = (loaded.predict(base.x) as nn.Tensor).data;
+  const y = predictAll(loaded, base.xs);
   if (variant.flipped) {
     const weights = decodeFlipped(base, variant.bin);
     if (!weights) return ['wrong', 'a non-finite weight or negative variance was accepted'];
@@ -199,7 +219,7 @@ async function judgeAccepted(base: Base, variant: Variant, loaded: nn.LayersMode
   const resaved = await artifactsOf(loaded);
   if (JSON.stringify(resaved.modelTopology) === base.topology) return ['wrong', 'the original topology predicts differently'];
   const again = await nn.loadModel(resaved);
-  const same = identical((again.predict(base.x) as nn.Tensor).data, y);
+  const same = identical(predictAll(again, base.xs), y);
   again.dispose();
   return same ? ['asWritten', ''] : ['wrong', 'the loaded model does not survive its own save'];
 }
@@ -321,7 +341,7 @@ describe(`path tricks in the weights manifest, on disk (seed ${seed})`, () => {
           const refusal = await trial([outcomes], `path ${JSON.stringify(paths)}`, () => nn.loadModel(`file://${folder}`),
             async (m) => {
               if (!expectation.valid) return ['wrong', `loaded though not a regular file of ${need} bytes inside the folder`];
-              return identical((m.predict(base.x) as nn.Tensor).data, base.expected) ? ['same', ''] : ['wrong', 'predicts differently'];
+              return identical(predictAll(m, base.xs), base.expected) ? ['same', ''] : ['wrong', 'predicts differently'];
             }, expectation.valid);
           // Nothing about a target outside the folder: not its size, not whether it exists.
           if (refusal && expectation.escapes && /\d+ bytes|ENOENT|EACCES|ELOOP|ENOTDIR|FIFO|device/.test(refusal.message)) {

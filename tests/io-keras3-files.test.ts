@@ -93,17 +93,57 @@ describe('models saved by Keras 3', () => {
     loaded.dispose();
   });
 
-  it('a nested model used twice, or with two inputs, is refused naming it (not supported yet)', async () => {
-    const { json, weights } = files('nested');
+  it('a nested model applied twice is inlined twice, sharing its layers; one given the wrong number of inputs is refused naming it', async () => {
+    const { json, weights, reference } = files('nested');
     const twice = JSON.parse(JSON.stringify(json));
-    const middle = twice.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Sequential');
+    const layers = twice.modelTopology.config.layers as { class_name: string; name: string; inbound_nodes: unknown[] }[];
+    const middle = layers.find((l) => l.class_name === 'Sequential')!;
     middle.inbound_nodes = [middle.inbound_nodes[0], middle.inbound_nodes[0]];
-    await expect(load(twice, weights)).rejects.toThrow(/nested model 'middle' must be applied once to one input \(shared or multi-input nested models are not supported\)/);
+    // The head reads the second application: the same layers on the same input, so Keras's predictions.
+    const head = layers.find((l) => l.name === 'outer_head')!;
+    head.inbound_nodes = JSON.parse(JSON.stringify(head.inbound_nodes).replace('["middle",0,0]', '["middle",1,0]'));
+    const model = await load(twice, weights);
+    expect(model.layers.map((l) => l.name)).toEqual(['base_hidden', 'base_mix', 'base_skip', 'middle_dense', 'outer_head']);
+    const y = model.predict(nn.tensor(new Float32Array(reference!.x.data), reference!.x.shape)) as nn.Tensor;
+    expect(maxAbsDiff(y.data, reference!.y.data)).toBeLessThan(TOLERANCE);
+    model.dispose();
     const twoInputs = JSON.parse(JSON.stringify(json));
     const base = twoInputs.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Sequential').config.layers
       .find((l: { class_name: string }) => l.class_name === 'Functional');
     base.config.input_layers = [['features', 0, 0], ['features', 0, 0]];
-    await expect(load(twoInputs, weights)).rejects.toThrow("modelTopology: model 'base' must have exactly one input to be nested; got [['features', 0, 0], ['features', 0, 0]]");
+    await expect(load(twoInputs, weights)).rejects.toThrow(/modelTopology: nested model 'base' has 2 inputs \(features, features\) but its application 0 gives 1/);
+  });
+
+  it('references to a nested model or inside it that name no node are refused naming them; memory is left as it was', async () => {
+    const { json, weights } = files('shared_multi');
+    type Entry = { name: string; config: { layers: Entry[] }; inbound_nodes: { args: { config: { keras_history: unknown[] } }[] }[] };
+    const edit = (fn: (layer: (name: string) => Entry) => void): unknown => {
+      const copy = JSON.parse(JSON.stringify(json));
+      fn((name) => copy.modelTopology.config.layers.find((l: Entry) => l.name === name));
+      return copy;
+    };
+    const innerDense = (layer: (name: string) => Entry): Entry => layer('scale').config.layers.find((l) => l.name === 'scale_dense')!;
+    const cases: [unknown, string][] = [
+      [edit((layer) => { (layer('joined').inbound_nodes[0].args[0] as unknown as Entry['inbound_nodes'][0]['args'])[1].config.keras_history = ['scale', 2, 0]; }),
+        "modelTopology: reference ['scale', 2, 0] asks for output 0 of application 2 of nested model 'scale', which has 1 output and 2 applications"],
+      [edit((layer) => { (layer('joined').inbound_nodes[0].args[0] as unknown as Entry['inbound_nodes'][0]['args'])[0].config.keras_history = ['scale', 0, 1]; }),
+        "modelTopology: reference ['scale', 0, 1] asks for output 1 of application 0 of nested model 'scale', which has 1 output and 2 applications"],
+      [edit((layer) => { innerDense(layer).inbound_nodes[0].args[0].config.keras_history = ['code', 1, 0]; }),
+        "modelTopology: nested model 'scale': reference ['code', 1, 0] to its input 'code' must be [name, 0, 0]"],
+      [edit((layer) => { // a second inner Dense reading scale_dense's node 1, which the model does not have
+        const extra = JSON.parse(JSON.stringify(innerDense(layer))) as Entry;
+        Object.assign(extra, { name: 'extra', config: { ...extra.config, name: 'extra' } });
+        extra.inbound_nodes[0].args[0].config.keras_history = ['scale_dense', 1, 0];
+        layer('scale').config.layers.push(extra); }),
+        "modelTopology: nested model 'scale': reference ['scale_dense', 1, 0] asks for node 1 of layer 'scale_dense', which has 1 inside the model"],
+      [edit((layer) => { layer('scale').inbound_nodes = []; }), "modelTopology: nested model 'scale' must be applied at least once; got inbound nodes []"],
+      [edit((layer) => { layer('scale').config.layers.push(5 as never); }), "modelTopology: a layer of 'scale' must be { class_name, config }, got 5"],
+    ];
+    for (const [broken, message] of cases) {
+      const before = bytesInUse();
+      await expect(load(broken, weights), message).rejects.toThrow(message);
+      expect(bytesInUse()).toBe(before);
+    }
   });
 
   it('a value simdnn cannot honour is refused naming the layer and the key; memory is left as it was', async () => {
@@ -142,8 +182,35 @@ describe('models saved by Keras 3', () => {
     model.dispose();
   });
 
-  it('a model with two inputs is refused with a clear error (not supported yet)', async () => {
+  it('two_inputs (Add of two inputs, then Dense) loads with both inputs and computes (a + b)·W + bias', async () => {
     const { json, weights } = files('two_inputs');
-    await expect(load(json, weights)).rejects.toThrow("modelTopology: exactly one input is supported, got [['a', 0, 0], ['b', 0, 0]]");
+    const model = await load(json, weights);
+    expect(model.inputNames).toEqual(['a', 'b']);
+    const [w, bias] = model.getWeights().map((t) => t.data);
+    const a = [0.5, -1, 0.25, 1, 0, -0.5];
+    const b = [-0.25, 0.5, 1, 0.75, -1, 0.5];
+    const y = model.predict([nn.tensor(new Float32Array(a), [2, 3]), nn.tensor(new Float32Array(b), [2, 3])]) as nn.Tensor;
+    const expected = [0, 1].map((n) => [0, 1, 2].reduce((s, i) => s + (a[3 * n + i] + b[3 * n + i]) * w[i], bias[0]));
+    expect(maxAbsDiff(y.data, expected)).toBeLessThan(TOLERANCE);
+    model.dispose();
+  });
+
+  it('shared_multi (two inputs, two outputs, shared layers crossed, a nested model applied twice) predicts both outputs as Keras did', async () => {
+    const { json, weights } = files('shared_multi');
+    const reference = JSON.parse(readFileSync(join(FIXTURES, 'shared_multi', 'reference.json'), 'utf8')) as {
+      x: { shape: number[]; data: number[] }[]; y: { shape: number[]; data: number[] }[];
+    };
+    const model = await load(json, weights);
+    expect(model.inputNames).toEqual(['left', 'right']);
+    expect(model.outputNames).toEqual(['cls', 'reg']);
+    expect(model.layers.map((l) => l.name).sort()).toEqual(['cls', 'crossed', 'joined', 'reg', 'scale_dense', 'shared', 'sum']);
+    const xs = reference.x.map((x) => nn.tensor(new Float32Array(x.data), x.shape));
+    const ys = model.predict(xs) as nn.Tensor[];
+    expect(ys.map((y) => y.shape)).toEqual(reference.y.map((y) => y.shape));
+    ys.forEach((y, i) => expect(maxAbsDiff(y.data, reference.y[i].data)).toBeLessThan(TOLERANCE));
+    const again = await nn.loadModel(await artifactsOf(model));
+    (again.predict(xs) as nn.Tensor[]).forEach((y, i) => expect(Array.from(y.data)).toEqual(Array.from(ys[i].data)));
+    again.dispose();
+    model.dispose();
   });
 });

@@ -241,10 +241,6 @@ describe(`TensorFlow.js → simdnn (seed ${seed})`, () => {
     ['an unknown activation', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'softsign' })] }), /activation 'softsign' is not supported/],
     ['a kernel constraint', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelConstraint: 'maxNorm' })] }), /option 'kernel_constraint'.*not supported/],
     ['an Embedding', () => tf.sequential({ layers: [tf.layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 3 })] }), /'Embedding' is not supported/],
-    ['two inputs', () => {
-      const a = tf.input({ shape: [2] }), b = tf.input({ shape: [2] });
-      return tf.model({ inputs: [a, b], outputs: tf.layers.add().apply([a, b]) as tf.SymbolicTensor });
-    }, /exactly one input is supported/],
   ];
   unsupported.forEach(([what, make, message]) => {
     it(`${what} fails with an error naming it and leaves no memory behind`, async () => {

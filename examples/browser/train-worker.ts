@@ -101,7 +101,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       }
     } else if (message.type === 'predict') {
       if (!model) throw new Error('no trained model yet');
-      const probabilities = Array.from(model.predict(nn.tensor(message.pixels, [1, 784])).data);
+      const probabilities = Array.from((model.predict(nn.tensor(message.pixels, [1, 784])) as nn.Tensor).data);
       post({ type: 'prediction', id: message.id, probabilities });
     }
   } catch (e) {

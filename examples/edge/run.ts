@@ -73,7 +73,7 @@ try {
     const answer = await predict(server.url, digit(i));
     latencies.push(performance.now() - t);
     if (answer.class === test.labels[i]) correct++;
-    const node = Array.from(reference.predict(nn.tensor(digit(i), [1, 784])).data);
+    const node = Array.from((reference.predict(nn.tensor(digit(i), [1, 784])) as nn.Tensor).data);
     if (node.every((p, k) => p === answer.probabilities[k])) sameAsNode++;
   }
   const nodeLatencies: number[] = [];

@@ -118,7 +118,7 @@ async function handle(request: Request): Promise<Response> {
   }
   const pixels = parsePixels(await readBody(request));
   const model = await getModel();
-  const probabilities = Array.from(model.predict(nn.tensor(pixels, [1, PIXELS])).data);
+  const probabilities = Array.from((model.predict(nn.tensor(pixels, [1, PIXELS])) as nn.Tensor).data);
   let best = 0;
   for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[best]) best = i;
   return json(200, { probabilities, class: best });

@@ -10,7 +10,7 @@ import { getBackend } from '../core/wasm.js';
 import type { LayersModel } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { Functional } from '../models/functional.js';
-import { postOrder } from '../models/graph.js';
+import { readConnections, type FileNode } from './connections.js';
 import { parseLayers, type ParsedLayer } from './layer-configs.js';
 import { inlineNestedModels } from './nested-models.js';
 import { parseTrainingConfig, restoreTraining } from './optimizer-state.js';
@@ -87,86 +87,39 @@ function buildSequential(layers: ParsedLayer[], name: string | undefined, table:
   return new Sequential({ name, layers: created });
 }
 
-/** [name, nodeIndex, tensorIndex] references of one inbound node (Keras 2 / tfjs list, or Keras 3 args). */
-function inboundRefs(node: unknown, who: string): unknown[] {
-  if (Array.isArray(node)) return node;
-  if (isObject(node) && Array.isArray(node.args)) {
-    const refs: unknown[] = [];
-    const pending: unknown[] = [node.args]; // a stack, not recursion: the nesting is the file's
-    while (pending.length > 0) {
-      const v = pending.pop();
-      if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) pending.push(v[i]);
-      else if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config)) refs.push(v.config.keras_history);
-    }
-    return refs;
-  }
-  throw new Error(`${who}: inbound node ${describeValue(node)} is not understood`);
-}
-
-/** The layer name of a [name, 0, 0] reference; other node or tensor indices mean shared layers or multiple outputs. */
-function refName(ref: unknown, who: string): string {
-  if (!Array.isArray(ref) || typeof ref[0] !== 'string') throw new Error(`${who}: expected a [layerName, nodeIndex, tensorIndex] reference, got ${describeValue(ref)}`);
-  if ((ref[1] ?? 0) !== 0 || (ref[2] ?? 0) !== 0) throw new Error(`${who}: reference ${describeValue(ref)} uses a shared layer or a layer with several outputs; not supported`);
-  return ref[0];
-}
-
-function single(list: unknown, what: string): string {
-  const refs = Array.isArray(list) && typeof list[0] === 'string' ? [list] : list;
-  if (!Array.isArray(refs) || refs.length !== 1) throw new Error(`modelTopology: exactly one ${what} is supported, got ${describeValue(list)}`);
-  return refName(refs[0], `modelTopology ${what}`);
-}
-
+/**
+ * Builds a functional topology: every node the outputs need, in an order where its inputs exist;
+ * a layer with several inbound nodes is created once and applied once per node (shared weights).
+ * A list of outputs gives a model whose predict returns a list; one output, one Tensor.
+ */
 function buildFunctional(entries: unknown[], parsedLayers: ParsedLayer[], mc: ReturnType<typeof modelConfig>, table: WeightTable, created: Layer[]): LayersModel {
-  const byName = new Map<string, { parsed: ParsedLayer; entry: Record<string, unknown> }>();
-  parsedLayers.forEach((parsed, i) => {
-    if (byName.has(parsed.name)) throw new Error(`modelTopology: two layers are named '${parsed.name}'`);
-    byName.set(parsed.name, { parsed, entry: entries[i] as Record<string, unknown> });
-  });
-  const inputName = single(mc.config.input_layers, 'input');
-  const outputName = single(mc.config.output_layers, 'output');
-  // Each layer's inputs, read once; the layers are then built in an order found without recursion.
-  const inputNames = new Map<string, string[]>();
-  const inputsOf = (name: string): string[] => {
-    const known = inputNames.get(name);
-    if (known) return known;
-    const { parsed, entry } = byName.get(name)!;
-    const who = `layer '${name}' (${parsed.className})`;
-    let names: string[] = [];
-    if (parsed.className !== 'InputLayer') {
-      const nodes = entry.inbound_nodes;
-      if (!Array.isArray(nodes) || nodes.length !== 1) {
-        throw new Error(`${who}: expected exactly one inbound node (shared layers are not supported), got ${describeValue(nodes)}`);
-      }
-      names = inboundRefs(nodes[0], who).map((ref) => refName(ref, who));
-      if (names.length === 0) throw new Error(`${who}: its inbound node has no inputs`);
-      const missing = names.find((n) => !byName.has(n));
-      if (missing !== undefined) throw new Error(`modelTopology: ${who} refers to layer '${missing}', which is not in the layer list`);
-    }
-    inputNames.set(name, names);
-    return names;
-  };
-  for (const [name, from] of [[outputName, 'output_layers'], [inputName, 'input_layers']]) {
-    if (!byName.has(name)) throw new Error(`modelTopology: ${from} refers to layer '${name}', which is not in the layer list`);
-  }
-  const cycle = (name: string): Error => new Error(`modelTopology: the graph has a cycle through layer '${name}'`);
-  const order = postOrder(outputName, inputsOf, cycle);
-  if (!order.includes(inputName)) order.push(...postOrder(inputName, inputsOf, cycle));
-  const values = new Map<string, SymbolicTensor>();
-  for (const name of order) {
-    const { parsed } = byName.get(name)!;
+  const { inputs, outputs, order } = readConnections(entries, parsedLayers, mc.config);
+  const values = new Map<FileNode, SymbolicTensor>();
+  const layers = new Map<ParsedLayer, Layer>();
+  for (const node of [...inputs, ...order]) {
+    if (values.has(node)) continue;
+    const { parsed } = node;
     if (parsed.className === 'InputLayer') {
-      values.set(name, input({ shape: parsed.inputShape!, name }));
+      values.set(node, input({ shape: parsed.inputShape!, name: parsed.name }));
       continue;
     }
-    const inputs = inputsOf(name).map((n) => values.get(n)!);
-    checkWeights(parsed, inputs.map((t) => [...t.shape]), table);
-    const layer = parsed.create();
-    created.push(layer);
-    values.set(name, layer.apply(inputs.length === 1 ? inputs[0] : inputs));
+    const args = node.inputs.map((n) => values.get(n)!);
+    let layer = layers.get(parsed);
+    if (!layer) {
+      checkWeights(parsed, args.map((t) => [...t.shape]), table);
+      layer = parsed.create();
+      created.push(layer);
+      layers.set(parsed, layer);
+    }
+    values.set(node, layer.apply(args.length === 1 ? args[0] : args));
   }
-  const output = values.get(outputName)!;
-  const modelInput = values.get(inputName)!;
-  return new Functional({ inputs: modelInput, outputs: output, name: mc.name });
+  const modelInputs = inputs.map((n) => values.get(n)!);
+  const modelOutputs = outputs.map((n) => values.get(n)!);
+  return new Functional({
+    inputs: modelInputs.length === 1 ? modelInputs[0] : modelInputs,
+    outputs: modelOutputs.length === 1 ? modelOutputs[0] : modelOutputs,
+    name: mc.name,
+  });
 }
 
 /** Writes every layer weight from the table into the model; throws on any weight left over. */

@@ -1,11 +1,12 @@
 /**
  * Models nested as layers (Keras 3 writes a Functional or Sequential inside another model as a
  * layer entry with its own layer list): their layers are inlined into one functional graph.
- * The nested model's InputLayer is replaced by what feeds the model, and references to the
- * model by its output layer. Layer names are kept, so weights ('base/dense/kernel' or, as
- * Keras 3 names them, 'dense/kernel') are found as before. Only single-input, single-output
- * models used once are inlined; anything else is refused naming the model.
+ * The nested model's InputLayers are replaced by what feeds the model, and references to the
+ * model's outputs by the nodes that make them. Layer names are kept, so weights ('base/dense/kernel' or, as
+ * Keras 3 names them, 'dense/kernel') are found as before. A model with several inputs or
+ * outputs, or applied several times, is inlined once per application with its layers shared.
  */
+import { inboundRefs, refList } from './connections.js';
 import { describeValue, isObject } from './validate.js';
 
 /** A topology's class, name, config and layer list (see deserialize's modelConfig). */
@@ -25,32 +26,46 @@ function isModelEntry(entry: unknown): entry is Entry & { config: Entry } {
   return isObject(entry) && typeof entry.class_name === 'string' && MODEL_CLASSES.includes(entry.class_name) && isObject(entry.config);
 }
 
-function entryName(entry: Entry): string {
-  const config = entry.config as Entry;
+/** The layer's name, '' when the entry has none (the entry is refused by name when its layers are read). */
+function entryName(entry: unknown): string {
+  if (!isObject(entry)) return '';
+  const config = isObject(entry.config) ? entry.config : {};
   return typeof config.name === 'string' ? config.name : typeof entry.name === 'string' ? entry.name : '';
 }
 
-/** A copy of `value` with the layer name of every [name, node, tensor] reference mapped by `rename`. */
-function renameRefs(value: unknown, rename: (name: string) => string): unknown {
-  if (Array.isArray(value)) {
-    if (typeof value[0] === 'string' && typeof value[1] === 'number') return [rename(value[0]), ...value.slice(1)];
-    return value.map((v) => renameRefs(v, rename));
-  }
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renameRefs(v, rename)]));
-  return value;
+type Ref = unknown[];
+
+/** A [layerName, nodeIndex, ...] reference, as inbound nodes, keras_history and input/output lists hold them. */
+function isRef(value: unknown): value is Ref {
+  return Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'number';
 }
 
-/** The one layer name of a model's input_layers/output_layers ([name, 0, 0] or [[name, 0, 0]]). */
-function single(list: unknown, what: string, who: string): string {
-  const refs = Array.isArray(list) && typeof list[0] === 'string' ? [list] : list;
-  if (!Array.isArray(refs) || refs.length !== 1 || !Array.isArray(refs[0]) || typeof refs[0][0] !== 'string') {
-    throw new Error(`modelTopology: ${who} must have exactly one ${what} to be nested; got ${describeValue(list)}`);
+/** A copy of `value` with every reference in it replaced by `map(ref)`; iterative, as the file decides the depth. */
+function mapRefs(value: unknown, map: (ref: Ref) => Ref): unknown {
+  const out: Record<string, unknown> = {};
+  const pending: [unknown, Record<string | number, unknown>, string | number][] = [[value, out, 'value']];
+  while (pending.length > 0) {
+    const [v, into, key] = pending.pop()!;
+    if (isRef(v)) {
+      into[key] = map(v);
+    } else if (Array.isArray(v)) {
+      const copy: unknown[] = new Array(v.length);
+      into[key] = copy;
+      v.forEach((item, i) => pending.push([item, copy as unknown as Record<number, unknown>, i]));
+    } else if (isObject(v)) {
+      const copy: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) copy[k] = undefined; // keep the key order
+      into[key] = copy;
+      for (const k of Object.keys(v)) pending.push([v[k], copy, k]);
+    } else {
+      into[key] = v;
+    }
   }
-  return refs[0][0];
+  return out.value;
 }
 
-/** A model's layers as a functional graph: entries with Keras 2 style inbound nodes, its input and output names. */
-interface Graph { layers: Entry[]; input: string; output: string }
+/** A model's layers as a functional graph: entries with inbound nodes, and its input and output references. */
+interface Graph { layers: Entry[]; inputs: Ref[]; outputs: Ref[] }
 
 /** A Sequential's layers chained into a graph (an InputLayer is made from the first layer's shape if needed). */
 function chain(name: string, layers: unknown[]): Graph {
@@ -68,15 +83,17 @@ function chain(name: string, layers: unknown[]): Graph {
     if (!isObject(entry)) throw new Error(`modelTopology: a layer of '${name}' must be { class_name, config }, got ${describeValue(entry)}`);
     out.push({ ...entry, inbound_nodes: [[[entryName(out[out.length - 1]), 0, 0, {}]]] });
   }
-  return { layers: out, input: entryName(out[0]), output: entryName(out[out.length - 1]) };
+  return { layers: out, inputs: [[entryName(out[0]), 0, 0]], outputs: [[entryName(out[out.length - 1]), 0, 0]] };
 }
 
 /** A model (top level or nested) as one flat graph, nested models inlined. */
 function flatten(className: string, name: string, config: Entry): Graph {
   const layers = Array.isArray(config.layers) ? config.layers : [];
+  const bad = layers.find((entry) => !isObject(entry));
+  if (bad !== undefined) throw new Error(`modelTopology: a layer of '${name}' must be { class_name, config }, got ${describeValue(bad)}`);
   let graph: Graph = className === 'Sequential'
     ? chain(name, layers)
-    : { layers: layers as Entry[], input: single(config.input_layers, 'input', `model '${name}'`), output: single(config.output_layers, 'output', `model '${name}'`) };
+    : { layers: layers as Entry[], inputs: refList(config.input_layers, `model '${name}' input_layers`) as Ref[], outputs: refList(config.output_layers, `model '${name}' output_layers`) as Ref[] };
   // Each inlining copies the list, so look the next nested model up again.
   for (let at = graph.layers.findIndex(isModelEntry); at >= 0; at = graph.layers.findIndex(isModelEntry)) {
     graph = inline(graph, graph.layers[at] as Entry & { config: Entry });
@@ -84,31 +101,72 @@ function flatten(className: string, name: string, config: Entry): Graph {
   return graph;
 }
 
-/** `graph` with the nested model `entry` replaced by its layers. */
+/** Whether `k` is a node index below `count`. */
+function isIndexBelow(k: unknown, count: number): boolean {
+  return Number.isSafeInteger(k) && (k as number) >= 0 && (k as number) < count;
+}
+
+/**
+ * `graph` with the nested model `entry` replaced by its layers, once per application of the
+ * model: its layers are shared, each getting one inbound node per application (application a
+ * of the model gives an inner layer with n nodes inside the model its nodes a·n … a·n + n − 1).
+ */
 function inline(graph: Graph, entry: Entry & { config: Entry }): Graph {
   const name = entryName(entry);
-  const nodes = entry.inbound_nodes;
-  const refs: string[] = [];
-  if (Array.isArray(nodes) && nodes.length === 1) renameRefs(nodes[0], (n) => { refs.push(n); return n; });
-  if (refs.length !== 1) {
-    throw new Error(`modelTopology: nested model '${name}' must be applied once to one input (shared or multi-input nested models are not supported); got inbound nodes ${describeValue(nodes)}`);
+  const who = `nested model '${name}'`;
+  const applications = entry.inbound_nodes;
+  if (!Array.isArray(applications) || applications.length === 0) {
+    throw new Error(`modelTopology: ${who} must be applied at least once; got inbound nodes ${describeValue(applications)}`);
   }
   const inner = flatten(entry.class_name as string, name, entry.config);
+  const inputNames = inner.inputs.map((ref) => {
+    if (!isRef(ref) || ref[1] !== 0 || (ref[2] ?? 0) !== 0) throw new Error(`modelTopology: ${who} has input ${describeValue(ref)}; expected [inputLayerName, 0, 0]`);
+    return ref[0] as string;
+  });
+  const nodeCounts = new Map(inner.layers.map((l) => [entryName(l), Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0]));
+  const feeds = applications.map((node, a) => {
+    const refs = inboundRefs(node, `modelTopology: ${who}, application ${a}`);
+    if (refs.length !== inputNames.length) {
+      throw new Error(`modelTopology: ${who} has ${inputNames.length} input${inputNames.length > 1 ? 's' : ''} (${inputNames.join(', ')}) but its application ${a} gives ${refs.length}: ${describeValue(node)}`);
+    }
+    return refs as Ref[];
+  });
+  // A reference inside the model, in its application a, as a reference of the outer graph.
+  const fromInner = (a: number, ref: Ref): Ref => {
+    const [layer, k, t] = ref as [string, number, unknown];
+    const input = inputNames.indexOf(layer);
+    if (input >= 0) {
+      if (k !== 0 || (t ?? 0) !== 0) throw new Error(`modelTopology: ${who}: reference ${describeValue(ref)} to its input '${layer}' must be [name, 0, 0]`);
+      return [...feeds[a][input].slice(0, 3), ...ref.slice(3)];
+    }
+    const count = nodeCounts.get(layer);
+    if (count === undefined) return ref; // not in the model: named as missing when the graph is read
+    if (!isIndexBelow(k, count)) throw new Error(`modelTopology: ${who}: reference ${describeValue(ref)} asks for node ${String(k)} of layer '${layer}', which has ${count} inside the model`);
+    return [layer, a * count + k, ...ref.slice(2)];
+  };
   const trainable = entry.config.trainable !== false;
-  const fromInner = (n: string): string => (n === inner.input ? refs[0] : n);
-  const innerLayers = inner.layers.filter((l) => entryName(l) !== inner.input).map((l) => {
-    const copy = { ...l, inbound_nodes: renameRefs(l.inbound_nodes, fromInner) } as Entry;
+  const innerLayers = inner.layers.filter((l) => !inputNames.includes(entryName(l))).map((l) => {
+    const nodes = applications.flatMap((_, a) => mapRefs(Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [], (ref) => fromInner(a, ref)) as unknown[]);
+    const copy = { ...l, inbound_nodes: nodes } as Entry;
     // A frozen nested model freezes its layers, as in Keras.
     if (!trainable) copy.config = { ...(l.config as Entry), trainable: false };
     return copy;
   });
-  const toOutput = (n: string): string => (n === name ? fromInner(inner.output) : n);
+  // A reference to the model's output t in its application a: that output's node in application a.
+  const toOutput = (ref: Ref): Ref => {
+    if (ref[0] !== name) return ref;
+    const [, a, t = 0] = ref;
+    if (!isIndexBelow(a, applications.length) || !isIndexBelow(t, inner.outputs.length)) {
+      throw new Error(`modelTopology: reference ${describeValue(ref)} asks for output ${String(t)} of application ${String(a)} of ${who}, which has ${inner.outputs.length} output${inner.outputs.length > 1 ? 's' : ''} and ${applications.length} application${applications.length > 1 ? 's' : ''}`);
+    }
+    return [...fromInner(a as number, inner.outputs[t as number]).slice(0, 3), ...ref.slice(3)];
+  };
   const layers: Entry[] = [];
   for (const l of graph.layers) {
     if (l === entry) layers.push(...innerLayers);
-    else layers.push({ ...l, inbound_nodes: renameRefs(l.inbound_nodes, toOutput) });
+    else layers.push({ ...l, inbound_nodes: mapRefs(l.inbound_nodes, toOutput) });
   }
-  return { layers, input: graph.input, output: toOutput(graph.output) };
+  return { layers, inputs: graph.inputs, outputs: graph.outputs.map(toOutput) };
 }
 
 /**
@@ -120,6 +178,6 @@ export function inlineNestedModels(mc: ModelConfig): ModelConfig {
   const graph = flatten(mc.className, mc.name ?? 'model', { ...mc.config, layers: mc.layers });
   return {
     className: 'Functional', name: mc.name, layers: graph.layers,
-    config: { ...mc.config, layers: graph.layers, input_layers: [[graph.input, 0, 0]], output_layers: [[graph.output, 0, 0]] },
+    config: { ...mc.config, layers: graph.layers, input_layers: graph.inputs, output_layers: graph.outputs },
   };
 }

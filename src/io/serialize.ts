@@ -1,13 +1,15 @@
 /**
  * A simdnn model as tfjs-layers writes it: Keras JSON topology ('Sequential', or 'Model' with
- * an InputLayer and inbound_nodes), snake_case configs, and the weights named
+ * an InputLayer per input, one entry per layer with one inbound node per application of it, and
+ * [layer, node, 0] references to inputs and outputs), snake_case configs, and the weights named
  * '<layer>/<weight>', trainable ones first, as tfjs orders `model.weights`.
  */
 import { getBackend } from '../core/wasm.js';
 import type { Layer } from '../layers/layer.js';
+import type { GraphNode } from '../models/graph.js';
 import { getRegisteredClass, registeredClassNames } from '../layers/serialization.js';
 import type { LayersModel } from '../models/model.js';
-import type { JSONObject } from './types.js';
+import type { JSONObject, JSONValue } from './types.js';
 import type { NamedWeight } from './weights.js';
 
 /** Written as `generatedBy` and `keras_version`. */
@@ -36,6 +38,36 @@ export function isSequential(model: LayersModel): boolean {
   return typeof (model as unknown as { add?: unknown }).add === 'function';
 }
 
+/**
+ * The index of each layer node in the file: the order in which TF.js's loader (and Keras's) will
+ * apply the layer. They go through the layer list pass after pass, applying each layer's pending
+ * nodes whose inputs exist, in the listed order (TF.js moves on past one that waits; Keras stops
+ * there), so numbering the nodes in the order of this walk makes every [layer, node] reference name
+ * the node the loader made. (Counting applications in graph order can fail: L(x) is ready before
+ * L(M(N(M(x)))), though it comes later.) Ends: the graph is acyclic, so each pass applies at least
+ * the earliest pending node.
+ */
+function fileNodeIndices(nodes: readonly GraphNode[], layerOrder: readonly Layer[]): number[] {
+  const index = nodes.map((node): number => (node.layer ? -1 : 0));
+  const pending = new Map<Layer, number[]>(layerOrder.map((layer) => [layer, []]));
+  nodes.forEach((node, i) => { if (node.layer) pending.get(node.layer)!.push(i); });
+  const made = new Map<Layer, number>();
+  let left = nodes.filter((node) => node.layer).length;
+  while (left > 0) {
+    for (const layer of layerOrder) {
+      const waiting: number[] = [];
+      for (const i of pending.get(layer)!) {
+        if (nodes[i].inputs.some((j) => index[j] < 0)) { waiting.push(i); continue; }
+        index[i] = made.get(layer) ?? 0;
+        made.set(layer, index[i] + 1);
+        left--;
+      }
+      pending.set(layer, waiting);
+    }
+  }
+  return index;
+}
+
 /** The Keras JSON topology of `model`, as tfjs-layers writes it. */
 export function modelTopology(model: LayersModel): JSONObject {
   const nodes = model.graph();
@@ -46,23 +78,31 @@ export function modelTopology(model: LayersModel): JSONObject {
     const layers = nodes.slice(1).map((n, i) => ({ class_name: n.layer!.className, config: layerConfig(n.layer!, i === 0 ? nodes[0].shape : undefined) }));
     return wrap({ name: model.name, layers }, 'Sequential');
   }
-  const names = new Set(nodes.slice(1).map((n) => n.layer!.name));
-  let inputName = (model as unknown as { inputs?: { name: string }[] }).inputs?.[0]?.name ?? 'input_1';
-  while (names.has(inputName)) inputName += '_input';
-  const nodeName = (i: number): string => (i === 0 ? inputName : nodes[i].layer!.name);
-  const layers: JSONObject[] = [{
-    name: inputName, class_name: 'InputLayer',
-    config: { batch_input_shape: [null, ...nodes[0].shape], dtype: 'float32', sparse: false, name: inputName }, inbound_nodes: [],
-  }];
-  for (const node of nodes.slice(1)) {
-    const layer = node.layer!;
-    layers.push({
-      name: layer.name, class_name: layer.className, config: layerConfig(layer),
-      inbound_nodes: [node.inputs.map((i) => [nodeName(i), 0, 0, {}])],
-    });
+  // One InputLayer per input, named as the input unless a layer (or another input) has that name.
+  const taken = new Set(model.layers.map((l) => l.name));
+  const inputNames = new Map<number, string>();
+  for (const i of model.inputNodes) {
+    let name = nodes[i].name;
+    while (taken.has(name)) name += '_input';
+    taken.add(name);
+    inputNames.set(i, name);
+  }
+  const order = model.layers;
+  const fileIndex = fileNodeIndices(nodes, order);
+  const ref = (i: number): JSONValue[] => (nodes[i].layer ? [nodes[i].layer!.name, fileIndex[i], 0] : [inputNames.get(i)!, 0, 0]);
+  const inbound = new Map<Layer, JSONValue[]>(order.map((layer) => [layer, []]));
+  nodes.forEach((node, i) => {
+    if (node.layer) inbound.get(node.layer)![fileIndex[i]] = node.inputs.map((j) => [...ref(j), {}]);
+  });
+  const layers: JSONObject[] = model.inputNodes.map((i) => {
+    const name = inputNames.get(i)!;
+    return { name, class_name: 'InputLayer', config: { batch_input_shape: [null, ...nodes[i].shape], dtype: 'float32', sparse: false, name }, inbound_nodes: [] };
+  });
+  for (const layer of order) {
+    layers.push({ name: layer.name, class_name: layer.className, config: layerConfig(layer), inbound_nodes: inbound.get(layer)! });
   }
   const config: JSONObject = {
-    name: model.name, layers, input_layers: [[inputName, 0, 0]], output_layers: [[nodeName(nodes.length - 1), 0, 0]],
+    name: model.name, layers, input_layers: model.inputNodes.map(ref), output_layers: model.outputNodes.map(ref),
   };
   return wrap(config, 'Model');
 }
