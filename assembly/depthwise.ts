@@ -71,9 +71,9 @@ export function depthwiseConv2dNHWC(
   mult: i32, act: i32, alpha: f32,
 ): void {
   const mode = modeOf(mult);
-  if (mode == SAME) forward(x, kernel, bias, y, n, inH, inW, inC, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW, 1, SAME);
-  else if (mode == SPLAT) forward(x, kernel, bias, y, n, inH, inW, inC, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW, mult, SPLAT);
-  else forward(x, kernel, bias, y, n, inH, inW, inC, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW, mult, GATHER);
+  if (mode == SAME) forward(x, kernel, bias, y, n, inH, inW, inC, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW, 1, SAME, false);
+  else if (mode == SPLAT) forward(x, kernel, bias, y, n, inH, inW, inC, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW, mult, SPLAT, false);
+  else forward(x, kernel, bias, y, n, inH, inW, inC, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW, mult, GATHER, false);
   const outC = inC * mult;
   // Bias and taps are summed in registers; the activation over each image's output, still warm.
   for (let b = 0; b < n; b++) applyEpilogue(outH, outW * outC, at(y, b * outH * outW * outC), <usize>(outW * outC) << 2, 0, act, alpha);
@@ -83,11 +83,13 @@ export function depthwiseConv2dNHWC(
 @inline function forward(
   x: usize, kernel: usize, bias: usize, y: usize, n: i32, inH: i32, inW: i32, inC: i32, kh: i32, kw: i32,
   strideH: i32, strideW: i32, dilationH: i32, dilationW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32,
-  mult: i32, mode: i32,
+  mult: i32, mode: i32, flip: bool,
 ): void {
   const outC = inC * mult;
   const xRow = <usize>(dilationH * inW * inC) << 2, xCol = <usize>(dilationW * inC) << 2;
-  const kRow = <usize>(kw * outC) << 2, kCol = <usize>outC << 2;
+  // A flipped kernel is walked backwards: the steps wrap around as unsigned offsets.
+  const kRow = flip ? 0 - (<usize>(kw * outC) << 2) : <usize>(kw * outC) << 2;
+  const kCol = flip ? 0 - (<usize>outC << 2) : <usize>outC << 2;
   const lastTap = (kw - 1) * dilationW;
   let dst = y;
   for (let b = 0; b < n; b++) {
@@ -103,7 +105,7 @@ export function depthwiseConv2dNHWC(
         const kx0 = inside ? 0 : firstTap(ox, strideW, padLeft, dilationW);
         const cols = rows == 0 ? 0 : inside ? kw : span(kx0, endTap(ox, strideW, padLeft, dilationW, inW, kw));
         const x0 = at(image, (iy0 * inW + start + kx0 * dilationW) * inC);
-        const k0 = at(kernel, (ky0 * kw + kx0) * outC);
+        const k0 = at(kernel, (flip ? (kh - 1 - ky0) * kw + kw - 1 - kx0 : ky0 * kw + kx0) * outC);
         let j = 0;
         for (; j + 16 <= outC; j += 16) {
           let a0 = bias ? v128.load(at(bias, j)) : f32x4.splat(0);
@@ -211,6 +213,12 @@ export function depthwiseConv2dInputGradNHWC(
   dy: usize, kernel: usize, gradInput: usize, n: i32, inH: i32, inW: i32, inC: i32, kh: i32, kw: i32,
   strideH: i32, strideW: i32, dilationH: i32, dilationW: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, mult: i32,
 ): void {
+  if (mult == 1 && strideH == 1 && strideW == 1) {
+    // Stride 1: dx is dy convolved with the flipped kernel, a forward pass summed in registers.
+    forward(dy, kernel, 0, gradInput, n, outH, outW, inC, kh, kw, 1, 1, dilationH, dilationW,
+      (kh - 1) * dilationH - padTop, (kw - 1) * dilationW - padLeft, inH, inW, 1, SAME, true);
+    return;
+  }
   const outC = inC * mult;
   zeroRun(gradInput, n * inH * inW * inC);
   const xStep = <usize>(strideW * inC) << 2, gStep = <usize>outC << 2;
