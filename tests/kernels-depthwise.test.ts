@@ -26,6 +26,9 @@ const CASES: DepthwiseCase[] = [
   [1, 7, 6, 37, 1, 3, 3, 2, 2, 1, 1, 'same'],
   [1, 6, 5, 5, 4, 3, 3, 1, 1, 1, 1, 'same'],
   [1, 5, 6, 9, 2, 2, 3, 1, 2, 2, 1, 'valid'],
+  // Stride 1, multiplier 1: the input gradient runs the forward loop over the flipped kernel.
+  [2, 9, 8, 6, 1, 3, 2, 1, 1, 2, 3, [[1, 3], [2, 0]]],
+  [1, 7, 7, 17, 1, 3, 3, 1, 1, 2, 2, 'same'],
 ];
 
 /** A case as a conv geometry with outC = inC·multiplier. */
