@@ -15,9 +15,29 @@ export const ACT_SELU = 4;
 export const ACT_SIGMOID = 5;
 export const ACT_TANH = 6;
 export const ACT_SOFTPLUS = 7;
+export const ACT_RELU6 = 8;
+export const ACT_HARD_SIGMOID = 9;
 
 @inline export function relu4(x: v128): v128 {
   return f32x4.max(x, splat(0));
+}
+
+/** min(max(x, 0), 6). */
+@inline export function relu6_4(x: v128): v128 {
+  return f32x4.min(f32x4.max(x, splat(0)), splat(6));
+}
+
+/**
+ * clip(slope·(x + 0.5/slope), 0, 1): slope 0.2 is TF.js's and Keras 2's hardSigmoid, 1/6 Keras 3's
+ * relu6(x + 3)/6. Shifting before scaling keeps the output exact near 0 for 1/6.
+ */
+@inline export function hardSigmoid4(x: v128, slope: v128, shift: v128): v128 {
+  return f32x4.min(f32x4.max(f32x4.mul(f32x4.add(x, shift), slope), splat(0)), splat(1));
+}
+
+/** x·relu6(x + 3)/6 (Keras 3 hard_swish). */
+@inline export function hardSwish4(x: v128): v128 {
+  return f32x4.mul(f32x4.mul(x, relu6_4(f32x4.add(x, splat(3)))), splat(<f32>(1.0 / 6.0)));
 }
 
 /** Odd minimax polynomial for tanh on |x| < 0.625 (Cephes tanhf): keeps relative accuracy near 0. */
@@ -59,7 +79,7 @@ export const ACT_SOFTPLUS = 7;
   return f32x4.add(relu4(x), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
 }
 
-/** The activation `act` (an ACT_ code) of four lanes; alpha is leakyRelu's slope or elu's scale. */
+/** The activation `act` (an ACT_ code) of four lanes; alpha is leakyRelu's slope, elu's scale or hardSigmoid's slope. */
 @inline export function activate4(x: v128, act: i32, alpha: f32): v128 {
   switch (act) {
     case ACT_RELU: return relu4(x);
@@ -69,6 +89,8 @@ export const ACT_SOFTPLUS = 7;
     case ACT_SIGMOID: return sigmoid4(x);
     case ACT_TANH: return tanh4(x);
     case ACT_SOFTPLUS: return softplus4(x);
+    case ACT_RELU6: return relu6_4(x);
+    case ACT_HARD_SIGMOID: return hardSigmoid4(x, splat(alpha), splat(<f32>0.5 / alpha));
     default: return x;
   }
 }

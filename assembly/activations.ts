@@ -1,6 +1,7 @@
 // Activations: forward y = f(x) (y may equal x) and backward dx = dy · f'(x) computed from
-// the saved OUTPUT y (dx may equal dy), so a layer only keeps its output for backward.
-import { SELU_ALPHA, SELU_SCALE, elu4, leakyRelu4, relu4, selu4, softplus4, tanh4 } from './activation-lanes';
+// the saved OUTPUT y (dx may equal dy), so a layer only keeps its output for backward; hardSwish,
+// whose output does not determine its input, is the one computed from the input.
+import { SELU_ALPHA, SELU_SCALE, elu4, hardSigmoid4, hardSwish4, leakyRelu4, relu4, relu6_4, selu4, softplus4, tanh4 } from './activation-lanes';
 import { at, expm1_4, loadLanes, select4, sigmoid4, splat, storeLanes } from './math';
 
 // ---------- lane-wise formulas ----------
@@ -129,6 +130,65 @@ export function softplusBackward(y: usize, dy: usize, dx: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) {
     const k = n - i;
     const d = f32x4.neg(expm1_4(f32x4.neg(loadLanes(at(y, i), k))));
+    storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), d), k);
+  }
+}
+
+export function relu6Forward(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    storeLanes(at(y, i), relu6_4(loadLanes(at(x, i), k)), k);
+  }
+}
+
+/** dx = dy where 0 < y < 6, else 0. */
+export function relu6Backward(y: usize, dy: usize, dx: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const yv = loadLanes(at(y, i), k);
+    const inside = v128.and(f32x4.gt(yv, splat(0)), f32x4.lt(yv, splat(6)));
+    storeLanes(at(dx, i), v128.and(loadLanes(at(dy, i), k), inside), k);
+  }
+}
+
+/** y = clip(slope·x + 0.5, 0, 1): slope 0.2 (TF.js, Keras 2) or 1/6 (Keras 3). */
+export function hardSigmoidForward(x: usize, y: usize, n: i32, slope: f32): void {
+  const s = splat(slope), shift = splat(<f32>0.5 / slope);
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    storeLanes(at(y, i), hardSigmoid4(loadLanes(at(x, i), k), s, shift), k);
+  }
+}
+
+/** dx = slope·dy where 0 < y < 1, else 0. */
+export function hardSigmoidBackward(y: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
+  const s = splat(slope);
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const yv = loadLanes(at(y, i), k);
+    const inside = v128.and(f32x4.gt(yv, splat(0)), f32x4.lt(yv, splat(1)));
+    storeLanes(at(dx, i), v128.and(f32x4.mul(loadLanes(at(dy, i), k), s), inside), k);
+  }
+}
+
+export function hardSwishForward(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    storeLanes(at(y, i), hardSwish4(loadLanes(at(x, i), k)), k);
+  }
+}
+
+/**
+ * From the INPUT x (y does not determine x on [−3, 0]): dx = dy·f'(x), f' = 0 below −3, 1 above 3,
+ * (2x + 3)/6 between.
+ */
+export function hardSwishBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const xv = loadLanes(at(x, i), k);
+    let d = f32x4.mul(f32x4.add(f32x4.add(xv, xv), splat(3)), splat(<f32>(1.0 / 6.0)));
+    d = select4(splat(1), d, f32x4.gt(xv, splat(3)));
+    d = v128.and(d, f32x4.gt(xv, splat(-3)));
     storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), d), k);
   }
 }

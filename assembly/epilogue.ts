@@ -1,13 +1,13 @@
 // The fused write-back of GEMM and direct convolution: bias and activation applied to a block
 // of C while it is still in L1, instead of a second pass over the whole output.
 import {
-  ACT_ELU, ACT_LEAKY_RELU, ACT_LINEAR, ACT_RELU, ACT_SELU, ACT_SIGMOID, ACT_SOFTPLUS, ACT_TANH, activate4,
+  ACT_ELU, ACT_HARD_SIGMOID, ACT_LEAKY_RELU, ACT_RELU6, ACT_LINEAR, ACT_RELU, ACT_SELU, ACT_SIGMOID, ACT_SOFTPLUS, ACT_TANH, activate4,
 } from './activation-lanes';
 import { at, loadLanes, storeLanes } from './math';
 
 /**
  * C[rows, cols] = act(C + bias) in place, rows ldcBytes apart; bias holds cols floats (0: none),
- * act is an ACT_ code, alpha its parameter (leakyRelu slope, elu scale).
+ * act is an ACT_ code, alpha its parameter (leakyRelu slope, elu scale, hardSigmoid slope).
  */
 export function applyEpilogue(rows: i32, cols: i32, c: usize, ldcBytes: usize, bias: usize, act: i32, alpha: f32): void {
   // One small function per activation, its formula inlined: a switch per vector, or all eight
@@ -21,6 +21,8 @@ export function applyEpilogue(rows: i32, cols: i32, c: usize, ldcBytes: usize, b
     case ACT_SIGMOID: sigmoid(rows, cols, c, ldcBytes, bias); return;
     case ACT_TANH: tanh(rows, cols, c, ldcBytes, bias); return;
     case ACT_SOFTPLUS: softplus(rows, cols, c, ldcBytes, bias); return;
+    case ACT_RELU6: relu6(rows, cols, c, ldcBytes, bias); return;
+    case ACT_HARD_SIGMOID: hardSigmoid(rows, cols, c, ldcBytes, bias, alpha); return;
   }
 }
 
@@ -47,6 +49,12 @@ export function applyEpilogue(rows: i32, cols: i32, c: usize, ldcBytes: usize, b
 }
 @noinline function softplus(rows: i32, cols: i32, c: usize, ldcBytes: usize, bias: usize): void {
   epilogueWith(rows, cols, c, ldcBytes, bias, ACT_SOFTPLUS, 0);
+}
+@noinline function relu6(rows: i32, cols: i32, c: usize, ldcBytes: usize, bias: usize): void {
+  epilogueWith(rows, cols, c, ldcBytes, bias, ACT_RELU6, 0);
+}
+@noinline function hardSigmoid(rows: i32, cols: i32, c: usize, ldcBytes: usize, bias: usize, slope: f32): void {
+  epilogueWith(rows, cols, c, ldcBytes, bias, ACT_HARD_SIGMOID, slope);
 }
 
 /** The loop for one activation: `act` is a constant at each call site, so its switch folds away. */

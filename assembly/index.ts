@@ -17,3 +17,4 @@ export * from './sample-weights';
 export * from './optim';
 export * from './regularize';
 export * from './augment';
+export * from './depthwise';

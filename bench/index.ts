@@ -4,6 +4,7 @@
 //   npm run bench -- gemm              only the named section(s)
 //   npm run bench -- --filter=1024,fwd only rows whose name contains one of these
 import { benchConv, formatConv } from './conv.js';
+import { benchDepthwise, formatDepthwise } from './depthwise.js';
 import { benchGemm, formatGemm } from './gemm.js';
 import { benchInference, formatInference } from './inference.js';
 import { benchTraining, formatTraining } from './training.js';
@@ -18,6 +19,7 @@ interface Section {
 const sections: Section[] = [
   { name: 'gemm', run: async (options, log) => formatGemm(await benchGemm(options, log)) },
   { name: 'conv', run: async (options, log) => formatConv(await benchConv(options, log)) },
+  { name: 'depthwise', run: async (options, log) => formatDepthwise(await benchDepthwise(options, log)) },
   { name: 'training', run: async (options, log) => formatTraining(await benchTraining(options, log)) },
   { name: 'inference', run: async (options, log) => formatInference(await benchInference(options, log)) },
 ];

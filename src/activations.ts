@@ -1,28 +1,44 @@
 /**
- * Activation functions by name, each a forward kernel and a backward kernel computed from the output.
- * Row-wise ones (softmax) apply over the last axis.
+ * Activation functions by name, each a forward kernel and a backward kernel computed from the output
+ * (hardSwish's from the input). Row-wise ones (softmax) apply over the last axis.
  */
 import { fusedActivation, type FusedActivation } from './core/kernels/fused-activation.js';
 import type { Kernels } from './core/wasm.js';
 
-/** Activation names accepted by layers (Keras / tfjs spelling). */
+/**
+ * Activation names accepted by layers (Keras / tfjs spelling). 'hardSigmoid' is TF.js's (and
+ * Keras 2's) clip(0.2·x + 0.5, 0, 1); 'hardSigmoidKeras3' is Keras 3's relu6(x + 3)/6, saved as
+ * Keras 3's 'hard_sigmoid'; 'hardSwish' is Keras 3's x·relu6(x + 3)/6.
+ */
 export type ActivationName =
   | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax'
-  | 'leakyRelu' | 'elu' | 'selu' | 'softplus';
+  | 'leakyRelu' | 'elu' | 'selu' | 'softplus'
+  | 'relu6' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'hardSwish';
 
 /** How an activation runs: over `rows × cols` values, in place allowed. */
 export interface Activation {
   readonly name: ActivationName;
   /** How GEMM and direct convolution apply it in their write-back; null when not element-wise (softmax). */
   readonly fused: FusedActivation | null;
+  /**
+   * Backward needs the input, not the output (hardSwish: its output does not determine its input),
+   * so a layer keeps the pre-activation values and passes them as `y` to {@link backward}.
+   */
+  readonly backwardFromInput: boolean;
   forward(k: Kernels, x: number, y: number, rows: number, cols: number): void;
   backward(k: Kernels, y: number, dy: number, dx: number, rows: number, cols: number): void;
 }
 
 const LEAKY_RELU_ALPHA = 0.3; // Keras default
 const ELU_ALPHA = 1.0;
+/** TF.js and Keras 2 hardSigmoid: clip(0.2·x + 0.5, 0, 1). */
+const HARD_SIGMOID_SLOPE = 0.2;
+/** Keras 3 hard_sigmoid: relu6(x + 3)/6 = clip(x/6 + 0.5, 0, 1). */
+const HARD_SIGMOID_KERAS3_SLOPE = 1 / 6;
 
-const ACTIVATIONS: Record<ActivationName, Activation> = {
+type ActivationTable = Record<ActivationName, Omit<Activation, 'backwardFromInput'> & { backwardFromInput?: boolean }>;
+
+const ACTIVATIONS: ActivationTable = {
   linear: {
     name: 'linear',
     fused: fusedActivation('linear'),
@@ -77,14 +93,44 @@ const ACTIVATIONS: Record<ActivationName, Activation> = {
     forward: (k, x, y, rows, cols) => k.softplusForward(x, y, rows * cols),
     backward: (k, y, dy, dx, rows, cols) => k.softplusBackward(y, dy, dx, rows * cols),
   },
+  relu6: {
+    name: 'relu6',
+    fused: fusedActivation('relu6'),
+    forward: (k, x, y, rows, cols) => k.relu6Forward(x, y, rows * cols),
+    backward: (k, y, dy, dx, rows, cols) => k.relu6Backward(y, dy, dx, rows * cols),
+  },
+  hardSigmoid: {
+    name: 'hardSigmoid',
+    fused: fusedActivation('hardSigmoid', HARD_SIGMOID_SLOPE),
+    forward: (k, x, y, rows, cols) => k.hardSigmoidForward(x, y, rows * cols, HARD_SIGMOID_SLOPE),
+    backward: (k, y, dy, dx, rows, cols) => k.hardSigmoidBackward(y, dy, dx, rows * cols, HARD_SIGMOID_SLOPE),
+  },
+  hardSigmoidKeras3: {
+    name: 'hardSigmoidKeras3',
+    fused: fusedActivation('hardSigmoid', HARD_SIGMOID_KERAS3_SLOPE),
+    forward: (k, x, y, rows, cols) => k.hardSigmoidForward(x, y, rows * cols, HARD_SIGMOID_KERAS3_SLOPE),
+    backward: (k, y, dy, dx, rows, cols) => k.hardSigmoidBackward(y, dy, dx, rows * cols, HARD_SIGMOID_KERAS3_SLOPE),
+  },
+  hardSwish: {
+    name: 'hardSwish',
+    // Not fused: training must keep the pre-activation, which a fused write-back overwrites.
+    fused: null,
+    backwardFromInput: true,
+    forward: (k, x, y, rows, cols) => k.hardSwishForward(x, y, rows * cols),
+    backward: (k, x, dy, dx, rows, cols) => k.hardSwishBackward(x, dy, dx, rows * cols),
+  },
 };
+
+const TABLE: Record<ActivationName, Activation> = Object.fromEntries(
+  Object.entries(ACTIVATIONS).map(([name, a]) => [name, { ...a, backwardFromInput: a.backwardFromInput ?? false }]),
+) as Record<ActivationName, Activation>;
 
 /** Looks an activation up by name; `who` names the layer for the error. */
 export function getActivation(name: string | undefined, who: string): Activation {
   const key = (name ?? 'linear') as ActivationName;
-  const found = Object.prototype.hasOwnProperty.call(ACTIVATIONS, key) ? ACTIVATIONS[key] : undefined;
+  const found = Object.prototype.hasOwnProperty.call(TABLE, key) ? TABLE[key] : undefined;
   if (!found) {
-    throw new Error(`${who}: unknown activation '${name}'; expected one of ${Object.keys(ACTIVATIONS).join(', ')}`);
+    throw new Error(`${who}: unknown activation '${name}'; expected one of ${Object.keys(TABLE).join(', ')}`);
   }
   return found;
 }

@@ -16,23 +16,37 @@ interface Activation {
   f: (x: number) => number;
   /** float64 reference of f'. */
   df: (x: number) => number;
-  /** Not differentiable at 0: finite differences stay away from it. */
-  kink: boolean;
+  /** Where it is not differentiable: inputs and finite differences stay away from these. */
+  kinks: number[];
+  /** Backward takes the input x instead of the output y (hardSwish). */
+  fromInput?: boolean;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const elu = (a: number) => (x: number) => (x > 0 ? x : a * Math.expm1(x));
+const clip = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi);
+const hardSigmoid = (slope: number): Activation => ({
+  name: 'hardSigmoid', params: [slope], f: (x) => clip(slope * x + 0.5, 0, 1),
+  df: (x) => (Math.abs(slope * x) < 0.5 ? slope : 0), kinks: [-0.5 / slope, 0.5 / slope],
+});
 
 const ACTIVATIONS: Activation[] = [
-  { name: 'relu', params: [], f: (x) => Math.max(x, 0), df: (x) => (x > 0 ? 1 : 0), kink: true },
-  { name: 'sigmoid', params: [], f: sigmoid, df: (x) => sigmoid(x) * (1 - sigmoid(x)), kink: false },
-  { name: 'tanh', params: [], f: Math.tanh, df: (x) => 1 - Math.tanh(x) ** 2, kink: false },
-  { name: 'leakyRelu', params: [0.3], f: (x) => (x > 0 ? x : 0.3 * x), df: (x) => (x > 0 ? 1 : 0.3), kink: true },
-  { name: 'leakyRelu', params: [0.01], f: (x) => (x > 0 ? x : 0.01 * x), df: (x) => (x > 0 ? 1 : 0.01), kink: true },
-  { name: 'elu', params: [1], f: elu(1), df: (x) => (x > 0 ? 1 : Math.exp(x)), kink: true },
-  { name: 'elu', params: [0.7], f: elu(0.7), df: (x) => (x > 0 ? 1 : 0.7 * Math.exp(x)), kink: true },
-  { name: 'selu', params: [], f: (x) => SELU_SCALE * elu(SELU_ALPHA)(x), df: (x) => SELU_SCALE * (x > 0 ? 1 : SELU_ALPHA * Math.exp(x)), kink: true },
-  { name: 'softplus', params: [], f: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), df: sigmoid, kink: false },
+  { name: 'relu', params: [], f: (x) => Math.max(x, 0), df: (x) => (x > 0 ? 1 : 0), kinks: [0] },
+  { name: 'sigmoid', params: [], f: sigmoid, df: (x) => sigmoid(x) * (1 - sigmoid(x)), kinks: [] },
+  { name: 'tanh', params: [], f: Math.tanh, df: (x) => 1 - Math.tanh(x) ** 2, kinks: [] },
+  { name: 'leakyRelu', params: [0.3], f: (x) => (x > 0 ? x : 0.3 * x), df: (x) => (x > 0 ? 1 : 0.3), kinks: [0] },
+  { name: 'leakyRelu', params: [0.01], f: (x) => (x > 0 ? x : 0.01 * x), df: (x) => (x > 0 ? 1 : 0.01), kinks: [0] },
+  { name: 'elu', params: [1], f: elu(1), df: (x) => (x > 0 ? 1 : Math.exp(x)), kinks: [0] },
+  { name: 'elu', params: [0.7], f: elu(0.7), df: (x) => (x > 0 ? 1 : 0.7 * Math.exp(x)), kinks: [0] },
+  { name: 'selu', params: [], f: (x) => SELU_SCALE * elu(SELU_ALPHA)(x), df: (x) => SELU_SCALE * (x > 0 ? 1 : SELU_ALPHA * Math.exp(x)), kinks: [0] },
+  { name: 'softplus', params: [], f: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), df: sigmoid, kinks: [] },
+  { name: 'relu6', params: [], f: (x) => clip(x, 0, 6), df: (x) => (x > 0 && x < 6 ? 1 : 0), kinks: [0, 6] },
+  hardSigmoid(0.2), // TF.js, Keras 2
+  hardSigmoid(1 / 6), // Keras 3: relu6(x + 3)/6
+  {
+    name: 'hardSwish', params: [], f: (x) => (x * clip(x + 3, 0, 6)) / 6,
+    df: (x) => (x <= -3 ? 0 : x >= 3 ? 1 : (2 * x + 3) / 6), kinks: [-3, 3], fromInput: true,
+  },
 ];
 
 const fround = (x: ArrayLike<number>) => Float32Array.from(x);
@@ -54,10 +68,14 @@ function backward(b: Backend, act: Activation, Y: Float32Array, DY: Float32Array
   return dx;
 }
 
-/** Random inputs in [-6, 6], kept at least `gap` away from 0 when the activation has a kink there. */
+/** Random inputs in [-6, 6] (wider to pass every kink), kept at least `gap` away from the activation's kinks. */
 function inputs(n: number, rng: () => number, act: Activation, gap = 0.05): Float32Array {
-  const x = randomArray(n, rng, -6, 6);
-  if (act.kink) for (let i = 0; i < n; i++) if (Math.abs(x[i]) < gap) x[i] = x[i] < 0 ? -gap - rng() : gap + rng();
+  const range = Math.max(6, ...act.kinks.map((k) => Math.abs(k) + 2));
+  const x = randomArray(n, rng, -range, range);
+  for (const kink of act.kinks) {
+    // Pushed by at most gap + 1 < 2: kinks are at least 2 apart, so no other kink is reached.
+    for (let i = 0; i < n; i++) if (Math.abs(x[i] - kink) < gap) x[i] = kink + (x[i] < kink ? -gap - rng() : gap + rng());
+  }
   return x;
 }
 
@@ -77,7 +95,7 @@ for (const act of ACTIVATIONS) {
         const b = await backend();
         const rng = makeRng(seed + 7 * n);
         const X = inputs(n, rng, act), DY = randomArray(n, rng);
-        const Y = forward(b, act, X);
+        const Y = act.fromInput ? X : forward(b, act, X);
         const want = Array.from(X, (x, i) => DY[i] * act.df(x));
         expect(maxRelError(backward(b, act, Y, DY), want, 1e-2)).toBeLessThan(1e-4);
         expect(maxRelError(backward(b, act, Y, DY, true), want, 1e-2)).toBeLessThan(1e-4);
@@ -88,7 +106,7 @@ for (const act of ACTIVATIONS) {
       const rng = makeRng(seed + 999);
       const n = 127, h = 1e-2;
       const X = inputs(n, rng, act), DY = randomArray(n, rng);
-      const dx = backward(b, act, forward(b, act, X), DY);
+      const dx = backward(b, act, act.fromInput ? X : forward(b, act, X), DY);
       const refFd = Array.from(X, (x, i) => (DY[i] * (act.f(x + 1e-6) - act.f(x - 1e-6))) / 2e-6);
       expect(maxRelError(dx, refFd, 1e-2)).toBeLessThan(1e-4);
       // Element-wise, so one forward pass perturbs every element at once; the step is re-measured in f32.
@@ -102,7 +120,7 @@ for (const act of ACTIVATIONS) {
       const X = fround([-100, -30, -1e-20, -1e-6, 0, 1e-20, 1e-6, 30, 100]);
       const Y = forward(b, act, X);
       expect(maxRelError(Y, Array.from(X, act.f), 1e-30)).toBeLessThan(1e-6);
-      const dx = backward(b, act, Y, fround(X.map(() => 1)));
+      const dx = backward(b, act, act.fromInput ? X : Y, fround(X.map(() => 1)));
       expect(dx.every(Number.isFinite)).toBe(true);
     });
   });

@@ -10,7 +10,8 @@ beforeAll(() => nn.ready());
 const REQUIRED: Record<string, Record<string, unknown>> = {
   dense: { units: 2 }, conv2d: { filters: 2, kernelSize: 3 }, reshape: { targetShape: [4] }, dropout: { rate: 0.5 },
   activation: { activation: 'relu' }, gaussianNoise: { stddev: 0.1 }, randomTranslation: { heightFactor: 0.1, widthFactor: 0.1 },
-  randomRotation: { factor: 0.1 }, randomZoom: { heightFactor: 0.1 },
+  randomRotation: { factor: 0.1 }, randomZoom: { heightFactor: 0.1 }, depthwiseConv2d: { kernelSize: 3 },
+  separableConv2d: { filters: 2, kernelSize: 3 },
 };
 
 /** A valid value for each option key, away from its default (and from the REQUIRED values). */
@@ -20,6 +21,8 @@ const EXAMPLE: Record<string, unknown> = {
   filters: 3, kernelSize: 2, strides: [1, 2], padding: 'same', dilationRate: 2, poolSize: 3, targetShape: [2, 2], rate: 0.25, seed: 12,
   axis: 3, momentum: 0.9, epsilon: 0.01, center: false, scale: false, stddev: 0.3, mode: 'vertical',
   fillMode: 'wrap', interpolation: 'nearest', fillValue: 0.5, heightFactor: 0.2, widthFactor: 0.3, factor: 0.2,
+  depthMultiplier: 2, depthwiseInitializer: 'heNormal', depthwiseRegularizer: 'l2', groups: 2,
+  pointwiseInitializer: 'heNormal', pointwiseRegularizer: 'l2',
 };
 
 type Factory = (args?: Record<string, unknown>) => nn.Layer;

@@ -101,7 +101,7 @@ describe('npm pack', () => {
     // Regression ceilings, not the targets: see the file comment. Each sits below what a second wasm copy
     // (+75 KB raw, +100 KB as base64) would add to today's size, not at today's size: code may grow.
     expect(pack.size).toBeLessThan(250 * KB);
-    expect(pack.unpackedSize).toBeLessThan(760 * KB);
+    expect(pack.unpackedSize).toBeLessThan(860 * KB); // 804 KB with the MobileNet layers and kernels
   });
 });
 

@@ -28,7 +28,7 @@ function layerConfig(layer: Layer, inputShape?: readonly number[]): JSONObject {
   const config: JSONObject = { ...layer.getConfig() };
   if (inputShape) {
     config.batch_input_shape = [null, ...inputShape];
-    config.dtype = 'float32';
+    config.dtype ??= 'float32'; // a layer may write Keras 3's dtype object (activationConfig)
   }
   return config;
 }

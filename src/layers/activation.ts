@@ -1,7 +1,7 @@
 /** Activation as a layer of its own: the activation applied to the input. */
 import type { ActivationName } from '../activations.js';
 import type { JSONObject } from '../io/types.js';
-import { ConfigReader, construct, readActivation } from './keras-config.js';
+import { ConfigReader, activationConfig, construct, readActivation } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, copyFloats, type LayerArgs, type LayerCall } from './layer.js';
 
 /** Arguments of {@link activation}. */
@@ -27,7 +27,7 @@ export class Activation extends Layer {
   }
 
   override getConfig(): JSONObject {
-    return { ...super.getConfig(), activation: this.activationName };
+    return { ...super.getConfig(), ...activationConfig(this.activationName) };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {

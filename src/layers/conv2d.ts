@@ -5,6 +5,7 @@
  * Small patches (kh·kw·inC ≤ DIRECT_MAX_PATCH, filters % 4 == 0, e.g. a first layer on one
  * channel) skip im2col in forward: a direct kernel accumulates each pixel's filters in registers,
  * bias included; backward then builds the columns itself before the weight gradient.
+ * With `groups` > 1 the GEMMs run per (tap, group) over channel slices of the columns (conv2d-groups.ts).
  */
 import type { ActivationName } from '../activations.js';
 import { col2im, conv2dDirect, convArgs, im2col, type ConvArgs } from '../core/kernels/conv.js';
@@ -13,7 +14,8 @@ import { getInitializer, type Initializer } from '../initializers.js';
 import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
 import { window2D, pair, type Padding, type Window2D } from '../core/geometry.js';
-import { ConfigReader, construct, initializersConfig, penaltiesConfig, readActivation, readChannelsLast, readInitializer, readPadding, readPenalties } from './keras-config.js';
+import { ConfigReader, activationConfig, construct, initializersConfig, penaltiesConfig, readActivation, readChannelsLast, readInitializer, readPadding, readPenalties } from './keras-config.js';
+import { GroupedConvGemms } from './conv2d-groups.js';
 import { LAYER_OPTION_KEYS, Layer, type LayerArgs, type Param, type LayerCall, type BufferRequest } from './layer.js';
 
 /** Arguments of {@link conv2d}, as tfjs-layers. */
@@ -37,6 +39,11 @@ export interface Conv2DArgs extends LayerArgs {
   kernelRegularizer?: string | Regularizer;
   /** Penalty on the bias. */
   biasRegularizer?: string | Regularizer;
+  /**
+   * Channel groups (Keras `groups`), default 1: input channels and filters split into this many
+   * groups, each group's filters reading only its own channels; both must be divisible by it.
+   */
+  groups?: number;
 }
 
 /**
@@ -53,8 +60,9 @@ export class Conv2D extends Layer {
   static readonly className: string = 'Conv2D';
   /** Every option {@link conv2d} accepts; any other key is refused naming the nearest. */
   static readonly optionKeys: readonly string[] = [...LAYER_OPTION_KEYS, 'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation',
-    'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'];
+    'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'groups'];
   readonly filters: number;
+  readonly groups: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly dilationRate: [number, number];
@@ -74,12 +82,18 @@ export class Conv2D extends Layer {
   private readonly forwardGemm = gemmArgs();
   private readonly kernelGradGemm = gemmArgs({ transposeA: true });
   private readonly columnGradGemm = gemmArgs({ transposeB: true });
+  /** The per-group GEMMs when groups > 1. */
+  private grouped: GroupedConvGemms | null = null;
 
   constructor(args: Conv2DArgs) {
     super(args, 'Conv2D', args.activation);
     const who = this.describe();
     if (!Number.isInteger(args.filters) || args.filters < 1) throw new RangeError(`${who}: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;
+    const groups = args.groups ?? 1;
+    if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${who}: groups must be a positive integer, got ${groups}`);
+    if (this.filters % groups !== 0) throw new RangeError(`${who}: filters (${this.filters}) must be divisible by groups (${groups})`);
+    this.groups = groups;
     this.kernelSize = pair(args.kernelSize, 1, who, 'kernelSize');
     this.strides = pair(args.strides, 1, who, 'strides');
     this.dilationRate = pair(args.dilationRate, 1, who, 'dilationRate');
@@ -91,15 +105,15 @@ export class Conv2D extends Layer {
     this.biasRegularizer = getRegularizer(args.biasRegularizer, `${who}: biasRegularizer`);
   }
 
-  /** A Conv2D from its Keras config; channels_first, groups and LoRA are refused. */
+  /** A Conv2D from its Keras config; channels_first and LoRA are refused. */
   static fromConfig(r: ConfigReader, args: LayerArgs): Conv2D {
     const options = {
       ...args, filters: r.positiveInt('filters'), kernelSize: r.pair('kernel_size'), strides: r.pair('strides', 1), padding: readPadding(r),
       dilationRate: r.pair('dilation_rate', 1), activation: readActivation(r), useBias: r.bool('use_bias', true),
       kernelInitializer: readInitializer(r, 'kernel_initializer'), biasInitializer: readInitializer(r, 'bias_initializer'), ...readPenalties(r),
+      groups: r.positiveInt('groups', 1),
     };
     readChannelsLast(r);
-    r.requireDefault('groups', 1);
     r.requireDefault('lora_rank');
     r.requireDefault('lora_alpha');
     return construct(r, () => new Conv2D(options));
@@ -108,8 +122,10 @@ export class Conv2D extends Layer {
   override getConfig(): JSONObject {
     return {
       ...super.getConfig(), filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides], padding: this.padding, data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate], activation: this.activationName, use_bias: this.useBias,
+      dilation_rate: [...this.dilationRate], ...activationConfig(this.activationName), use_bias: this.useBias,
       ...initializersConfig(this.kernelInitializer, this.biasInitializer), ...penaltiesConfig(this.kernelRegularizer, this.biasRegularizer),
+      // Keras's key; written only when used, so files of ungrouped convolutions stay as tfjs writes them.
+      ...(this.groups > 1 ? { groups: this.groups } : {}),
     };
   }
 
@@ -121,7 +137,7 @@ export class Conv2D extends Layer {
 
   /** True when forward runs the direct kernel (small patch, filters a multiple of 4). */
   get direct(): boolean {
-    return !this.pointwise && this.patch <= DIRECT_MAX_PATCH && this.filters % 4 === 0;
+    return this.groups === 1 && !this.pointwise && this.patch <= DIRECT_MAX_PATCH && this.filters % 4 === 0;
   }
 
   private get patch(): number {
@@ -130,12 +146,16 @@ export class Conv2D extends Layer {
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
     this.win = window2D(this.singleInput(inputShapes), this.kernelSize, this.strides, this.dilationRate, this.padding, this.describe());
+    if (this.win.channels % this.groups !== 0) {
+      throw new RangeError(`${this.describe()}: input channels (${this.win.channels}) must be divisible by groups (${this.groups})`);
+    }
     this.conv = convArgs(this.win);
+    this.grouped = this.groups > 1 ? new GroupedConvGemms(this.win, this.groups, this.filters) : null;
     return [this.win.outH, this.win.outW, this.filters];
   }
 
   protected override createParams(): void {
-    this.kernel = this.addParam('kernel', [this.kernelSize[0], this.kernelSize[1], this.win.channels, this.filters], this.kernelInitializer, true, this.kernelRegularizer);
+    this.kernel = this.addParam('kernel', [this.kernelSize[0], this.kernelSize[1], this.win.channels / this.groups, this.filters], this.kernelInitializer, true, this.kernelRegularizer);
     if (this.useBias) this.bias = this.addParam('bias', [this.filters], this.biasInitializer, true, this.biasRegularizer);
   }
 
@@ -163,6 +183,11 @@ export class Conv2D extends Layer {
       conv2dDirect(c);
       return;
     }
+    if (this.grouped) {
+      this.grouped.forward(n * this.win.outH * this.win.outW, this.columns(n, inputs[0], call.buffers[0]), this.kernel.ptr, output,
+        this.bias ? this.bias.ptr : 0, this.fusedActivation(call));
+      return;
+    }
     const g = this.forwardGemm;
     g.m = n * this.win.outH * this.win.outW; g.n = this.filters; g.k = this.patch;
     g.a = this.columns(n, inputs[0], call.buffers[0]); g.b = this.kernel.ptr; g.c = output;
@@ -175,6 +200,10 @@ export class Conv2D extends Layer {
     const { inputs, gradOutput, gradInputs } = call;
     const colBuffer = this.pointwise ? 0 : call.buffers[0];
     const rows = n * this.win.outH * this.win.outW;
+    if (this.grouped) {
+      this.backwardGrouped(n, call, this.grouped, colBuffer, rows);
+      return;
+    }
     // gradKernel = columnsᵀ · gradOutput. The im2col forward left its columns in the buffer;
     // the direct forward did not fill it.
     const gk = this.kernelGradGemm;
@@ -190,6 +219,19 @@ export class Conv2D extends Layer {
     gc.m = rows; gc.n = this.patch; gc.k = this.filters;
     gc.a = gradOutput; gc.b = this.kernel.ptr; gc.c = this.pointwise ? gradInputs[0] : colBuffer;
     gemm(gc);
+    if (this.pointwise) return;
+    const c = this.conv;
+    c.batch = n; c.columns = colBuffer; c.gradInput = gradInputs[0];
+    col2im(c);
+  }
+
+  /** backwardLinear for groups > 1: the same steps, each GEMM split per (tap, group). */
+  private backwardGrouped(n: number, call: LayerCall, grouped: GroupedConvGemms, colBuffer: number, rows: number): void {
+    const { inputs, gradOutput, gradInputs } = call;
+    grouped.kernelGrad(rows, this.pointwise ? inputs[0] : colBuffer, gradOutput, this.kernel.grad);
+    if (this.bias) this.backend.kernels.sumRows(gradOutput, this.bias.grad, rows, this.filters, 0);
+    if (gradInputs[0] === 0) return;
+    grouped.columnGrad(rows, gradOutput, this.kernel.ptr, this.pointwise ? gradInputs[0] : colBuffer);
     if (this.pointwise) return;
     const c = this.conv;
     c.batch = n; c.columns = colBuffer; c.gradInput = gradInputs[0];

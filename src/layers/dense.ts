@@ -7,7 +7,7 @@ import { gemm, gemmArgs } from '../core/kernels/gemm.js';
 import { getInitializer, type Initializer } from '../initializers.js';
 import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
-import { ConfigReader, construct, initializersConfig, penaltiesConfig, readActivation, readInitializer, readPenalties } from './keras-config.js';
+import { ConfigReader, activationConfig, construct, initializersConfig, penaltiesConfig, readActivation, readInitializer, readPenalties } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, formatShape, type LayerArgs, type Param, type LayerCall } from './layer.js';
 
 /** Arguments of {@link dense}, as tfjs-layers. */
@@ -73,7 +73,7 @@ export class Dense extends Layer {
 
   override getConfig(): JSONObject {
     return {
-      ...super.getConfig(), units: this.units, activation: this.activationName, use_bias: this.useBias,
+      ...super.getConfig(), units: this.units, ...activationConfig(this.activationName), use_bias: this.useBias,
       ...initializersConfig(this.kernelInitializer, this.biasInitializer), ...penaltiesConfig(this.kernelRegularizer, this.biasRegularizer),
     };
   }

@@ -1,6 +1,8 @@
 /** Layer factories (tfjs `tf.layers.*`). */
 export { Dense, dense, type DenseArgs } from './dense.js';
 export { Conv2D, conv2d, type Conv2DArgs } from './conv2d.js';
+export { DepthwiseConv2D, depthwiseConv2d, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
+export { SeparableConv2D, separableConv2d, type SeparableConv2DArgs } from './separable-conv2d.js';
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, maxPooling2d, averagePooling2d, globalAveragePooling2d, type Pooling2DArgs } from './pooling.js';
 export { Flatten, Reshape, flatten, reshape, type ReshapeArgs } from './reshape.js';
 export { Dropout, dropout, type DropoutArgs } from './dropout.js';

@@ -12,15 +12,37 @@ import type { Padding } from '../core/geometry.js';
 
 export { ConfigReader };
 
-const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'leakyRelu'];
+const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'leakyRelu', 'relu6', 'hardSigmoid'];
 
-/** The `activation` key ('linear' when absent). */
+/** Keras 3 names of activations whose simdnn name differs (tfjs never writes these). */
+const KERAS3_ACTIVATIONS: Record<string, ActivationName> = { hard_swish: 'hardSwish', hard_silu: 'hardSwish' };
+
+/** Keras 3 writes a layer's dtype as a DTypePolicy object; Keras 2 and tfjs as a string. */
+function isKeras3Config(r: ConfigReader): boolean {
+  return isObject(r.raw('dtype'));
+}
+
+/**
+ * The `activation` key ('linear' when absent). 'hard_sigmoid' means clip(0.2·x + 0.5, 0, 1) as
+ * TF.js (which writes it so) and Keras 2 compute it, but relu6(x + 3)/6 in Keras 3: it is read as
+ * Keras 3's from a config carrying Keras 3's dtype object, as TF.js's otherwise.
+ */
 export function readActivation(r: ConfigReader): ActivationName {
   const v = r.raw('activation') ?? 'linear';
+  if (v === 'hard_sigmoid') return isKeras3Config(r) ? 'hardSigmoidKeras3' : 'hardSigmoid';
+  if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(KERAS3_ACTIVATIONS, v)) return KERAS3_ACTIVATIONS[v];
   if (typeof v !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v)) {
-    throw new Error(`${r.who}: activation ${describeValue(v)} is not supported; supported: ${ACTIVATIONS.join(', ')}`);
+    throw new Error(`${r.who}: activation ${describeValue(v)} is not supported; supported: ${[...ACTIVATIONS, 'hard_sigmoid', ...Object.keys(KERAS3_ACTIVATIONS)].join(', ')}`);
   }
   return v as ActivationName;
+}
+
+/** The activation as a config writes it: Keras 3's names for the activations only Keras 3 has. */
+export function activationConfig(name: ActivationName): JSONObject {
+  if (name === 'hardSwish') return { activation: 'hard_swish' };
+  // The dtype object marks the config as Keras 3's, so 'hard_sigmoid' reads back as its formula.
+  if (name === 'hardSigmoidKeras3') return { activation: 'hard_sigmoid', dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null } };
+  return { activation: name };
 }
 
 const INITIALIZERS: Record<string, string> = {
@@ -69,7 +91,7 @@ export function initializersConfig(kernel: Initializer, bias: Initializer): JSON
 }
 
 /** An L1/L2/L1L2 weight penalty (Keras or tfjs spelling), or undefined when null. */
-function readRegularizer(r: ConfigReader, key: string): Regularizer | undefined {
+export function readRegularizer(r: ConfigReader, key: string): Regularizer | undefined {
   const v = r.raw(key);
   if (v === undefined || v === null) return undefined;
   const c = isObject(v) && isObject(v.config) ? v.config : undefined;
@@ -96,9 +118,14 @@ export function readPenalties(r: ConfigReader): { kernelRegularizer?: Regularize
   return out;
 }
 
-/** Keras config of Dense/Conv2D penalties (tfjs knows the L1L2 class); no constraints. */
+/** Keras config of one penalty (tfjs knows the L1L2 class), null for none. */
+export function regularizerConfig(p: Regularizer | null): JSONValue {
+  return p ? { class_name: 'L1L2', config: { l1: p.l1, l2: p.l2 } } : null;
+}
+
+/** Keras config of Dense/Conv2D penalties; no constraints. */
 export function penaltiesConfig(kernel: Regularizer | null, bias: Regularizer | null): JSONObject {
-  const json = (p: Regularizer | null): JSONValue => (p ? { class_name: 'L1L2', config: { l1: p.l1, l2: p.l2 } } : null);
+  const json = regularizerConfig;
   return { kernel_regularizer: json(kernel), bias_regularizer: json(bias), activity_regularizer: null, kernel_constraint: null, bias_constraint: null };
 }
 

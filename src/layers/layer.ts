@@ -49,7 +49,7 @@ export interface LayerCall {
   readonly gradOutput: number;
   /** Where backward writes each input's gradient; 0 where none is needed. */
   readonly gradInputs: readonly number[];
-  /** The buffers the layer asked for with {@link Layer.bufferRequests}, in that order. */
+  /** The buffers the layer asked for with {@link Layer.planBuffers}, in that order. */
   readonly buffers: readonly number[];
   /**
    * The loss takes this node's activation (softmax/sigmoid + cross-entropy): forward writes logits
@@ -276,6 +276,16 @@ export abstract class Layer {
   }
 
   /**
+   * What a memory plan allocates for one application: {@link bufferRequests}, then, when the
+   * activation's backward needs its input (hardSwish), the pre-activation values.
+   */
+  planBuffers(capacity: number): BufferRequest[] {
+    const own = this.bufferRequests(capacity);
+    if (!this.activation.backwardFromInput) return own;
+    return [...own, { label: 'pre-activation', bytes: capacity * this.outputSize * 4 }];
+  }
+
+  /**
    * Fills freshly planned buffers that carry state across batches (random generator states);
    * `use` counts earlier applications of this layer in the same plan, so each draws its own stream.
    */
@@ -298,6 +308,7 @@ export abstract class Layer {
     const fused = this.fusesActivation && this.activation.fused !== null;
     if (this.activation.name !== 'linear' && !call.activationInLoss && !fused) {
       const cols = this.outputShape[this.outputShape.length - 1];
+      if (training && this.activation.backwardFromInput) copyFloats(call.output, preActivation(call), n * this.outputSize);
       this.activation.forward(getBackend().kernels, call.output, call.output, (n * this.outputSize) / cols, cols);
     }
   }
@@ -310,7 +321,8 @@ export abstract class Layer {
   backward(n: number, call: LayerCall): void {
     if (this.activation.name !== 'linear' && !call.activationInLoss) {
       const cols = this.outputShape[this.outputShape.length - 1];
-      this.activation.backward(getBackend().kernels, call.output, call.gradOutput, call.gradOutput, (n * this.outputSize) / cols, cols);
+      const from = this.activation.backwardFromInput ? preActivation(call) : call.output;
+      this.activation.backward(getBackend().kernels, from, call.gradOutput, call.gradOutput, (n * this.outputSize) / cols, cols);
     }
     this.backwardLinear(n, call);
   }
@@ -377,6 +389,11 @@ export abstract class Layer {
   protected get backend(): Backend {
     return getBackend();
   }
+}
+
+/** The pre-activation buffer {@link Layer.planBuffers} appends last. */
+function preActivation(call: LayerCall): number {
+  return call.buffers[call.buffers.length - 1];
 }
 
 /** Copies of the values of `params`, as tensors of their shapes. */

@@ -9,6 +9,8 @@ import { ConfigReader } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, type LayerArgs } from './layer.js';
 import { Activation } from './activation.js';
 import { Conv2D } from './conv2d.js';
+import { DepthwiseConv2D } from './depthwise-conv2d.js';
+import { SeparableConv2D } from './separable-conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Concatenate } from './concatenate.js';
@@ -72,6 +74,6 @@ export function registeredClassNames(): string[] {
 
 for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization,
   GaussianNoise, RandomFlip, RandomTranslation, RandomRotation, RandomZoom, Activation, Add, Subtract, Multiply, Average, Maximum,
-  Minimum, Concatenate]) {
+  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D]) {
   registerClass(cls);
 }

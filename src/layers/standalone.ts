@@ -16,7 +16,7 @@ export function standaloneCall(layer: Layer, capacity: number, operands: { input
   gradOutput?: number; gradInputs?: readonly number[]; activationInLoss?: boolean }): StandaloneCall {
   if (!layer.isBuilt) throw new Error(`standaloneCall: ${layer.describe()} must be built first`);
   const { arena } = getBackend();
-  const buffers = layer.bufferRequests(capacity).map((r) => arena.alloc(r.bytes, 'scratch', `${layer.describe()} ${r.label}`));
+  const buffers = layer.planBuffers(capacity).map((r) => arena.alloc(r.bytes, 'scratch', `${layer.describe()} ${r.label}`));
   layer.initBuffers(buffers, 0);
   return {
     inputs: operands.inputs, output: operands.output, gradOutput: operands.gradOutput ?? 0,

@@ -119,7 +119,7 @@ export class ExecutionPlan {
         }
         weightsWritten.add(layer);
       }
-      const buffers = layer.bufferRequests(capacity).map((r) => alloc(r.bytes, `${nameOf(j)} ${r.label}`, 'scratch'));
+      const buffers = layer.planBuffers(capacity).map((r) => alloc(r.bytes, `${nameOf(j)} ${r.label}`, 'scratch'));
       layer.initBuffers(buffers, node.use);
       this.calls[j] = {
         inputs: node.inputs.map((i) => this.outputs[i]), output: this.outputs[j], gradOutput: this.grads[j],

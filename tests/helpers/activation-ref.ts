@@ -23,4 +23,7 @@ export const FUSED_CASES: FusedCase[] = [
   { name: 'sigmoid', fused: fusedActivation('sigmoid'), f: (x) => 1 / (1 + Math.exp(-x)) },
   { name: 'tanh', fused: fusedActivation('tanh'), f: Math.tanh },
   { name: 'softplus', fused: fusedActivation('softplus'), f: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))) },
+  { name: 'relu6', fused: fusedActivation('relu6'), f: (x) => Math.min(Math.max(x, 0), 6) },
+  { name: 'hardSigmoid(0.2)', fused: fusedActivation('hardSigmoid', 0.2), f: (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1) },
+  { name: 'hardSigmoid(1/6)', fused: fusedActivation('hardSigmoid', 1 / 6), f: (x) => Math.min(Math.max(x / 6 + 0.5, 0), 1) },
 ];

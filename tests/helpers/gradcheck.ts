@@ -33,14 +33,22 @@ export interface LayerCheck {
   tolerance?: number;
 }
 
-/** Activations with a kink where their output changes sign (the derivative jumps at 0). */
-const KINKED_AT_ZERO = new Set(['relu', 'leakyRelu', 'elu', 'selu']);
+/** The outputs at which each kinked activation's derivative jumps (relu at 0, relu6 at 0 and 6, ...). */
+const KINKS: Record<string, number[]> = {
+  relu: [0], leakyRelu: [0], elu: [0], selu: [0], relu6: [0, 6],
+  hardSigmoid: [0, 1], hardSigmoidKeras3: [0, 1], hardSwish: [0, 3],
+};
+
+/** Which side of each kink `y` is on, as one number (3 states per kink). */
+function region(y: number, kinks: readonly number[]): number {
+  return kinks.reduce((code, k, i) => code + (Math.sign(y - k) + 1) * 3 ** i, 0);
+}
 
 /**
  * Builds the layer, takes L = Σ r ⊙ forward(x) for random r, and compares backward's
  * gradients for every input and parameter with (L(θ+h) − L(θ−h)) / 2h.
- * With an activation kinked at 0, a probe whose ±h evaluations leave some output on
- * different sides of 0 is skipped: a central difference across a kink measures neither
+ * With a kinked activation, a probe whose ±h evaluations leave some output on
+ * different sides of a kink is skipped: a central difference across a kink measures neither
  * side's derivative. At least half the probes must remain.
  */
 export function checkLayerGradients(c: LayerCheck): { worst: number } {
@@ -60,7 +68,8 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
   const gradOutput = arena.allocF32(outSize);
   const call = standaloneCall(c.layer, c.batch, { inputs, output, gradOutput, gradInputs });
   const r = Float64Array.from({ length: outSize }, () => c.rng() * 2 - 1);
-  const kinked = KINKED_AT_ZERO.has(c.layer.activationName);
+  const kinks = KINKS[c.layer.activationName] ?? [];
+  const kinked = kinks.length > 0;
   const signs = [new Int8Array(outSize), new Int8Array(outSize)];
   const objective = (record?: Int8Array): number => {
     c.layer.forward(c.batch, call, true);
@@ -68,7 +77,7 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
     for (let i = 0; i < outSize; i++) {
       const y = arena.f32[(output >>> 2) + i];
       s += r[i] * y;
-      if (record) record[i] = Math.sign(y);
+      if (record) record[i] = region(y, kinks);
     }
     return s;
   };

@@ -3,7 +3,7 @@
  * kernels' codes (mirrors the ACT_ constants of assembly/activation-lanes.ts).
  */
 
-/** An activation code with its parameter (leakyRelu slope, elu scale; 0 when unused). */
+/** An activation code with its parameter (leakyRelu slope, elu scale, hardSigmoid slope; 0 when unused). */
 export interface FusedActivation {
   readonly code: number;
   readonly alpha: number;
@@ -14,7 +14,7 @@ export const FUSED_LINEAR: FusedActivation = Object.freeze({ code: 0, alpha: 0 }
 
 /** Code of each fusable activation, by its Keras name. */
 export const FUSED_ACTIVATION_CODES = Object.freeze({
-  linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, softplus: 7,
+  linear: 0, relu: 1, leakyRelu: 2, elu: 3, selu: 4, sigmoid: 5, tanh: 6, softplus: 7, relu6: 8, hardSigmoid: 9,
 });
 
 /** The fused form of `name` with parameter `alpha`. */
