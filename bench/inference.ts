@@ -5,7 +5,7 @@
 //   batch-256 rate    samples/s of one `predict` on 256 samples;
 //   cold start        ms from spawning a fresh `node` process to the first prediction printed
 //                     (bench/cold-start/*.mjs), with the same model loaded from saved files.
-// tfjs loads simdnn's saved artifacts (`tf.loadLayersModel`), ORT an ONNX file bench/onnx writes
+// tfjs loads simdnn's saved artifacts (`tf.loadLayersModel`), ORT an ONNX file saveOnnx (simdnn/onnx) writes
 // from the same artifacts. Outputs are checked against simdnn's before anything is timed.
 // A profile of simdnn's predict (input checks, plan lookup, copies, each layer) follows the table.
 import { execFileSync, spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 // Cold start of ONNX Runtime Web (wasm backend, one thread, SIMD): import, create a session from
-// the .onnx bytes bench/onnx wrote for the same weights, one prediction.
+// the .onnx bytes saveOnnx (simdnn/onnx) wrote for the same weights, one prediction.
 // Usage: node ort-web.mjs DIR MODEL (DIR/MODEL.onnx, DIR/input.bin); output as simdnn.mjs.
 import { readFileSync } from 'node:fs';
 
