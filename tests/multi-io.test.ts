@@ -252,3 +252,45 @@ describe('errors name the output, input or argument', () => {
       .toThrow("Dense 'twice_out': already built for input [3], cannot reuse it for [4]");
   });
 });
+
+describe(`layers shared with disposed or recompiled models (seed ${seed})`, () => {
+  it('a layer freed with its last model cannot be applied, built into a model or rebuilt', () => {
+    const rng = makeRng(seed + 10);
+    nn.setSeed(seed);
+    const x = nn.input({ shape: [4] });
+    const d = nn.layers.dense({ units: 3, name: 'freed' });
+    const y = d.apply(x);
+    const first = nn.model({ inputs: x, outputs: y });
+    first.predict(nn.tensor(randomArray(8, rng), [2, 4]));
+    first.dispose();
+    expect(d.isDisposed).toBe(true);
+    const why = "Dense 'freed' was disposed (its weights were freed with the last model holding it)";
+    expect(() => nn.model({ inputs: x, outputs: y })).toThrow(`model: ${why}`);
+    expect(() => d.apply(nn.input({ shape: [4] }))).toThrow(`Dense 'freed'.apply: ${why}`);
+    expect(() => nn.sequential({ layers: [nn.layers.dense({ inputShape: [4], units: 4 }), d] }).predict(nn.tensor(randomArray(4, rng), [1, 4])))
+      .toThrow(`build: ${why}`);
+  });
+
+  it('after another model unfreezes a shared layer, the next fit plans anew: no step from a stale gradient', async () => {
+    // enc is frozen in `full`; enc's own compile makes it trainable again. full's next fit must
+    // run backward through enc (its weights now train), not step enc along the gradient enc.fit left.
+    const rng = makeRng(seed + 11);
+    nn.setSeed(seed);
+    const enc = nn.sequential({ layers: [nn.layers.dense({ inputShape: [3], units: 3, useBias: false })] });
+    const x = nn.input({ shape: [3] });
+    const full = nn.model({ inputs: x, outputs: nn.layers.dense({ units: 1 }).apply(enc.apply(x) as nn.SymbolicTensor) });
+    const xs = nn.tensor(randomArray(24, rng), [8, 3]), ys = nn.tensor(randomArray(8, rng), [8, 1]);
+    enc.trainable = false;
+    full.compile({ optimizer: nn.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    await full.fit(xs, ys, { batchSize: 8, verbose: 0 });
+    enc.trainable = true;
+    enc.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await enc.fit(xs, nn.tensor(randomArray(24, rng), [8, 3]), { batchSize: 8, verbose: 0 });
+    const kernel = enc.params()[0];
+    const staleGrad = Array.from(getBackend().arena.f32.subarray(kernel.grad >>> 2, (kernel.grad >>> 2) + kernel.size));
+    await full.fit(xs, ys, { batchSize: 8, verbose: 0, shuffle: false });
+    const freshGrad = Array.from(getBackend().arena.f32.subarray(kernel.grad >>> 2, (kernel.grad >>> 2) + kernel.size));
+    expect(freshGrad).not.toEqual(staleGrad);
+    for (const m of [full, enc]) m.dispose();
+  });
+});

@@ -46,7 +46,8 @@ export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor
   if (list.length === 0 || list.some((t) => !(t instanceof SymbolicTensor))) {
     throw new TypeError(`${layer.describe()}.apply: expects a SymbolicTensor (from nn.input or another layer's apply) or a list of them`);
   }
-  // A layer applied again shares its weights; build refuses inputs of other shapes.
+  // A layer applied again shares its weights; build refuses inputs of other shapes and a disposed layer.
+  layer.checkNotDisposed(`${layer.describe()}.apply`);
   layer.build(list.map((t) => [...t.shape]));
   const nodeIndex = layer.applications++;
   const name = nodeIndex === 0 ? layer.name : `${layer.name}/${nodeIndex}`;

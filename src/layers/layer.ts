@@ -149,6 +149,7 @@ export abstract class Layer {
   /** How many times `apply` placed the layer in a functional graph (Keras: its inbound nodes). */
   applications = 0;
   private built = false;
+  private disposed = false;
   /** The wasm blocks of this layer's weights and gradients (freed by dispose() or the safety net). */
   private readonly weightLedger = new Set<number>();
 
@@ -184,6 +185,7 @@ export abstract class Layer {
 
   /** Infers the output shape and allocates and initialises the parameters; idempotent for equal shapes. */
   build(inputShapes: number[][]): void {
+    this.checkNotDisposed('build');
     if (this.built) {
       const same = inputShapes.length === this.inputShapes.length &&
         inputShapes.every((s, i) => s.length === this.inputShapes[i].length && s.every((d, j) => d === this.inputShapes[i][j]));
@@ -296,10 +298,29 @@ export abstract class Layer {
    * holds the layer; calling it yourself frees the weights of every model using the layer.
    */
   dispose(): void {
+    this.releaseWeights();
+    this.disposed = true;
+  }
+
+  /** True once {@link dispose} ran: the layer cannot be built, applied or run again (as TF.js). */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees the weights and forgets the build, so the layer can be built again (a build that ran out of memory). */
+  releaseWeights(): void {
     const { arena } = getBackend();
     if (this.weightLedger.size > 0) arena.releaseAll(this.weightLedger); // every weight and gradient
     this.params.length = 0;
     this.built = false;
+  }
+
+  /** Throws naming `who` when the layer was disposed: its weights are gone, and other memory may now sit there. */
+  checkNotDisposed(who: string): void {
+    if (this.disposed) {
+      throw new Error(`${who}: ${this.describe()} was disposed (its weights were freed with the last model holding it); ` +
+        'make a new layer, or keep a model holding this one alive');
+    }
   }
 
   /** Runs the layer on `n` samples: output = activation(linear(inputs)). */

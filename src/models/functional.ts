@@ -56,6 +56,7 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
         `the inputs (${this.modelInputs.map((t) => t.name).join(', ')}); pass every nn.input the outputs use`);
     }
     this.sorted = [...this.modelInputs, ...reached.filter((t) => t.sourceLayer !== null)];
+    for (const layer of this.layers) layer.checkNotDisposed('model');
     this.hold(this.layers); // from now on, another model's dispose() leaves these layers' weights alone
   }
 
@@ -75,6 +76,7 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
   }
 
   protected buildGraph(): ModelGraph {
+    for (const layer of this.layers) layer.checkNotDisposed(`model '${this.name}'`);
     const index = new Map<SymbolicTensor, number>();
     const uses = new Map<Layer, number>();
     const nodes = this.sorted.map((t, i): GraphNode => {

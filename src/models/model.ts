@@ -177,7 +177,7 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
     try {
       return arena.withTag({ label: `model '${this.name}'` }, () => this.own(() => this.buildGraph()));
     } catch (error) {
-      for (const layer of fresh) layer.dispose(); // also a layer that failed half-way through its weights
+      for (const layer of fresh) layer.releaseWeights(); // also a layer that failed half-way through its weights
       for (const ptr of [...this.ledger]) if (!before.has(ptr)) arena.release(ptr);
       throw error;
     }
@@ -325,7 +325,7 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
    */
   planFor(batch: number, training: boolean): ExecutionPlan {
     const current = this.plan;
-    if (current && current.capacity >= batch && (current.training || !training)) return current;
+    if (current && current.capacity >= batch && (current.training || !training) && (this.fitting || current.matchesTrainable())) return current;
     if (current && this.fitting) {
       throw new Error(`model '${this.name}': fit runs with a plan for ${current.capacity} samples, which cannot be ` +
         `replaced until it ends, and a plan for ${batch}${training ? ' training' : ''} samples was asked for`);

@@ -9,7 +9,7 @@
  */
 import { MEMORY_KINDS, type MemoryKind } from '../core/memory.js';
 import { getBackend } from '../core/wasm.js';
-import type { Layer, LayerCall } from '../layers/layer.js';
+import type { Layer, LayerCall, Param } from '../layers/layer.js';
 import type { GraphNode } from './graph.js';
 
 /** What the plan needs to know about one model output. */
@@ -55,6 +55,8 @@ export class ExecutionPlan {
   /** Per node: backward runs there (the node or one before it has weights training updates). */
   private readonly backwardRuns: boolean[];
   private readonly owned: number[] = [];
+  /** Each weight's `trainable` when the plan was made: which nodes run backward follows from it. */
+  private readonly trainableAtPlan: { param: Param; trainable: boolean }[] = [];
   private readonly bytes: Record<MemoryKind, number> = Object.fromEntries(MEMORY_KINDS.map((k) => [k, 0])) as Record<MemoryKind, number>;
 
   constructor(
@@ -79,6 +81,7 @@ export class ExecutionPlan {
       }
       // Frozen layers with nothing trainable before them need no backward and no gradient buffers.
       this.backwardRuns = backwardRuns(nodes, training);
+      for (const node of nodes) for (const param of node.layer?.params ?? []) this.trainableAtPlan.push({ param, trainable: param.trainable });
       const outputNodes = new Set(heads.map((h) => h.node));
       nodes.forEach((node, i) => {
         const needed = training && node.layer !== null && (this.backwardRuns[i] || outputNodes.has(i));
@@ -126,6 +129,15 @@ export class ExecutionPlan {
         gradInputs, buffers, activationInLoss: activationInLoss.has(j),
       };
     }
+  }
+
+  /**
+   * False once a weight's `trainable` changed since the plan was made (a compile of this or of
+   * another model holding a shared layer): the backward it lays out no longer matches, so the model
+   * plans anew rather than step a weight whose gradient backward no longer writes.
+   */
+  matchesTrainable(): boolean {
+    return this.trainableAtPlan.every((t) => t.param.trainable === t.trainable);
   }
 
   /** The operands of node `j`'s layer (null for an input), e.g. to time one layer alone. */

@@ -160,14 +160,16 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
   const staged = stage(data);
   // Where each staged block is gathered to: the input nodes' outputs, then the label buffers.
   const targets = [...model.inputNodes.map((i) => plan.outputs[i]), ...plan.labels];
-  const stagedWeights = weights ? new StagedWeights(weights, plan.capacity, heads, true) : null;
+  let stagedWeights: StagedWeights | null = null;
   model.stopTraining = false;
   model.fitting = true;
-  for (const cb of callbacks) {
-    cb.setParams?.(history.params);
-    cb.setModel?.(model);
-  }
   try {
+    // Inside the try: a callback that throws here, or weights that do not fit, leave nothing staged and the model not fitting.
+    stagedWeights = weights ? new StagedWeights(weights, plan.capacity, heads, true) : null;
+    for (const cb of callbacks) {
+      cb.setParams?.(history.params);
+      cb.setModel?.(model);
+    }
     await call(callbacks, 'onTrainBegin');
     for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
       const started = performance.now();
