@@ -14,6 +14,7 @@ export { Layer, type LayerArgs, type Param, type LayerCall, type BufferRequest }
 export { standaloneCall, type StandaloneCall } from './layers/standalone.js';
 export { LayersModel, type CompileArgs, type FitArgs, type BatchArgs, type EvaluateArgs } from './models/model.js';
 export type { ModelData, ModelLabels } from './models/data.js';
+export type { TrainOnBatchArgs } from './models/batch-verbs.js';
 export type { ClassWeight, SampleWeightLike } from './models/sample-weights.js';
 export { Sequential, sequential, type SequentialArgs } from './models/sequential.js';
 export { Functional, model, type ModelArgs } from './models/functional.js';

@@ -146,8 +146,7 @@ export function evaluateLoop(model: LayersModel, x: unknown, y: unknown, batchSi
 }
 
 /** `model.predict`: the visible value of every output for every sample of x, in output order. */
-export function predictLoop(model: LayersModel, x: unknown, batchSize: number): Tensor[] {
-  const who = 'predict';
+export function predictLoop(model: LayersModel, x: unknown, batchSize: number, who = 'predict'): Tensor[] {
   checkPositiveInteger(batchSize, who, 'batchSize');
   // Values are counted in wasm once a batch is there (fast); the JS scan only runs to name the culprit.
   const xs = inputTensors(model, x, who, 'x', false);

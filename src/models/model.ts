@@ -19,6 +19,7 @@ import { holdLayers, letGoOfLayers, modelsHolding } from './ownership.js';
 import { summaryTable } from './summary.js';
 import { evaluateLoop, predictLoop } from './evaluation.js';
 import { fitLoop } from './training.js';
+import { trainOnBatch, type TrainOnBatchArgs } from './batch-verbs.js';
 import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS } from './verb-options.js';
 import { checkBoolean, checkOptions } from '../core/checks.js';
 import type { ClassWeight, SampleWeightLike } from './sample-weights.js';
@@ -370,6 +371,25 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
   /** Whether predict returns a list: the model's outputs were given as a list. */
   protected outputsAsList(): boolean {
     return false;
+  }
+
+  /**
+   * One optimizer step on the whole of (x, y) as one batch (Keras `train_on_batch`, for training
+   * loops you write); returns that batch's loss and metrics, named as `evaluate` names them.
+   */
+  trainOnBatch(x: ModelData, y: ModelLabels, args: TrainOnBatchArgs = {}): Record<string, number> {
+    return trainOnBatch(this, x, y, args);
+  }
+
+  /** Loss and metrics on (x, y) as one batch, in inference mode (Keras `test_on_batch`). */
+  testOnBatch(x: ModelData, y: ModelLabels): Record<string, number> {
+    return evaluateLoop(this, x, y, Number.MAX_SAFE_INTEGER, 'testOnBatch');
+  }
+
+  /** The model's output for `x` as one batch (Keras `predict_on_batch`); as {@link predict}. */
+  predictOnBatch(x: ModelData): Output {
+    const outputs = predictLoop(this, x, Number.MAX_SAFE_INTEGER, 'predictOnBatch');
+    return (this.outputsAsList() ? outputs : outputs[0]) as Output;
   }
 
   /**

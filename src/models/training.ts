@@ -71,7 +71,7 @@ function callBatchHook(callbacks: readonly Callback[], hook: 'onBatchBegin' | 'o
 }
 
 /** Reserves the optimizer's slots layer by layer, so an out-of-memory error names the layer. */
-function prepareSlots(model: LayersModel, compiled: Compiled): void {
+export function prepareSlots(model: LayersModel, compiled: Compiled): void {
   const { arena } = getBackend();
   for (const layer of model.layers) arena.withTag({ label: layer.describe() }, () => compiled.optimizer.prepare(layer.params));
 }
@@ -80,7 +80,7 @@ function prepareSlots(model: LayersModel, compiled: Compiled): void {
  * Throws, naming the layer and weight, when a weight is no longer finite: a step can make the
  * weights infinite while the loss it reported was finite. Counted in wasm; nothing allocated.
  */
-function checkWeightsFinite(model: LayersModel, who: string, epoch: number): void {
+export function checkWeightsFinite(model: LayersModel, who: string, epoch: number): void {
   const k = getBackend().kernels;
   const layers = model.layers;
   for (let l = 0; l < layers.length; l++) {
