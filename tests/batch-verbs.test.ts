@@ -91,3 +91,23 @@ describe(`one-batch verbs (seed ${seed})`, () => {
     model.dispose();
   });
 });
+
+describe(`resuming a fit (seed ${seed})`, () => {
+  it('initialEpoch counts History and callbacks from it, and two fits resume one bit for bit', async () => {
+    const rng = makeRng(seed + 4);
+    const { x, y } = data(20, rng);
+    const whole = classifier();
+    await whole.fit(x, y, { batchSize: 8, epochs: 4, shuffle: false, verbose: 0 });
+    const resumed = classifier();
+    await resumed.fit(x, y, { batchSize: 8, epochs: 2, shuffle: false, verbose: 0 });
+    const began: number[] = [];
+    const history = await resumed.fit(x, y, { batchSize: 8, epochs: 4, initialEpoch: 2, shuffle: false, verbose: 0,
+      callbacks: [{ onEpochBegin: (epoch) => { began.push(epoch); } }] });
+    expect(history.epoch).toEqual([2, 3]);
+    expect(began).toEqual([2, 3]);
+    expect(resumed.getWeights().map((w) => Array.from(w.data))).toEqual(whole.getWeights().map((w) => Array.from(w.data)));
+    await expect(resumed.fit(x, y, { initialEpoch: -1, verbose: 0 })).rejects.toThrow('fit: initialEpoch must be a non-negative integer, got -1');
+    expect((await resumed.fit(x, y, { epochs: 2, initialEpoch: 2, verbose: 0 })).epoch).toEqual([]);
+    for (const m of [whole, resumed]) m.dispose();
+  });
+});

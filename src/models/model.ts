@@ -47,8 +47,10 @@ export interface CompileArgs {
 export interface FitArgs {
   /** Samples per gradient step; default 32. */
   batchSize?: number;
-  /** Passes over the data; default 1. */
+  /** The epoch index to stop at (Keras: with `initialEpoch`, `epochs − initialEpoch` passes run); default 1. */
   epochs?: number;
+  /** The epoch index to start at, to resume an earlier fit (History and callbacks count from it); default 0. */
+  initialEpoch?: number;
   /** Data to evaluate on after each epoch, as [x, y] or [x, y, sampleWeight]. */
   validationData?: [ModelData, ModelLabels] | [ModelData, ModelLabels, SampleWeightLike];
   /** Fraction of the data (taken from its end, before shuffling, as Keras) held out for validation. */

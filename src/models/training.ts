@@ -114,6 +114,8 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
   const epochs = args.epochs ?? 1;
   checkPositiveInteger(batchSize, who, 'batchSize');
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`${who}: epochs must be a non-negative integer, got ${epochs}`);
+  const initialEpoch = args.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new RangeError(`${who}: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
   let data = checkData(model, compiled, xIn, yIn, who);
   let weights = fitWeights(args.sampleWeight, args.classWeight, data.ys, compiled.heads, who);
   let validation: DataSet | null = null;
@@ -171,7 +173,8 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
       cb.setModel?.(model);
     }
     await call(callbacks, 'onTrainBegin');
-    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+    // As Keras: epochs is the index to stop at, so training resumed at initialEpoch runs epochs − initialEpoch of them.
+    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       const started = performance.now();
       await call(callbacks, 'onEpochBegin', epoch);
       const idx = arena.i32;

@@ -8,7 +8,7 @@ import { checkBoolean, checkFiniteNumber, checkOptions, describeValue, isObject 
 export const COMPILE_KEYS = ['optimizer', 'loss', 'metrics', 'lossWeights'] as const;
 /** Keys of `fit`. */
 export const FIT_KEYS = ['batchSize', 'epochs', 'validationData', 'validationSplit', 'shuffle', 'seed',
-  'callbacks', 'verbose', 'sampleWeight', 'classWeight'] as const;
+  'callbacks', 'verbose', 'sampleWeight', 'classWeight', 'initialEpoch'] as const;
 /** Keys of `evaluate`. */
 export const EVALUATE_KEYS = ['batchSize', 'sampleWeight'] as const;
 /** Keys of `predict`. */
