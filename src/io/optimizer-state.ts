@@ -67,6 +67,7 @@ function optimizerConfig(opt: Optimizer): { class_name: string; config: JSONObje
   } else if (className === 'SGD') {
     const s = opt as SGD;
     if (s.momentum !== 0) Object.assign(config, { momentum: s.momentum, useNesterov: s.nesterov });
+    if (s.dampening !== 0) config.dampening = s.dampening; // simdnn's; tfjs reads no such key
     if (s.momentum !== 0) className = 'Momentum'; // tfjs's name for SGD with momentum
   } else if (className === 'RMSprop') {
     const r = opt as RMSprop;
@@ -181,7 +182,7 @@ const RMSPROP = optimizerSpec('rmsprop', ['decay', 'rho', 'momentum', 'epsilon',
 
 const OPTIMIZERS: Record<string, OptimizerSpec> = {
   SGD: optimizerSpec('sgd', []),
-  Momentum: optimizerSpec('sgd', ['momentum', 'useNesterov'], { useNesterov: 'nesterov' }),
+  Momentum: optimizerSpec('sgd', ['momentum', 'useNesterov', 'dampening'], { useNesterov: 'nesterov' }),
   Adam: optimizerSpec('adam', [...ADAM_KEYS, 'amsgrad']),
   AdamW: optimizerSpec('adamw', [...ADAM_KEYS, 'amsgrad']),
   RMSProp: RMSPROP, // tfjs

@@ -37,7 +37,7 @@ export function updateArgs(): UpdateArgs {
 export type UpdateRule =
   | { readonly kind: 'sgd' }
   /** Slot: velocity. */
-  | { readonly kind: 'sgdMomentum'; readonly momentum: number; readonly nesterov: boolean }
+  | { readonly kind: 'sgdMomentum'; readonly momentum: number; readonly nesterov: boolean; readonly gradientFactor: number }
   /** Slots: m, v (and v̂max when amsgrad). */
   | { readonly kind: 'adam'; readonly beta1: number; readonly beta2: number; readonly epsilon: number; readonly amsgrad: boolean }
   /** Slots: m, u. */
@@ -62,7 +62,8 @@ export function applyUpdate(rule: UpdateRule, u: UpdateArgs): void {
       k.sgdUpdate(u.param, u.grad, u.size, u.learningRate, u.gradScale, u.gradClip, u.keep);
       return;
     case 'sgdMomentum':
-      k.sgdMomentumUpdate(u.param, u.grad, s[0], u.size, u.learningRate, rule.momentum, +rule.nesterov, u.gradScale, u.gradClip, u.keep);
+      // Dampening scales the gradient entering the velocity: the same as a learning rate lr·(1 − dampening) there.
+      k.sgdMomentumUpdate(u.param, u.grad, s[0], u.size, u.learningRate * rule.gradientFactor, rule.momentum, +rule.nesterov, u.gradScale, u.gradClip, u.keep);
       return;
     case 'adam':
       k.adamUpdate(u.param, u.grad, s[0], s[1], rule.amsgrad ? s[2] : 0, u.size, u.learningRate, rule.beta1, rule.beta2,
