@@ -94,3 +94,48 @@ export const ACT_HARD_SIGMOID = 9;
     default: return x;
   }
 }
+
+/**
+ * tanh(softplus(x)) = n/(n + 2) with n = e^x·(e^x + 2), rewritten in u = e^{−x} for x > 0 as
+ * (1 + 2u)/(1 + 2u + 2u²) so neither side overflows.
+ */
+@inline export function tanhSoftplus4(x: v128): v128 {
+  const e = exp4(f32x4.neg(f32x4.abs(x)));
+  const twoE = f32x4.add(e, e);
+  const neg = f32x4.mul(e, f32x4.add(e, splat(2)));
+  const pos = f32x4.add(splat(1), twoE);
+  const num = select4(pos, neg, f32x4.gt(x, splat(0)));
+  const den = f32x4.add(num, select4(f32x4.mul(twoE, e), splat(2), f32x4.gt(x, splat(0))));
+  return f32x4.div(num, den);
+}
+
+/**
+ * erfc(z) for z ≥ 0 with relative error below 1.2e-7 (Numerical Recipes' erfcc, a Chebyshev fit):
+ * t·e^{−z² + P(t)}, t = 1/(1 + z/2). `minusZ2` is −z², passed in so callers form it from x.
+ */
+@inline function erfcPositive(z: v128, minusZ2: v128): v128 {
+  const t = f32x4.div(splat(1), f32x4.add(splat(1), f32x4.mul(splat(0.5), z)));
+  let p = splat(0.17087277);
+  p = f32x4.add(f32x4.mul(p, t), splat(-0.82215223));
+  p = f32x4.add(f32x4.mul(p, t), splat(1.48851587));
+  p = f32x4.add(f32x4.mul(p, t), splat(-1.13520398));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.27886807));
+  p = f32x4.add(f32x4.mul(p, t), splat(-0.18628806));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.09678418));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.37409196));
+  p = f32x4.add(f32x4.mul(p, t), splat(1.00002368));
+  p = f32x4.add(f32x4.mul(p, t), splat(-1.26551223));
+  return f32x4.mul(t, exp4(f32x4.add(minusZ2, p)));
+}
+
+/** Φ(x) = erfc(−x/√2)/2: the small tail erfc(|x|/√2)/2 keeps relative accuracy for x < 0. */
+@inline export function normalCdf4(x: v128): v128 {
+  const z = f32x4.mul(f32x4.abs(x), splat(<f32>0.7071067811865476));
+  const tail = f32x4.mul(splat(0.5), erfcPositive(z, f32x4.mul(splat(-0.5), f32x4.mul(x, x))));
+  return select4(f32x4.sub(splat(1), tail), tail, f32x4.gt(x, splat(0)));
+}
+
+/** x·Φ(x) (Keras gelu, approximate=false). */
+@inline export function gelu4(x: v128): v128 {
+  return f32x4.mul(x, normalCdf4(x));
+}

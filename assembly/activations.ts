@@ -1,8 +1,8 @@
 // Activations: forward y = f(x) (y may equal x) and backward dx = dy · f'(x) computed from
 // the saved OUTPUT y (dx may equal dy), so a layer only keeps its output for backward; hardSwish,
-// whose output does not determine its input, is the one computed from the input.
-import { SELU_ALPHA, SELU_SCALE, elu4, hardSigmoid4, hardSwish4, leakyRelu4, relu4, relu6_4, selu4, softplus4, tanh4 } from './activation-lanes';
-import { at, expm1_4, loadLanes, select4, sigmoid4, splat, storeLanes } from './math';
+// swish, mish and gelu, whose outputs do not determine their inputs, are computed from the input.
+import { SELU_ALPHA, SELU_SCALE, elu4, gelu4, hardSigmoid4, hardSwish4, leakyRelu4, normalCdf4, relu4, relu6_4, selu4, softplus4, tanh4, tanhSoftplus4 } from './activation-lanes';
+import { at, exp4, expm1_4, loadLanes, select4, sigmoid4, splat, storeLanes } from './math';
 
 // ---------- lane-wise formulas ----------
 
@@ -189,6 +189,94 @@ export function hardSwishBackward(x: usize, dy: usize, dx: usize, n: i32): void 
     let d = f32x4.mul(f32x4.add(f32x4.add(xv, xv), splat(3)), splat(<f32>(1.0 / 6.0)));
     d = select4(splat(1), d, f32x4.gt(xv, splat(3)));
     d = v128.and(d, f32x4.gt(xv, splat(-3)));
+    storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), d), k);
+  }
+}
+
+export function softsignForward(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const xv = loadLanes(at(x, i), k);
+    storeLanes(at(y, i), f32x4.div(xv, f32x4.add(splat(1), f32x4.abs(xv))), k);
+  }
+}
+
+/** f' = 1/(1 + |x|)² = (1 − |y|)²: from the output (1 − |y| loses relative accuracy only for |x| ≫ 1e3). */
+export function softsignBackward(y: usize, dy: usize, dx: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const r = f32x4.sub(splat(1), f32x4.abs(loadLanes(at(y, i), k)));
+    storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), f32x4.mul(r, r)), k);
+  }
+}
+
+export function exponentialForward(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    storeLanes(at(y, i), exp4(loadLanes(at(x, i), k)), k);
+  }
+}
+
+/** f' = e^x = y. */
+export function exponentialBackward(y: usize, dy: usize, dx: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), loadLanes(at(y, i), k)), k);
+  }
+}
+
+export function swishForward(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const xv = loadLanes(at(x, i), k);
+    storeLanes(at(y, i), f32x4.mul(xv, sigmoid4(xv)), k);
+  }
+}
+
+/** From the INPUT x (y does not determine x below the minimum): f' = s·(1 + x·(1 − s)), s = sigmoid(x). */
+export function swishBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const xv = loadLanes(at(x, i), k);
+    const s = sigmoid4(xv);
+    const d = f32x4.mul(s, f32x4.add(splat(1), f32x4.mul(xv, f32x4.sub(splat(1), s))));
+    storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), d), k);
+  }
+}
+
+export function mishForward(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const xv = loadLanes(at(x, i), k);
+    storeLanes(at(y, i), f32x4.mul(xv, tanhSoftplus4(xv)), k);
+  }
+}
+
+/** From the INPUT x: f' = g + x·(1 − g²)·sigmoid(x), g = tanh(softplus(x)). */
+export function mishBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const xv = loadLanes(at(x, i), k);
+    const g = tanhSoftplus4(xv);
+    const d = f32x4.add(g, f32x4.mul(f32x4.mul(xv, f32x4.sub(splat(1), f32x4.mul(g, g))), sigmoid4(xv)));
+    storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), d), k);
+  }
+}
+
+export function geluForward(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    storeLanes(at(y, i), gelu4(loadLanes(at(x, i), k)), k);
+  }
+}
+
+/** From the INPUT x: f' = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π). */
+export function geluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const xv = loadLanes(at(x, i), k);
+    const pdf = f32x4.mul(splat(<f32>0.3989422804014327), exp4(f32x4.mul(splat(-0.5), f32x4.mul(xv, xv))));
+    const d = f32x4.add(normalCdf4(xv), f32x4.mul(xv, pdf));
     storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), d), k);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Activation functions by name, each a forward kernel and a backward kernel computed from the output
- * (hardSwish's from the input). Row-wise ones (softmax) apply over the last axis.
+ * (hardSwish's, swish's, mish's and gelu's from the input). Row-wise ones (softmax) apply over the last axis.
  */
 import { fusedActivation, type FusedActivation } from './core/kernels/fused-activation.js';
 import type { Kernels } from './core/wasm.js';
@@ -8,12 +8,16 @@ import type { Kernels } from './core/wasm.js';
 /**
  * Activation names accepted by layers (Keras / tfjs spelling). 'hardSigmoid' is TF.js's (and
  * Keras 2's) clip(0.2·x + 0.5, 0, 1); 'hardSigmoidKeras3' is Keras 3's relu6(x + 3)/6, saved as
- * Keras 3's 'hard_sigmoid'; 'hardSwish' is Keras 3's x·relu6(x + 3)/6.
+ * Keras 3's 'hard_sigmoid'; 'hardSwish' is Keras 3's x·relu6(x + 3)/6. 'swish' is x·sigmoid(x),
+ * also named 'silu' (Keras 3's name; a layer reports and saves it as 'swish', which TF.js reads);
+ * 'gelu' is the exact x·Φ(x) (Keras's default approximate=false); 'softsign' is x/(1 + |x|),
+ * 'mish' x·tanh(softplus(x)), 'exponential' e^x.
  */
 export type ActivationName =
   | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax'
   | 'leakyRelu' | 'elu' | 'selu' | 'softplus'
-  | 'relu6' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'hardSwish';
+  | 'relu6' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'hardSwish'
+  | 'softsign' | 'exponential' | 'swish' | 'silu' | 'mish' | 'gelu';
 
 /** How an activation runs: over `rows × cols` values, in place allowed. */
 export interface Activation {
@@ -37,6 +41,15 @@ const HARD_SIGMOID_SLOPE = 0.2;
 const HARD_SIGMOID_KERAS3_SLOPE = 1 / 6;
 
 type ActivationTable = Record<ActivationName, Omit<Activation, 'backwardFromInput'> & { backwardFromInput?: boolean }>;
+
+/** swish, also reachable as 'silu'; the backward reads the input (y does not determine x below its minimum). */
+const SWISH: ActivationTable['swish'] = {
+  name: 'swish',
+  fused: null,
+  backwardFromInput: true,
+  forward: (k, x, y, rows, cols) => k.swishForward(x, y, rows * cols),
+  backward: (k, x, dy, dx, rows, cols) => k.swishBackward(x, dy, dx, rows * cols),
+};
 
 const ACTIVATIONS: ActivationTable = {
   linear: {
@@ -118,6 +131,34 @@ const ACTIVATIONS: ActivationTable = {
     backwardFromInput: true,
     forward: (k, x, y, rows, cols) => k.hardSwishForward(x, y, rows * cols),
     backward: (k, x, dy, dx, rows, cols) => k.hardSwishBackward(x, dy, dx, rows * cols),
+  },
+  softsign: {
+    name: 'softsign',
+    fused: null,
+    forward: (k, x, y, rows, cols) => k.softsignForward(x, y, rows * cols),
+    backward: (k, y, dy, dx, rows, cols) => k.softsignBackward(y, dy, dx, rows * cols),
+  },
+  exponential: {
+    name: 'exponential',
+    fused: null,
+    forward: (k, x, y, rows, cols) => k.exponentialForward(x, y, rows * cols),
+    backward: (k, y, dy, dx, rows, cols) => k.exponentialBackward(y, dy, dx, rows * cols),
+  },
+  swish: SWISH,
+  silu: SWISH,
+  mish: {
+    name: 'mish',
+    fused: null,
+    backwardFromInput: true,
+    forward: (k, x, y, rows, cols) => k.mishForward(x, y, rows * cols),
+    backward: (k, x, dy, dx, rows, cols) => k.mishBackward(x, dy, dx, rows * cols),
+  },
+  gelu: {
+    name: 'gelu',
+    fused: null,
+    backwardFromInput: true,
+    forward: (k, x, y, rows, cols) => k.geluForward(x, y, rows * cols),
+    backward: (k, x, dy, dx, rows, cols) => k.geluBackward(x, dy, dx, rows * cols),
   },
 };
 

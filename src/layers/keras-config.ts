@@ -12,10 +12,11 @@ import type { Padding } from '../core/geometry.js';
 
 export { ConfigReader };
 
-const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'leakyRelu', 'relu6', 'hardSigmoid'];
+const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'leakyRelu', 'relu6', 'hardSigmoid',
+  'softsign', 'exponential', 'swish', 'mish', 'gelu'];
 
 /** Keras 3 names of activations whose simdnn name differs (tfjs never writes these). */
-const KERAS3_ACTIVATIONS: Record<string, ActivationName> = { hard_swish: 'hardSwish', hard_silu: 'hardSwish' };
+const KERAS3_ACTIVATIONS: Record<string, ActivationName> = { hard_swish: 'hardSwish', hard_silu: 'hardSwish', silu: 'swish' };
 
 /** Keras 3 writes a layer's dtype as a DTypePolicy object; Keras 2 and tfjs as a string. */
 function isKeras3Config(r: ConfigReader): boolean {
