@@ -139,3 +139,25 @@ export const ACT_HARD_SIGMOID = 9;
 @inline export function gelu4(x: v128): v128 {
   return f32x4.mul(x, normalCdf4(x));
 }
+
+const GELU_TANH_SCALE: f32 = 0.7978845608028654; // √(2/π)
+const GELU_TANH_CUBIC: f32 = 0.044715;
+
+/**
+ * Keras's gelu(approximate=true), TF.js's gelu_new: 0.5x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³),
+ * computed as x·sigmoid(2u), the same value without 1 + tanh's cancellation for x < 0.
+ */
+@inline export function geluTanh4(x: v128): v128 {
+  return f32x4.mul(x, sigmoid4(geluTanhArg2(x)));
+}
+
+/** 2u = 2√(2/π)·x·(1 + 0.044715x²). */
+@inline export function geluTanhArg2(x: v128): v128 {
+  const inner = f32x4.add(splat(1), f32x4.mul(splat(GELU_TANH_CUBIC), f32x4.mul(x, x)));
+  return f32x4.mul(f32x4.mul(splat(2 * GELU_TANH_SCALE), x), inner);
+}
+
+/** d(2u)/dx = 2√(2/π)·(1 + 3·0.044715x²). */
+@inline export function geluTanhArg2Slope(x: v128): v128 {
+  return f32x4.mul(splat(2 * GELU_TANH_SCALE), f32x4.add(splat(1), f32x4.mul(splat(3 * GELU_TANH_CUBIC), f32x4.mul(x, x))));
+}

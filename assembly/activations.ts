@@ -1,7 +1,7 @@
 // Activations: forward y = f(x) (y may equal x) and backward dx = dy · f'(x) computed from
 // the saved OUTPUT y (dx may equal dy), so a layer only keeps its output for backward; hardSwish,
 // swish, mish and gelu, whose outputs do not determine their inputs, are computed from the input.
-import { SELU_ALPHA, SELU_SCALE, elu4, gelu4, hardSigmoid4, hardSwish4, leakyRelu4, normalCdf4, relu4, relu6_4, selu4, softplus4, tanh4, tanhSoftplus4 } from './activation-lanes';
+import { SELU_ALPHA, SELU_SCALE, elu4, gelu4, geluTanh4, geluTanhArg2, geluTanhArg2Slope, hardSigmoid4, hardSwish4, leakyRelu4, normalCdf4, relu4, relu6_4, selu4, softplus4, tanh4, tanhSoftplus4 } from './activation-lanes';
 import { at, exp4, expm1_4, loadLanes, select4, sigmoid4, splat, storeLanes } from './math';
 
 // ---------- lane-wise formulas ----------
@@ -277,6 +277,24 @@ export function geluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
     const xv = loadLanes(at(x, i), k);
     const pdf = f32x4.mul(splat(<f32>0.3989422804014327), exp4(f32x4.mul(splat(-0.5), f32x4.mul(xv, xv))));
     const d = f32x4.add(normalCdf4(xv), f32x4.mul(xv, pdf));
+    storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), d), k);
+  }
+}
+
+export function geluApproximateForward(x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    storeLanes(at(y, i), geluTanh4(loadLanes(at(x, i), k)), k);
+  }
+}
+
+/** From the INPUT x: f = x·s, s = sigmoid(2u), so f' = s + x·s(1 − s)·(2u)'. */
+export function geluApproximateBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const xv = loadLanes(at(x, i), k);
+    const s = sigmoid4(geluTanhArg2(xv));
+    const d = f32x4.add(s, f32x4.mul(f32x4.mul(xv, f32x4.mul(s, f32x4.sub(splat(1), s))), geluTanhArg2Slope(xv)));
     storeLanes(at(dx, i), f32x4.mul(loadLanes(at(dy, i), k), d), k);
   }
 }

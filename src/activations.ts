@@ -10,14 +10,15 @@ import type { Kernels } from './core/wasm.js';
  * Keras 2's) clip(0.2·x + 0.5, 0, 1); 'hardSigmoidKeras3' is Keras 3's relu6(x + 3)/6, saved as
  * Keras 3's 'hard_sigmoid'; 'hardSwish' is Keras 3's x·relu6(x + 3)/6. 'swish' is x·sigmoid(x),
  * also named 'silu' (Keras 3's name; a layer reports and saves it as 'swish', which TF.js reads);
- * 'gelu' is the exact x·Φ(x) (Keras's default approximate=false); 'softsign' is x/(1 + |x|),
+ * 'gelu' is the exact x·Φ(x) (Keras's default approximate=false), 'geluApproximate' its tanh
+ * approximation (Keras's approximate=true, saved as TF.js's 'gelu_new'); 'softsign' is x/(1 + |x|),
  * 'mish' x·tanh(softplus(x)), 'exponential' e^x.
  */
 export type ActivationName =
   | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax'
   | 'leakyRelu' | 'elu' | 'selu' | 'softplus'
   | 'relu6' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'hardSwish'
-  | 'softsign' | 'exponential' | 'swish' | 'silu' | 'mish' | 'gelu';
+  | 'softsign' | 'exponential' | 'swish' | 'silu' | 'mish' | 'gelu' | 'geluApproximate';
 
 /** How an activation runs: over `rows × cols` values, in place allowed. */
 export interface Activation {
@@ -159,6 +160,13 @@ const ACTIVATIONS: ActivationTable = {
     backwardFromInput: true,
     forward: (k, x, y, rows, cols) => k.geluForward(x, y, rows * cols),
     backward: (k, x, dy, dx, rows, cols) => k.geluBackward(x, dy, dx, rows * cols),
+  },
+  geluApproximate: {
+    name: 'geluApproximate',
+    fused: null,
+    backwardFromInput: true,
+    forward: (k, x, y, rows, cols) => k.geluApproximateForward(x, y, rows * cols),
+    backward: (k, x, dy, dx, rows, cols) => k.geluApproximateBackward(x, dy, dx, rows * cols),
   },
 };
 

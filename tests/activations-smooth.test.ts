@@ -30,10 +30,13 @@ function erfc(x: number): number {
 const Phi = (x: number) => 0.5 * erfc(-x * SQRT_HALF);
 const phi = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+/** The tanh approximation's 2u = 2√(2/π)(x + 0.044715x³) and its slope. */
+const geluArg2 = (x: number) => 2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3);
+const geluArg2Slope = (x: number) => 2 * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x);
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
 interface Smooth {
-  name: 'softsign' | 'exponential' | 'swish' | 'mish' | 'gelu';
+  name: 'softsign' | 'exponential' | 'swish' | 'mish' | 'gelu' | 'geluApproximate';
   f: (x: number) => number;
   df: (x: number) => number;
   /** Sum of the magnitudes of f' 's terms: where f' crosses 0 its rounding error is relative to these. */
@@ -66,6 +69,13 @@ const SMOOTH: Smooth[] = [
   // x < 0), plus exp's 2 ulps and ~12 roundings of the polynomial: 1.2e-7 + 16ε + ε·x².
   { name: 'gelu', f: (x) => x * Phi(x), df: (x) => Phi(x) + x * phi(x), dScale: (x) => Phi(x) + Math.abs(x) * phi(x),
     fTol: (x) => 1.2e-7 + 16 * EPS + EPS * x * x, dTol: (x) => 1.2e-7 + 20 * EPS + 2 * EPS * x * x * (1 + Math.abs(x)), fromInput: true },
+  // 0.5x(1 + tanh u) = x·sigmoid(2u): 2u carries up to ~6ε relative (5 roundings), i.e. 6ε|2u| absolute,
+  // which sigmoid turns into at most that much relative error (its condition is |2u|(1 − s) ≤ |2u|), plus
+  // sigmoid's ~5ε: 8ε(1 + |2u|).
+  { name: 'geluApproximate', f: (x) => 0.5 * x * (1 + Math.tanh(geluArg2(x) / 2)),
+    df: (x) => { const s = sigmoid(geluArg2(x)); return s + x * s * (1 - s) * geluArg2Slope(x); },
+    dScale: (x) => { const s = sigmoid(geluArg2(x)); return s + Math.abs(x) * s * (1 - s) * geluArg2Slope(x); },
+    fTol: (x) => 8 * EPS * (1 + Math.abs(geluArg2(x))), dTol: (x) => 16 * EPS * (1 + Math.abs(geluArg2(x))), fromInput: true },
 ];
 
 function run(b: Backend, kernel: string, inputs: Float32Array[], n: number, inPlace: boolean): Float32Array {
@@ -117,7 +127,7 @@ describe(`smooth activation kernels against float64 (seed ${seed})`, () => {
   });
 });
 
-const NAMES: ActivationName[] = ['softsign', 'exponential', 'swish', 'mish', 'gelu'];
+const NAMES: ActivationName[] = ['softsign', 'exponential', 'swish', 'mish', 'gelu', 'geluApproximate'];
 
 describe(`smooth activations in layers (seed ${seed})`, () => {
   NAMES.forEach((activation, ai) => {
@@ -155,6 +165,7 @@ function smoothModel(): nn.Sequential {
     nn.layers.dense({ units: 6, activation: 'swish' }),
     nn.layers.dense({ units: 5, activation: 'softsign' }),
     nn.layers.activation({ activation: 'exponential' }),
+    nn.layers.dense({ units: 4, activation: 'geluApproximate' }),
   ] });
 }
 
@@ -166,7 +177,7 @@ describe(`smooth activations: files and TensorFlow.js 4.22 (seed ${seed})`, () =
     randomizeWeights(model, seed);
     const artifacts = await artifactsOf(model);
     const loaded = await nn.loadModel(artifacts);
-    expect(loaded.layers.map((l) => l.activationName)).toEqual(['gelu', 'mish', 'swish', 'softsign', 'exponential']);
+    expect(loaded.layers.map((l) => l.activationName)).toEqual(['gelu', 'mish', 'swish', 'softsign', 'exponential', 'geluApproximate']);
     const x = batch(6, seed + 1, 5);
     expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(Array.from((model.predict(x) as nn.Tensor).data));
     const topology = structuredClone(artifacts.modelTopology) as { config: { layers: { config: Record<string, unknown> }[] } };
@@ -176,7 +187,9 @@ describe(`smooth activations: files and TensorFlow.js 4.22 (seed ${seed})`, () =
     for (const m of [model, loaded, asKeras3]) m.dispose();
   });
 
-  // TF.js 4.22 has softsign, swish, mish and gelu (exact, by erf) under these names, not exponential.
+  // TF.js 4.22 has softsign, swish, mish, gelu (exact, by erf) and gelu_new (the tanh approximation), not
+  // exponential. It writes gelu_new but cannot read it back ("Unknown activation: geluNew"), so
+  // geluApproximate is checked only in this direction.
   it('simdnn → tf.loadLayersModel: softsign, swish, mish and gelu predict the same within 1e-5', async () => {
     const model = nn.sequential({ layers: [
       nn.layers.dense({ inputShape: [4], units: 9, activation: 'gelu' }),
@@ -193,9 +206,10 @@ describe(`smooth activations: files and TensorFlow.js 4.22 (seed ${seed})`, () =
     model.dispose();
   });
 
-  it('tfjs → nn.loadModel: softsign, swish, mish and gelu read as TF.js computes them', async () => {
+  it('tfjs → nn.loadModel: softsign, swish, mish, gelu and gelu_new read as TF.js computes them', async () => {
     const model = tf.sequential({ layers: [
-      tf.layers.dense({ inputShape: [4], units: 9, activation: 'gelu', biasInitializer: 'ones' }),
+      tf.layers.dense({ inputShape: [4], units: 8, activation: 'gelu_new', biasInitializer: 'ones' }),
+      tf.layers.dense({ units: 9, activation: 'gelu' }),
       tf.layers.dense({ units: 7, activation: 'mish' }),
       tf.layers.dense({ units: 6, activation: 'swish' }),
       tf.layers.dense({ units: 5, activation: 'softsign' }),
@@ -203,7 +217,7 @@ describe(`smooth activations: files and TensorFlow.js 4.22 (seed ${seed})`, () =
     let saved: tf.io.ModelArtifacts | undefined;
     await model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
     const loaded = await nn.loadModel(saved as nn.io.ModelArtifacts);
-    expect(loaded.layers.map((l) => l.activationName)).toEqual(['gelu', 'mish', 'swish', 'softsign']);
+    expect(loaded.layers.map((l) => l.activationName)).toEqual(['geluApproximate', 'gelu', 'mish', 'swish', 'softsign']);
     const x = batch(8, seed + 4, 4);
     const theirs = (model.predict(tf.tensor(x.data, [...x.shape])) as tf.Tensor).dataSync();
     expect(maxAbsDiff((loaded.predict(x) as nn.Tensor).data, theirs)).toBeLessThan(1e-5);
