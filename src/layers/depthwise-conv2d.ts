@@ -4,6 +4,7 @@
  * kernel is direct over channels (no im2col): forward adds the bias and applies the activation
  * in its write-back; backward runs the kernel and input gradients and sums dY for the bias.
  */
+import { checkPositiveInteger } from '../core/checks.js';
 import type { ActivationName } from '../activations.js';
 import { depthwiseArgs, depthwiseForward, depthwiseInputGrad, depthwiseKernelGrad, type DepthwiseArgs } from '../core/kernels/depthwise.js';
 import { getInitializer, type Initializer } from '../initializers.js';
@@ -84,9 +85,7 @@ export class DepthwiseConv2D extends Layer {
     this.kernelSize = pair(args.kernelSize, 1, who, 'kernelSize');
     this.strides = pair(args.strides, 1, who, 'strides');
     this.dilationRate = pair(args.dilationRate, 1, who, 'dilationRate');
-    const mult = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(mult) || mult < 1) throw new RangeError(`${who}: depthMultiplier must be a positive integer, got ${mult}`);
-    this.depthMultiplier = mult;
+    this.depthMultiplier = checkPositiveInteger(args.depthMultiplier ?? 1, who, 'depthMultiplier');
     this.padding = args.padding ?? 'valid';
     this.useBias = args.useBias ?? true;
     this.depthwiseInitializer = getInitializer(args.depthwiseInitializer, 'glorotUniform', `${who}: depthwiseInitializer`);

@@ -2,6 +2,7 @@
  * Element-wise joins of branches (Add, Subtract, Multiply, Average, Maximum, Minimum) over inputs
  * of one shape. Concatenate is in concatenate.ts.
  */
+import type { Kernels } from '../core/wasm.js';
 import { ConfigReader, construct } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs, type LayerCall } from './layer.js';
 
@@ -17,6 +18,12 @@ function sameShapes(layer: Layer, inputShapes: number[][], min: number, exact = 
     }
   });
   return [...first];
+}
+
+/** output = Σ inputs, element-wise over `count` values (Add, and Average before its scaling). */
+function sumInputs(k: Kernels, inputs: readonly number[], output: number, count: number): void {
+  k.addArrays(inputs[0], inputs[1], output, count);
+  for (let i = 2; i < inputs.length; i++) k.addArrays(output, inputs[i], output, count);
 }
 
 /** Element-wise sum of two or more inputs of one shape (residual joins). */
@@ -42,10 +49,8 @@ export class Add extends Layer {
 
   protected forwardLinear(n: number, call: LayerCall): void {
     const { inputs, output } = call;
-    const k = this.backend.kernels;
     const count = n * this.outputSize;
-    k.addArrays(inputs[0], inputs[1], output, count);
-    for (let i = 2; i < inputs.length; i++) k.addArrays(output, inputs[i], output, count);
+    sumInputs(this.backend.kernels, inputs, output, count);
   }
 
   protected backwardLinear(n: number, call: LayerCall): void {
@@ -156,11 +161,9 @@ export class Average extends Layer {
 
   protected forwardLinear(n: number, call: LayerCall): void {
     const { inputs, output } = call;
-    const k = this.backend.kernels;
     const count = n * this.outputSize;
-    k.addArrays(inputs[0], inputs[1], output, count);
-    for (let i = 2; i < inputs.length; i++) k.addArrays(output, inputs[i], output, count);
-    k.scaleArray(output, output, count, 1 / inputs.length);
+    sumInputs(this.backend.kernels, inputs, output, count);
+    this.backend.kernels.scaleArray(output, output, count, 1 / inputs.length);
   }
 
   protected backwardLinear(n: number, call: LayerCall): void {

@@ -4,6 +4,7 @@
  * as one GEMM with the bias and activation fused in its write-back. Backward takes the pointwise
  * kernel's gradient from the buffer, then overwrites it with the depthwise output's gradient.
  */
+import { checkPositiveInteger } from '../core/checks.js';
 import { depthwiseArgs, depthwiseForward, depthwiseInputGrad, depthwiseKernelGrad, type DepthwiseArgs } from '../core/kernels/depthwise.js';
 import { gemm, gemmArgs } from '../core/kernels/gemm.js';
 import { FUSED_LINEAR } from '../core/kernels/fused-activation.js';
@@ -60,9 +61,7 @@ export class SeparableConv2D extends Layer {
     this.kernelSize = pair(args.kernelSize, 1, who, 'kernelSize');
     this.strides = pair(args.strides, 1, who, 'strides');
     this.dilationRate = pair(args.dilationRate, 1, who, 'dilationRate');
-    const mult = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(mult) || mult < 1) throw new RangeError(`${who}: depthMultiplier must be a positive integer, got ${mult}`);
-    this.depthMultiplier = mult;
+    this.depthMultiplier = checkPositiveInteger(args.depthMultiplier ?? 1, who, 'depthMultiplier');
     this.padding = args.padding ?? 'valid';
     this.useBias = args.useBias ?? true;
     this.initializers = {
