@@ -1,6 +1,6 @@
 // Row-wise softmax over the last axis of a rows × cols matrix, max-subtracted so no
 // exponent overflows. Outputs may equal inputs.
-import { at, expShifted, hsum, loadLanes, logScalar, rowMax, splat, storeLanes } from './math';
+import { at, exp4, expShifted, hsum, loadLanes, logScalar, rowMax, splat, storeLanes } from './math';
 import { scaleArray } from './elementwise';
 
 /** y row = softmax(x row). */
@@ -35,6 +35,20 @@ export function softmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols:
       const k = cols - i;
       const g = f32x4.sub(loadLanes(at(gr, i), k), dot);
       storeLanes(at(dr, i), f32x4.mul(loadLanes(at(yr, i), k), g), k);
+    }
+  }
+}
+
+/** dx row = dy − e^y·Σ dy (y = log softmax(x), so e^y is the softmax); dx may equal dy or y. */
+export function logSoftmaxBackward(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const yr = at(y, r * cols), gr = at(dy, r * cols), dr = at(dx, r * cols);
+    let acc = splat(0);
+    for (let i = 0; i < cols; i += 4) acc = f32x4.add(acc, loadLanes(at(gr, i), cols - i));
+    const total = splat(hsum(acc));
+    for (let i = 0; i < cols; i += 4) {
+      const k = cols - i;
+      storeLanes(at(dr, i), f32x4.sub(loadLanes(at(gr, i), k), f32x4.mul(exp4(loadLanes(at(yr, i), k)), total)), k);
     }
   }
 }

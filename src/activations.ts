@@ -15,7 +15,7 @@ import type { Kernels } from './core/wasm.js';
  * 'mish' x·tanh(softplus(x)), 'exponential' e^x.
  */
 export type ActivationName =
-  | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax'
+  | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'logSoftmax'
   | 'leakyRelu' | 'elu' | 'selu' | 'softplus'
   | 'relu6' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'hardSwish'
   | 'softsign' | 'exponential' | 'swish' | 'silu' | 'mish' | 'gelu' | 'geluApproximate';
@@ -82,6 +82,12 @@ const ACTIVATIONS: ActivationTable = {
     fused: null,
     forward: (k, x, y, rows, cols) => k.softmaxForward(x, y, rows, cols),
     backward: (k, y, dy, dx, rows, cols) => k.softmaxBackward(y, dy, dx, rows, cols),
+  },
+  logSoftmax: {
+    name: 'logSoftmax',
+    fused: null,
+    forward: (k, x, y, rows, cols) => k.logSoftmaxForward(x, y, rows, cols),
+    backward: (k, y, dy, dx, rows, cols) => k.logSoftmaxBackward(y, dy, dx, rows, cols),
   },
   leakyRelu: {
     name: 'leakyRelu',

@@ -17,3 +17,5 @@ export {
   type RandomArgs, type AffineArgs, type FillMode, type Interpolation, type Factor,
 } from './preprocessing.js';
 export { GaussianNoise, gaussianNoise, type GaussianNoiseArgs } from './noise.js';
+export { Rescaling, rescaling, type RescalingArgs, type NestedNumbers } from './rescaling.js';
+export { LeakyReLU, ELU, leakyReLU, elu, type AlphaActivationArgs } from './advanced-activations.js';

@@ -9,6 +9,9 @@ import { modelToArtifacts } from '../io/save.js';
 import { layersToOnnx, type ToOnnxOptions } from './from-layers.js';
 
 export { decodeModel as decodeOnnx } from './decode.js';
+export { loadOnnx, type LoadOnnxOptions } from './load.js';
+export { OnnxUnsupportedError, type Refusal } from './import/lower.js';
+export { SUPPORTED_OPS } from './import/converters.js';
 export type { ToOnnxOptions } from './from-layers.js';
 
 /**
