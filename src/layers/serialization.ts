@@ -20,6 +20,11 @@ import { BatchNormalization } from './normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from './pooling.js';
 import { RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './preprocessing.js';
 import { Flatten, Reshape } from './reshape.js';
+import { GlobalMaxPooling2D } from './global-max-pooling.js';
+import { Cropping2D, ZeroPadding2D } from './padding.js';
+import { Permute } from './permute.js';
+import { UpSampling2D } from './upsampling.js';
+import { RepeatVector } from './repeat-vector.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -74,6 +79,7 @@ export function registeredClassNames(): string[] {
 
 for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization,
   GaussianNoise, RandomFlip, RandomTranslation, RandomRotation, RandomZoom, Activation, Add, Subtract, Multiply, Average, Maximum,
-  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D]) {
+  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D,
+  GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, Permute, UpSampling2D, RepeatVector]) {
   registerClass(cls);
 }
