@@ -18,3 +18,6 @@ export * from './optim';
 export * from './regularize';
 export * from './augment';
 export * from './depthwise';
+export * from './pad-crop';
+export * from './permute';
+export * from './upsample';

@@ -19,8 +19,16 @@ const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'ta
 const KERAS3_ACTIVATIONS: Record<string, ActivationName> = { log_softmax: 'logSoftmax', hard_swish: 'hardSwish', hard_silu: 'hardSwish', silu: 'swish', gelu_new: 'geluApproximate' };
 
 /** Keras 3 writes a layer's dtype as a DTypePolicy object; Keras 2 and tfjs as a string. */
-function isKeras3Config(r: ConfigReader): boolean {
+export function isKeras3Config(r: ConfigReader): boolean {
   return isObject(r.raw('dtype'));
+}
+
+/**
+ * Keras 3's float32 dtype object: a config whose meaning differs between Keras 3 and TF.js
+ * carries it, so that it reads back as Keras 3's ({@link isKeras3Config}).
+ */
+export function keras3Dtype(): JSONObject {
+  return { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
 }
 
 /**
@@ -44,7 +52,7 @@ export function activationConfig(name: ActivationName): JSONObject {
   if (name === 'logSoftmax') return { activation: 'log_softmax' };
   if (name === 'geluApproximate') return { activation: 'gelu_new' }; // TF.js's name of the tanh approximation
   // The dtype object marks the config as Keras 3's, so 'hard_sigmoid' reads back as its formula.
-  if (name === 'hardSigmoidKeras3') return { activation: 'hard_sigmoid', dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null } };
+  if (name === 'hardSigmoidKeras3') return { activation: 'hard_sigmoid', dtype: keras3Dtype() };
   return { activation: name };
 }
 

@@ -2,7 +2,7 @@
  * Pooling over NHWC windows: max (forward keeps the arg-max for backward), average (counting
  * only in-bounds cells, as tfjs), and global average over all positions.
  */
-import { shapeSize } from '../core/tensor.js';
+import { checkBoolean } from '../core/checks.js';
 import type { JSONObject } from '../io/types.js';
 import { pair, window2D, type Padding, type Window2D } from '../core/geometry.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolArgs, type PoolArgs } from '../core/kernels/pool.js';
@@ -126,32 +126,47 @@ export class AveragePooling2D extends Pooling2D {
   }
 }
 
-/** Mean over all positions per channel: [h, w, c] → [c]. */
+/** Arguments of {@link globalAveragePooling2d} and `globalMaxPooling2d`, as Keras. */
+export interface GlobalPooling2DArgs extends LayerArgs {
+  /** Keep the pooled axes: output [batch, 1, 1, channels] instead of [batch, channels]; default false (Keras; TF.js has no such option). */
+  keepdims?: boolean;
+}
+
+/** Option keys of the global poolings. */
+export const GLOBAL_POOLING_KEYS: readonly string[] = [...LAYER_OPTION_KEYS, 'keepdims'];
+
+/** The per-sample output of a global pooling of `shape` ([h, w, c]), or an error naming the layer. */
+export function globalPoolingShape(layer: Layer, shape: readonly number[], keepdims: boolean): number[] {
+  if (shape.length !== 3) throw new RangeError(`${layer.describe()}: expects rank-4 input [batch, height, width, channels], got [batch, ${shape.join(', ')}]`);
+  return keepdims ? [1, 1, shape[2]] : [shape[2]];
+}
+
+/** Mean over all positions per channel: [h, w, c] → [c] (or [1, 1, c] with keepdims). */
 export class GlobalAveragePooling2D extends Layer {
   /** Keras class name, the key of the serialization registry. */
   static readonly className: string = 'GlobalAveragePooling2D';
   /** Every option {@link globalAveragePooling2d} accepts. */
-  static readonly optionKeys = LAYER_OPTION_KEYS;
+  static readonly optionKeys = GLOBAL_POOLING_KEYS;
+  readonly keepdims: boolean;
 
-  constructor(args: LayerArgs = {}) {
+  constructor(args: GlobalPooling2DArgs = {}) {
     super(args, 'GlobalAveragePooling2D');
+    this.keepdims = checkBoolean(args.keepdims ?? false, this.describe(), 'keepdims');
   }
 
-  /** A GlobalAveragePooling2D from its Keras config; keepdims is refused. */
+  /** A GlobalAveragePooling2D from its Keras config. */
   static fromConfig(r: ConfigReader, args: LayerArgs): GlobalAveragePooling2D {
     readChannelsLast(r);
-    r.requireDefault('keepdims', false);
-    return construct(r, () => new GlobalAveragePooling2D(args));
+    const keepdims = r.bool('keepdims', false);
+    return construct(r, () => new GlobalAveragePooling2D({ ...args, keepdims }));
   }
 
   override getConfig(): JSONObject {
-    return { ...super.getConfig(), data_format: 'channels_last' };
+    return { ...super.getConfig(), data_format: 'channels_last', keepdims: this.keepdims };
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
-    const shape = this.singleInput(inputShapes);
-    if (shape.length !== 3) throw new RangeError(`${this.describe()}: expects rank-4 input [batch, height, width, channels], got [batch, ${shape.join(', ')}]`);
-    return [shape[2]];
+    return globalPoolingShape(this, this.singleInput(inputShapes), this.keepdims);
   }
 
   protected forwardLinear(n: number, call: LayerCall): void {
@@ -179,6 +194,6 @@ export function averagePooling2d(args: Pooling2DArgs = {}): AveragePooling2D {
 }
 
 /** Mean over all positions per channel (tfjs `tf.layers.globalAveragePooling2d`). */
-export function globalAveragePooling2d(args: LayerArgs = {}): GlobalAveragePooling2D {
+export function globalAveragePooling2d(args: GlobalPooling2DArgs = {}): GlobalAveragePooling2D {
   return new GlobalAveragePooling2D(args);
 }

@@ -22,6 +22,11 @@ import { RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './pre
 import { Flatten, Reshape } from './reshape.js';
 import { Rescaling } from './rescaling.js';
 import { ELU, LeakyReLU } from './advanced-activations.js';
+import { GlobalMaxPooling2D } from './global-max-pooling.js';
+import { Cropping2D, ZeroPadding2D } from './padding.js';
+import { Permute } from './permute.js';
+import { UpSampling2D } from './upsampling.js';
+import { RepeatVector } from './repeat-vector.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -76,6 +81,7 @@ export function registeredClassNames(): string[] {
 
 for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization,
   GaussianNoise, RandomFlip, RandomTranslation, RandomRotation, RandomZoom, Activation, Add, Subtract, Multiply, Average, Maximum,
-  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D, Rescaling, LeakyReLU, ELU]) {
+  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D, Rescaling, LeakyReLU, ELU,
+  GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, Permute, UpSampling2D, RepeatVector]) {
   registerClass(cls);
 }
