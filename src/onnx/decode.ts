@@ -230,6 +230,11 @@ function decodeShape(r: ProtoReader, path: string): (number | string | null)[] {
   return dims;
 }
 
+/** Decodes TensorProto bytes (an ONNX test vector's input_0.pb, say); throws a ProtobufError naming the field. */
+export function decodeTensorProto(bytes: Uint8Array): OnnxTensorProto {
+  return decodeTensor(new ProtoReader(bytes, 'TensorProto'), 'TensorProto');
+}
+
 /** Bytes per element of raw_data for the types simdnn reads. */
 const RAW_BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 9: 1, 11: 8 };
 

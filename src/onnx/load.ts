@@ -7,10 +7,11 @@
 import { checkOptions } from '../core/checks.js';
 import { ready } from '../core/wasm.js';
 import type { Functional } from '../models/functional.js';
-import { decodeModel } from './decode.js';
+import { Tensor } from '../core/tensor.js';
+import { decodeModel, type OnnxModelProto } from './decode.js';
 import { buildModel } from './import/build.js';
 import { CONVERTERS } from './import/converters.js';
-import { Lowering, type BoundaryLayout } from './import/lower.js';
+import { Lowering, OnnxUnsupportedError, type BoundaryLayout } from './import/lower.js';
 
 /** Options of {@link loadOnnx}. */
 export interface LoadOnnxOptions {
@@ -24,10 +25,18 @@ export interface LoadOnnxOptions {
   maxBytes?: number;
   /** The model's name; default the ONNX graph's name, or 'onnx_model'. */
   name?: string;
+  /**
+   * Graph inputs to fix at import, by name: each becomes a constant of the given value (for
+   * graphs that take their weights as inputs). Its shape must match the input's declared shape.
+   */
+  constants?: Record<string, Tensor>;
 }
 
-const OPTION_KEYS = ['layout', 'maxBytes', 'name'];
+const OPTION_KEYS = ['layout', 'maxBytes', 'name', 'constants'];
 const DEFAULT_MAX_BYTES = 1 << 30;
+/** Opsets whose semantics the converters check (older ones spell broadcasting and pads differently). */
+const MIN_OPSET = 1;
+const MAX_OPSET = 21;
 
 /** The file's bytes: given, fetched (http, https, relative URLs in browsers) or read (a path, in Node, Bun and Deno). */
 async function bytesOf(source: Uint8Array | ArrayBuffer | URL | string, maxBytes: number): Promise<Uint8Array> {
@@ -58,7 +67,7 @@ async function bytesOf(source: Uint8Array | ArrayBuffer | URL | string, maxBytes
 }
 
 /**
- * Imports an ONNX model (opsets 7–21 of the default domain; see the README for the op table).
+ * Imports an ONNX model (opsets 1–21 of the default domain; see the README for the op table).
  * Throws `OnnxUnsupportedError` listing every node simdnn cannot run, before allocating anything;
  * a malformed or truncated file gets an error naming the field.
  */
@@ -77,10 +86,27 @@ export async function loadOnnx(source: Uint8Array | ArrayBuffer | URL | string, 
     throw new Error(`loadOnnx: not a readable ONNX model: ${(e as Error).message}`);
   }
   const opset = decoded.opsets.get('');
-  if (opset === undefined || opset < 7 || opset > 21) {
-    throw new Error(`loadOnnx: the model imports opset ${opset ?? '(none)'} of the default domain; simdnn reads opsets 7 to 21`);
+  if (opset === undefined || opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new OnnxUnsupportedError([{ op: 'opset', node: 'ai.onnx', reason: `the model imports opset ${opset ?? '(none)'} of the default domain; simdnn reads opsets ${MIN_OPSET} to ${MAX_OPSET}` }]);
   }
+  if (options.constants !== undefined) bindConstants(decoded, options.constants);
   const lowered = new Lowering(decoded, layout).run(CONVERTERS);
   await ready();
   return buildModel(lowered, options.name ?? (decoded.graph.name || 'onnx_model'));
+}
+
+/** Moves the named graph inputs to the initializers, with the given values. */
+function bindConstants(model: OnnxModelProto, constants: Record<string, Tensor>): void {
+  if (typeof constants !== 'object' || constants === null) throw new TypeError('loadOnnx: constants must be an object of tensors by input name');
+  for (const [name, value] of Object.entries(constants)) {
+    const info = model.graph.inputs.find((i) => i.name === name);
+    if (!info) throw new Error(`loadOnnx: constants names '${name}', which is not a graph input (inputs: ${model.graph.inputs.map((i) => i.name).join(', ')})`);
+    if (!(value instanceof Tensor)) throw new TypeError(`loadOnnx: constants['${name}'] must be a Tensor`);
+    const declared = info.shape;
+    if (declared && (declared.length !== value.shape.length || declared.some((d, i) => typeof d === 'number' && d !== value.shape[i]))) {
+      throw new Error(`loadOnnx: constants['${name}'] has shape [${value.shape.join(', ')}], the input is declared [${declared.map((d) => d ?? '?').join(', ')}]`);
+    }
+    model.graph.inputs = model.graph.inputs.filter((i) => i !== info);
+    model.graph.initializers.push({ name, dims: [...value.shape], dataType: 1, values: value.data });
+  }
 }

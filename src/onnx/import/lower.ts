@@ -209,8 +209,8 @@ export class Lowering {
         convert(this, node, attrs);
         attrs.checkAllRead();
         node.outputs.forEach((o, i) => {
-          if (o !== '' && !this.values.has(o) && (this.graphOutputs.has(o) || this.consumers.has(o))) {
-            throw new Unsupported(`output ${i} ('${o}') is used, and simdnn computes only the first output of ${node.opType}`);
+          if (o !== '' && !this.values.has(o) && (this.graphOutputs.has(o) || (this.consumers.get(o) ?? []).some((c) => !this.skipped.has(c)))) {
+            throw new Unsupported(`output ${i} ('${o}') is used, and simdnn does not compute it`);
           }
         });
       } catch (e) {

@@ -6,6 +6,8 @@
 import { window2D, type Padding } from '../../core/geometry.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from '../../layers/pooling.js';
 import type { Layer } from '../../layers/layer.js';
+import { GlobalMaxPooling2D } from '../../layers/global-max-pooling.js';
+import { ZeroPadding2D } from '../../layers/padding.js';
 import type { OnnxNodeProto } from '../decode.js';
 import type { NodeAttributes } from './attributes.js';
 import type { Converter, Lowering } from './lower.js';
@@ -43,11 +45,7 @@ const pool = (kind: 'max' | 'average'): Converter => (ctx, node, attrs) => {
     if (attrs.int('storage_order', 0) !== 0) throw new Unsupported('storage_order 1 is not supported');
     if (node.outputs.length > 1 && node.outputs[1] !== '') throw new Unsupported('the Indices output is not supported');
   }
-  const padding = poolPadding(attrs, inH, inW, kernel, strides, dilations);
-  if (kind === 'average' && attrs.int('count_include_pad', 0) !== 0 && padding !== 'valid' &&
-    (padding === 'same' || padding.flat().some((p) => p !== 0))) {
-    throw new Unsupported('count_include_pad 1 with padding is not supported');
-  }
+  let padding = poolPadding(attrs, inH, inW, kernel, strides, dilations);
   const base = node.name || node.opType;
   let win;
   try {
@@ -55,11 +53,34 @@ const pool = (kind: 'max' | 'average'): Converter => (ctx, node, attrs) => {
   } catch (e) {
     throw new Unsupported((e as Error).message);
   }
-  const x = ctx.channelsLast(x0, base);
+  let x = ctx.channelsLast(x0, base);
+  if (kind === 'average' && attrs.int('count_include_pad', 0) !== 0 && padding !== 'valid') {
+    // Zeros that count: pad first, then average over the padded image (ceil_mode's extra still excluded).
+    const [[top, bottom], [left, right]] = padding === 'same' ? samePads(inH, inW, kernel, strides) : padding;
+    const pads = attrs.ints('pads') ?? [0, 0, 0, 0];
+    const counted: [[number, number], [number, number]] = padding === 'same' ? [[top, bottom], [left, right]] : [[pads[0], pads[2]], [pads[1], pads[3]]];
+    x = ctx.layer(`${base}_pad`, (name) => new ZeroPadding2D({ name, padding: counted }), [x], [c, inH + counted[0][0] + counted[0][1], inW + counted[1][0] + counted[1][1]], channelsLastPerm(3));
+    padding = [[0, top + bottom - counted[0][0] - counted[0][1]], [0, left + right - counted[1][0] - counted[1][1]]];
+  }
   const make = kind === 'max'
     ? (name: string): Layer => new MaxPooling2D({ name, poolSize: kernel, strides, padding })
     : (name: string): Layer => new AveragePooling2D({ name, poolSize: kernel, strides, padding });
   ctx.set(node.outputs[0], ctx.layer(base, make, [x], [c, win.outH, win.outW], channelsLastPerm(3)));
+};
+
+/** TF's 'same' pads as [[top, bottom], [left, right]]. */
+function samePads(inH: number, inW: number, kernel: [number, number], strides: [number, number]): [[number, number], [number, number]] {
+  const total = (n: number, k: number, s: number) => Math.max((Math.ceil(n / s) - 1) * s + k - n, 0);
+  const th = total(inH, kernel[0], strides[0]), tw = total(inW, kernel[1], strides[1]);
+  return [[Math.floor(th / 2), th - Math.floor(th / 2)], [Math.floor(tw / 2), tw - Math.floor(tw / 2)]];
+}
+
+const globalMaxPool: Converter = (ctx, node) => {
+  const x0 = image(ctx, node);
+  const base = node.name || node.opType;
+  const x = ctx.channelsLast(x0, base);
+  const c = x0.dims[0];
+  ctx.set(node.outputs[0], ctx.layer(base, (name) => new GlobalMaxPooling2D({ name, keepdims: true }), [x], [c, 1, 1], channelsLastPerm(3)));
 };
 
 /** Global average over H and W, kept as [C, 1, 1] (ONNX keeps the axes) or dropped. */
@@ -67,8 +88,9 @@ function globalAverage(ctx: Lowering, node: OnnxNodeProto, x0: TensorValue, keep
   const base = node.name || node.opType;
   const x = ctx.channelsLast(x0, base);
   const c = x0.dims[0];
-  const pooled = ctx.layer(base, (name) => new GlobalAveragePooling2D({ name }), [x], [c], [0]);
-  ctx.set(node.outputs[0], keepDims ? ctx.reshape(pooled, [c, 1, 1], `${base}_keepdims`) : pooled);
+  ctx.set(node.outputs[0], keepDims
+    ? ctx.layer(base, (name) => new GlobalAveragePooling2D({ name, keepdims: true }), [x], [c, 1, 1], channelsLastPerm(3))
+    : ctx.layer(base, (name) => new GlobalAveragePooling2D({ name }), [x], [c], [0]));
 }
 
 const globalAveragePool: Converter = (ctx, node) => globalAverage(ctx, node, image(ctx, node), true);
@@ -90,5 +112,5 @@ const reduceMean: Converter = (ctx, node, attrs) => {
 };
 
 export const POOL_CONVERTERS: Record<string, Converter> = {
-  MaxPool: pool('max'), AveragePool: pool('average'), GlobalAveragePool: globalAveragePool, ReduceMean: reduceMean,
+  MaxPool: pool('max'), AveragePool: pool('average'), GlobalAveragePool: globalAveragePool, GlobalMaxPool: globalMaxPool, ReduceMean: reduceMean,
 };

@@ -5,6 +5,7 @@
  * Squeeze and Unsqueeze become one Reshape (after re-storing in ONNX order if needed).
  */
 import { Concatenate } from '../../layers/concatenate.js';
+import { ZeroPadding2D } from '../../layers/padding.js';
 import type { OnnxNodeProto } from '../decode.js';
 import { OnnxDataType } from '../decode.js';
 import type { NodeAttributes } from './attributes.js';
@@ -256,8 +257,35 @@ const concat: Converter = (ctx, node, attrs) => {
   ctx.set(node.outputs[0], ctx.layer(base, (name) => new Concatenate({ name, axis: stored }), inputs, dims, perm));
 };
 
+/** Pad with zeros on H and W of an image (constant mode, value 0). */
+const pad: Converter = (ctx, node, attrs) => {
+  const mode = attrs.string('mode', 'constant');
+  if (mode !== 'constant') throw new Unsupported(`mode '${mode}' is not supported (only constant)`);
+  let pads: number[], value: number;
+  if (ctx.opset < 11) {
+    pads = attrs.ints(ctx.opset < 2 ? 'paddings' : 'pads') ?? [];
+    value = attrs.float('value', 0);
+  } else {
+    pads = ints(ctx.constant(node, 1, 'pads'), 'pads');
+    const v = ctx.optional(node, 2);
+    value = v ? Number((v.kind === 'const' ? v : ctx.constant(node, 2, 'constant_value')).data[0] ?? 0) : 0;
+    if (node.inputs[3]) throw new Unsupported('the axes input is not supported');
+  }
+  const x0 = ctx.tensor(node, 0);
+  if (value !== 0) throw new Unsupported(`constant_value ${value} is not supported (only 0)`);
+  if (x0.dims.length !== 3 || pads.length !== 8) throw new Unsupported(`only padding H and W of NCHW images is supported (input rank ${x0.dims.length + 1}, ${pads.length} pads)`);
+  const [n0, c0, top, left, n1, c1, bottom, right] = pads;
+  if (n0 || c0 || n1 || c1) throw new Unsupported(`pads [${pads.join(', ')}] pad the batch or channel axis`);
+  if (pads.some((p) => p < 0)) throw new Unsupported(`negative pads [${pads.join(', ')}] (cropping) are not supported`);
+  const base = node.name || 'Pad';
+  const x = ctx.channelsLast(x0, base);
+  const [c, h, w] = x0.dims;
+  ctx.set(node.outputs[0], ctx.layer(base, (name) => new ZeroPadding2D({ name, padding: [[top, bottom], [left, right]] }), [x],
+    [c, h + top + bottom, w + left + right], x.perm));
+};
+
 export const SHAPE_CONVERTERS: Record<string, Converter> = {
   Constant: constant, Shape: shape, Gather: gather, Cast: cast, Slice: slice, Identity: passThrough, Dropout: passThrough,
   Reshape: reshape, Flatten: flatten, Transpose: transpose, Squeeze: squeezeOrUnsqueeze('Squeeze'), Unsqueeze: squeezeOrUnsqueeze('Unsqueeze'),
-  Concat: concat,
+  Concat: concat, Pad: pad,
 };
