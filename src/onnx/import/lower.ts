@@ -180,9 +180,11 @@ export class Lowering {
 
   /** The same values under new ONNX dims (stored in ONNX order): a Reshape, or `t` when nothing changes. */
   reshape(t: TensorValue, dims: readonly number[], base: string): TensorValue {
-    const flat = this.plain(t, base);
-    if (samePerm(flat.dims, dims)) return flat;
-    return this.layer(base, (name) => new Reshape({ name, targetShape: [...dims] }), [flat], dims, identity(dims.length));
+    const ident = identity(t.dims.length);
+    // Stored bytes already in ONNX order (only size-1 axes out of place) are reshaped directly.
+    const source = trivialPermutation(t.dims, t.perm, ident) ? t : this.plain(t, base);
+    if (samePerm(source.perm, ident) && samePerm(source.dims, dims)) return source;
+    return this.layer(base, (name) => new Reshape({ name, targetShape: [...dims] }), [source], dims, identity(dims.length));
   }
 
   // ---- the walk ----
