@@ -158,4 +158,24 @@ describe('saveOnnx in ONNX Runtime Web', () => {
     expect([...(out.y.data as Float32Array)]).toEqual([-1, -0.5, 0, 1, 2, 3]);
     await session.release();
   });
+
+  it('tensor attributes: Constant nodes with a [3] vector and a scalar (dims []) load and compute', async () => {
+    // y = (x + [10, 20, 30]) · 2 on [2, 3], the two operands from Constant nodes, as TorchScript writes Clip's bounds.
+    const model = encodeModel({
+      graph: {
+        name: 'constants',
+        nodes: [
+          { opType: 'Constant', inputs: [], outputs: ['shift'], attributes: [attr.tensor('value', { name: 'shift', dims: [3], data: Float32Array.of(10, 20, 30) })] },
+          { opType: 'Constant', inputs: [], outputs: ['two'], attributes: [attr.tensor('value', { name: '', dims: [], data: Float32Array.of(2) })] },
+          { opType: 'Add', inputs: ['x', 'shift'], outputs: ['shifted'] },
+          { opType: 'Mul', inputs: ['shifted', 'two'], outputs: ['y'] },
+        ],
+        initializers: [], inputs: [{ name: 'x', shape: ['N', 3] }], outputs: [{ name: 'y', shape: ['N', 3] }],
+      },
+    });
+    const session = await ort.InferenceSession.create(model);
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]) });
+    expect([...(out.y.data as Float32Array)]).toEqual([22, 44, 66, 28, 50, 72]);
+    await session.release();
+  });
 });

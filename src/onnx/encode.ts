@@ -1,6 +1,7 @@
 // ONNX messages (onnx.proto, IR version 7 / opset 13) as plain objects, encoded with ProtoWriter.
 // Only what an inference graph of Dense/Conv/Pool layers needs: ModelProto, OperatorSetIdProto,
-// GraphProto, NodeProto, AttributeProto, TensorProto (float32/int64, raw_data), ValueInfoProto
+// GraphProto, NodeProto, AttributeProto (scalars, lists and tensors, for Constant nodes),
+// TensorProto (float32/int64, raw_data), ValueInfoProto
 // with TypeProto.Tensor and TensorShapeProto. Field numbers are the ones onnx.proto assigns.
 import { ProtoWriter } from './protobuf-writer.js';
 
@@ -8,7 +9,7 @@ import { ProtoWriter } from './protobuf-writer.js';
 export const DataType = { FLOAT: 1, INT64: 7 } as const;
 
 /** AttributeProto.AttributeType values used here. */
-const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
 /** An initializer (a constant input): float32 weights or int64 shapes. */
 export interface OnnxTensor {
@@ -23,7 +24,8 @@ export type OnnxAttribute =
   | { name: string; type: 'ints'; value: number[] }
   | { name: string; type: 'float'; value: number }
   | { name: string; type: 'floats'; value: number[] }
-  | { name: string; type: 'string'; value: string };
+  | { name: string; type: 'string'; value: string }
+  | { name: string; type: 'tensor'; value: OnnxTensor };
 
 export interface OnnxNode {
   opType: string;
@@ -64,6 +66,8 @@ export const attr = {
   float: (name: string, value: number): OnnxAttribute => ({ name, type: 'float', value }),
   floats: (name: string, value: number[]): OnnxAttribute => ({ name, type: 'floats', value }),
   string: (name: string, value: string): OnnxAttribute => ({ name, type: 'string', value }),
+  /** A tensor attribute, as a Constant node's `value` (dims [] for a scalar). */
+  tensor: (name: string, value: OnnxTensor): OnnxAttribute => ({ name, type: 'tensor', value }),
 };
 
 /** The serialized ModelProto, ready for `ort.InferenceSession.create(bytes)` or a .onnx file. */
@@ -101,12 +105,13 @@ function encodeNode(node: OnnxNode): ProtoWriter {
 }
 
 function encodeAttribute(a: OnnxAttribute): ProtoWriter {
-  // AttributeProto: name 1, f 2, i 3, s 4, floats 7, ints 8, type 20.
+  // AttributeProto: name 1, f 2, i 3, s 4, t 5, floats 7, ints 8, type 20.
   const w = new ProtoWriter().string(1, a.name);
   switch (a.type) {
     case 'float': w.float(2, a.value).varint(20, AttributeType.FLOAT); break;
     case 'int': w.varint(3, checkInt(a.name, a.value)).varint(20, AttributeType.INT); break;
     case 'string': w.string(4, a.value).varint(20, AttributeType.STRING); break;
+    case 'tensor': w.message(5, encodeTensor(a.value)).varint(20, AttributeType.TENSOR); break;
     case 'floats': w.packedFloats(7, a.value).varint(20, AttributeType.FLOATS); break;
     case 'ints': w.packedVarints(8, a.value.map((v) => checkInt(a.name, v))).varint(20, AttributeType.INTS); break;
   }
