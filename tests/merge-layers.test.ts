@@ -107,9 +107,39 @@ describe(`merge layers (seed ${seed})`, () => {
     });
   }
 
+  const broadcasts: [string, () => Layer, (a: number, b: number) => number, number[][]][] = [
+    ['add', () => nn.layers.add(), (a, b) => a + b, [[3, 2, 5], [1, 1, 5]]],
+    ['subtract', () => nn.layers.subtract(), (a, b) => a - b, [[3, 2, 5], [1, 2, 5]]],
+    ['subtract', () => nn.layers.subtract(), (a, b) => a - b, [[1, 1, 7], [2, 3, 7]]],
+    ['multiply', () => nn.layers.multiply(), (a, b) => a * b, [[1, 1, 6], [4, 3, 6]]],
+    ['multiply', () => nn.layers.multiply(), (a, b) => a * b, [[4, 3, 6], [1, 1, 1]]],
+  ];
+  for (const [name, make, ref, shapes] of broadcasts) {
+    it(`${name} broadcasting [N, ${shapes[0]}] against [N, ${shapes[1]}]: forward against float64, gradients`, () => {
+      const rng = makeRng(seed + shapes[0][0] + 7 * shapes[1][0] + name.length);
+      const [a, b] = shapes.map((sh) => randomArray(n * shapeSize(sh), rng));
+      const y = forward(make(), shapes, n, [a, b]);
+      const full = shapes[0].reduce((x, d) => x * d, 1) >= shapes[1].reduce((x, d) => x * d, 1) ? 0 : 1;
+      const fullSize = shapeSize(shapes[full]), smallSize = shapeSize(shapes[1 - full]);
+      expect(y.length).toBe(n * fullSize);
+      for (let i = 0; i < y.length; i++) {
+        const s = Math.floor(i / fullSize), j = i % fullSize, k = s * smallSize + (j % smallSize);
+        const want = full === 0 ? ref(a[i], b[k]) : ref(a[k], b[i]);
+        // One f32 operation on values in [-1, 1): half an ulp of 2.
+        expect(Math.abs(y[i] - want), `${name}[${i}]`).toBeLessThan(1.2e-7);
+      }
+      checkLayerGradients({ layer: make(), inputShapes: shapes, batch: n, rng });
+    });
+  }
+
+  it('a broadcast must be 1s then the other input\'s last axes', () => {
+    expect(() => nn.layers.multiply({ name: 'mb' }).build([[2, 3, 4], [1, 3, 1]])).toThrow(/Multiply 'mb': inputs \[2, 3, 4\] and \[1, 3, 1\] must have the same shape, or one must be 1s/);
+  });
+
   it('subtract refuses anything but two inputs, and every merge refuses mismatched shapes', () => {
     expect(() => nn.layers.subtract({ name: 's3' }).build([shape, shape, shape])).toThrow("Subtract 's3': needs exactly 2 inputs, got 3");
     expect(() => nn.layers.maximum({ name: 'mx' }).build([[3, 5], [5, 3]])).toThrow("Maximum 'mx': all inputs must have the same shape; input 0 is [3, 5], input 1 is [5, 3]");
+    expect(() => nn.layers.add({ name: 'a3' }).build([[3, 5], [1, 5], [3, 5]])).toThrow("Add 'a3': all inputs must have the same shape; input 0 is [3, 5], input 1 is [1, 5]");
     expect(() => nn.layers.multiply({ name: 'm1' }).build([shape])).toThrow("Multiply 'm1': needs at least 2 inputs, got 1");
   });
 

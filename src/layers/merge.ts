@@ -1,10 +1,12 @@
 /**
  * Element-wise joins of branches (Add, Subtract, Multiply, Average, Maximum, Minimum) over inputs
- * of one shape. Concatenate is in concatenate.ts.
+ * of one shape; Add, Subtract and Multiply of two inputs also broadcast one against the other as
+ * Keras 3 and TF.js do (broadcast-join.ts). Concatenate is in concatenate.ts.
  */
 import type { Kernels } from '../core/wasm.js';
 import { ConfigReader, construct } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type LayerArgs, type LayerCall } from './layer.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type BufferRequest, type LayerArgs, type LayerCall } from './layer.js';
+import { broadcastBackward, broadcastForward, broadcastOf, broadcastScratch, type Broadcast, type JoinOp } from './broadcast-join.js';
 
 /** Throws unless there are at least `min` (exactly `min` when `exact`) inputs, all of one shape. */
 function sameShapes(layer: Layer, inputShapes: number[][], min: number, exact = false): number[] {
@@ -26,8 +28,43 @@ function sumInputs(k: Kernels, inputs: readonly number[], output: number, count:
   for (let i = 2; i < inputs.length; i++) k.addArrays(output, inputs[i], output, count);
 }
 
-/** Element-wise sum of two or more inputs of one shape (residual joins). */
-export class Add extends Layer {
+/** A join that, given two inputs of different shapes, broadcasts the smaller (see broadcast-join.ts). */
+abstract class BroadcastingJoin extends Layer {
+  protected broadcast: Broadcast | null = null;
+  protected abstract readonly op: JoinOp;
+
+  /** The output shape: the shared one, or the larger input's when two inputs broadcast. */
+  protected joinShape(inputShapes: number[][], exactlyTwo: boolean): number[] {
+    this.broadcast = null;
+    if (inputShapes.length === 2) {
+      this.broadcast = broadcastOf(this, inputShapes[0], inputShapes[1]);
+      if (this.broadcast) return [...inputShapes[this.broadcast.full]];
+    }
+    return sameShapes(this, inputShapes, 2, exactlyTwo);
+  }
+
+  override bufferRequests(): BufferRequest[] {
+    const floats = this.broadcast ? broadcastScratch(this.op, this.broadcast) : 0;
+    return floats > 0 ? [{ label: 'broadcast scratch', bytes: 4 * floats }] : [];
+  }
+
+  /** True when it ran the broadcast forward (the caller runs the same-shape one otherwise). */
+  protected broadcastForward(n: number, call: LayerCall): boolean {
+    if (!this.broadcast) return false;
+    broadcastForward(this.backend.kernels, this.op, this.broadcast, n, call.inputs, call.output, call.buffers[0] ?? 0);
+    return true;
+  }
+
+  protected broadcastBackward(n: number, call: LayerCall): boolean {
+    if (!this.broadcast) return false;
+    broadcastBackward(this.backend.kernels, this.op, this.broadcast, n, call.inputs, call.gradOutput, call.gradInputs, call.buffers[0] ?? 0);
+    return true;
+  }
+}
+
+/** Element-wise sum of two or more inputs of one shape (residual joins), or of two that broadcast. */
+export class Add extends BroadcastingJoin {
+  protected readonly op = 'add';
   /** Keras class name, the key of the serialization registry. */
   static readonly className: string = 'Add';
   /** Every option {@link add} accepts. */
@@ -44,16 +81,18 @@ export class Add extends Layer {
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
-    return sameShapes(this, inputShapes, 2);
+    return this.joinShape(inputShapes, false);
   }
 
   protected forwardLinear(n: number, call: LayerCall): void {
+    if (this.broadcastForward(n, call)) return;
     const { inputs, output } = call;
     const count = n * this.outputSize;
     sumInputs(this.backend.kernels, inputs, output, count);
   }
 
   protected backwardLinear(n: number, call: LayerCall): void {
+    if (this.broadcastBackward(n, call)) return;
     const { gradOutput, gradInputs } = call;
     for (let i = 0; i < gradInputs.length; i++) {
       if (gradInputs[i] !== 0) copyFloats(gradOutput, gradInputs[i], n * this.outputSize);
@@ -61,8 +100,9 @@ export class Add extends Layer {
   }
 }
 
-/** a − b, for exactly two inputs of one shape (Keras `Subtract`). */
-export class Subtract extends Layer {
+/** a − b, for exactly two inputs of one shape or that broadcast (Keras `Subtract`). */
+export class Subtract extends BroadcastingJoin {
+  protected readonly op = 'subtract';
   /** Keras class name, the key of the serialization registry. */
   static readonly className: string = 'Subtract';
   /** Every option {@link subtract} accepts. */
@@ -78,15 +118,17 @@ export class Subtract extends Layer {
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
-    return sameShapes(this, inputShapes, 2, true);
+    return this.joinShape(inputShapes, true);
   }
 
   protected forwardLinear(n: number, call: LayerCall): void {
+    if (this.broadcastForward(n, call)) return;
     const { inputs, output } = call;
     this.backend.kernels.subArrays(inputs[0], inputs[1], output, n * this.outputSize);
   }
 
   protected backwardLinear(n: number, call: LayerCall): void {
+    if (this.broadcastBackward(n, call)) return;
     const { gradOutput, gradInputs } = call;
     const count = n * this.outputSize;
     if (gradInputs[0] !== 0) copyFloats(gradOutput, gradInputs[0], count);
@@ -94,8 +136,9 @@ export class Subtract extends Layer {
   }
 }
 
-/** Element-wise product of two or more inputs of one shape (Keras `Multiply`). */
-export class Multiply extends Layer {
+/** Element-wise product of two or more inputs of one shape, or of two that broadcast (Keras `Multiply`). */
+export class Multiply extends BroadcastingJoin {
+  protected readonly op = 'multiply';
   /** Keras class name, the key of the serialization registry. */
   static readonly className: string = 'Multiply';
   /** Every option {@link multiply} accepts. */
@@ -111,10 +154,11 @@ export class Multiply extends Layer {
   }
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
-    return sameShapes(this, inputShapes, 2);
+    return this.joinShape(inputShapes, false);
   }
 
   protected forwardLinear(n: number, call: LayerCall): void {
+    if (this.broadcastForward(n, call)) return;
     const { inputs, output } = call;
     const k = this.backend.kernels;
     const count = n * this.outputSize;
@@ -124,6 +168,7 @@ export class Multiply extends Layer {
 
   /** d/dx_i = g · Π_{j≠i} x_j, formed in the input's own gradient buffer. */
   protected backwardLinear(n: number, call: LayerCall): void {
+    if (this.broadcastBackward(n, call)) return;
     const { inputs, gradOutput, gradInputs } = call;
     const k = this.backend.kernels;
     const count = n * this.outputSize;

@@ -1,14 +1,15 @@
 /**
  * Add, Sub, Mul, Div. Constants are combined at import; a tensor and a constant become a
  * Rescaling (x·scale + offset, the constant broadcast to the tensor's stored layout, kept per
- * channel when it varies only along channels); two tensors of one shape become Keras's Add,
- * Subtract or Multiply. Broadcasting between two computed tensors is refused.
+ * channel when it varies only along channels); two tensors become Keras's Add, Subtract or
+ * Multiply, which broadcast one against the other when its stored sample is 1s then the other's
+ * last axes (a squeeze-and-excitation gate [C, 1, 1] against [C, H, W]).
  */
 import { Add, Multiply, Subtract } from '../../layers/merge.js';
 import { Rescaling, type NestedNumbers } from '../../layers/rescaling.js';
 import type { Converter } from './lower.js';
 import {
-  BATCH, Unsupported, broadcastData, broadcastShape, isFloatConst, size, storedShape, strides, transposeData,
+  BATCH, Unsupported, broadcastData, broadcastShape, isFloatConst, size, storedShape, transposeData,
   type ConstValue, type TensorValue,
 } from './values.js';
 
@@ -60,7 +61,6 @@ function storedConstant(c: ConstValue, t: TensorValue): NestedNumbers {
   const tail = stored.slice(first);
   if (tail.every((d, i) => d === shape[first + i])) return nested(values, tail);
   values = broadcastData(values, stored, shape, 'the constant');
-  void strides;
   return nested(values, shape);
 }
 
@@ -70,13 +70,21 @@ const arithmetic = (op: Op): Converter => (ctx, node) => {
   const base = node.name || op;
   if (a.kind === 'const' && b.kind === 'const') { ctx.set(node.outputs[0], foldConstants(op, a, b)); return; }
   if (a.kind === 'tensor' && b.kind === 'tensor') {
-    if (a.dims.length !== b.dims.length || a.dims.some((d, i) => d !== b.dims[i])) {
-      throw new Unsupported(`broadcasting between two computed tensors ([N, ${a.dims.join(', ')}] and [N, ${b.dims.join(', ')}]) is not supported`);
-    }
     if (op === 'Div') throw new Unsupported('dividing by a computed tensor is not supported');
-    const other = ctx.toPerm(b, a.perm, base);
+    const same = a.dims.length === b.dims.length && a.dims.every((d, i) => d === b.dims[i]);
+    // Keras's merge layers broadcast one input whose stored sample is 1s then the other's last axes (a squeeze-and-excitation gate).
+    const fits = (small: TensorValue, big: TensorValue) => small.dims.length === big.dims.length && small.dims.every((d, i) => d === 1 || d === big.dims[i]);
+    const bigger = same || fits(b, a) ? a : fits(a, b) ? b : null;
+    if (!bigger) {
+      throw new Unsupported(`shapes [N, ${a.dims.join(', ')}] and [N, ${b.dims.join(', ')}] broadcast both ways; simdnn broadcasts one computed tensor against the other`);
+    }
+    const small = bigger === a ? b : a;
+    // Store both so that the small input's varying axes come last (channels last for a [C, 1, 1] gate).
+    const order = [...bigger.perm.filter((d) => small.dims[d] === 1), ...bigger.perm.filter((d) => small.dims[d] !== 1)];
+    const perm = same ? bigger.perm : order;
+    const [x, y] = [a, b].map((t) => ctx.toPerm(t, perm, base));
     const make = op === 'Add' ? (name: string) => new Add({ name }) : op === 'Sub' ? (name: string) => new Subtract({ name }) : (name: string) => new Multiply({ name });
-    ctx.set(node.outputs[0], ctx.layer(base, make, [a, other], a.dims, a.perm));
+    ctx.set(node.outputs[0], ctx.layer(base, make, [x, y], bigger.dims, perm));
     return;
   }
   const tensorFirst = a.kind === 'tensor';
