@@ -19,7 +19,7 @@ export {
 export { GaussianNoise, gaussianNoise, type GaussianNoiseArgs } from './noise.js';
 export { GlobalMaxPooling2D, globalMaxPooling2d } from './global-max-pooling.js';
 export { type GlobalPooling2DArgs } from './pooling.js';
-export { ZeroPadding2D, Cropping2D, zeroPadding2d, cropping2d, type ZeroPadding2DArgs, type Cropping2DArgs, type Frame2D } from './padding.js';
+export { ZeroPadding2D, Cropping2D, zeroPadding2d, cropping2d, cropping2D, type ZeroPadding2DArgs, type Cropping2DArgs, type Frame2D } from './padding.js';
 export { Permute, permute, type PermuteArgs } from './permute.js';
 export { UpSampling2D, upSampling2d, type UpSampling2DArgs, type UpSamplingInterpolation } from './upsampling.js';
 export { RepeatVector, repeatVector, type RepeatVectorArgs } from './repeat-vector.js';
