@@ -1,6 +1,8 @@
 // The shape layers with TensorFlow.js 4.22 both ways (cpu backend): same predictions within 1e-5;
 // bilinear upsampling against TF.js's resizeBilinear (both sampling conventions); what TF.js does
 // with keepdims and with Keras 3's half-pixel bilinear.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import * as nn from '../src/index.js';
@@ -144,5 +146,24 @@ describe(`shape layers with TensorFlow.js 4.22 (seed ${seed})`, () => {
     expect(maxAbsDiff((m.predict(x) as nn.Tensor).data, own)).toBeGreaterThan(1e-2);
     loaded.dispose();
     m.dispose();
+  });
+
+  it("a Keras 3 file (tests/fixtures/keras3/shape_layers): its bilinear layer is read with half-pixel centres; read TF.js's way it predicts otherwise", async () => {
+    const dir = join(__dirname, 'fixtures', 'keras3', 'shape_layers');
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } } };
+    const reference = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as { x: { shape: number[]; data: number[] }; y: { data: number[] } };
+    const weights = { 'weights.bin': new Uint8Array(readFileSync(join(dir, 'weights.bin'))) };
+    const x = nn.tensor(new Float32Array(reference.x.data), reference.x.shape);
+    const keras3 = await nn.loadModel(nn.io.fromModelJSON(json, weights));
+    expect((keras3.layers[3] as nn.layers.UpSampling2D).halfPixelCenters).toBe(true);
+    expect(maxAbsDiff((keras3.predict(x) as nn.Tensor).data, reference.y.data)).toBeLessThan(1e-5);
+    // The same file with a dtype string, as TF.js writes it: sampled at o/s, far from what Keras 3 predicted.
+    const bilinear = json.modelTopology.config.layers.find((l) => l.class_name === 'UpSampling2D' && l.config.interpolation === 'bilinear')!;
+    bilinear.config.dtype = 'float32';
+    const tfjsWay = await nn.loadModel(nn.io.fromModelJSON(json, weights));
+    expect((tfjsWay.layers[3] as nn.layers.UpSampling2D).halfPixelCenters).toBe(false);
+    expect(maxAbsDiff((tfjsWay.predict(x) as nn.Tensor).data, reference.y.data)).toBeGreaterThan(0.05);
+    keras3.dispose();
+    tfjsWay.dispose();
   });
 });
