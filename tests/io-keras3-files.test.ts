@@ -56,6 +56,9 @@ describe('models saved by Keras 3', () => {
     ['residual', ['Conv2D', 'Conv2D', 'BatchNormalization', 'Add', 'Conv2D', 'Concatenate', 'GlobalAveragePooling2D', 'Dense']],
     // A functional model nested in a Sequential nested in a functional model: inlined into one graph.
     ['nested', ['Dense', 'Dense', 'Add', 'Dense', 'Dense']],
+    // Keras 3's bilinear UpSampling2D samples at half-pixel centres: read so (TF.js's o/s would be 0.16 off here).
+    ['shape_layers', ['ZeroPadding2D', 'Conv2D', 'Cropping2D', 'UpSampling2D', 'ZeroPadding2D', 'Permute', 'Cropping2D', 'UpSampling2D',
+      'GlobalMaxPooling2D', 'GlobalAveragePooling2D', 'Permute', 'Flatten', 'RepeatVector', 'Permute', 'Flatten', 'Dense']],
   ];
   for (const [name, classes] of cases) {
     it(`${name}: loads and predicts what Keras predicted; saves and loads again unchanged`, async () => {

@@ -12,6 +12,7 @@ const REQUIRED: Record<string, Record<string, unknown>> = {
   activation: { activation: 'relu' }, gaussianNoise: { stddev: 0.1 }, randomTranslation: { heightFactor: 0.1, widthFactor: 0.1 },
   randomRotation: { factor: 0.1 }, randomZoom: { heightFactor: 0.1 }, depthwiseConv2d: { kernelSize: 3 },
   separableConv2d: { filters: 2, kernelSize: 3 },
+  permute: { dims: [2, 1] }, repeatVector: { n: 2 }, upSampling2d: { interpolation: 'bilinear' },
 };
 
 /** A valid value for each option key, away from its default (and from the REQUIRED values). */
@@ -23,6 +24,12 @@ const EXAMPLE: Record<string, unknown> = {
   fillMode: 'wrap', interpolation: 'nearest', fillValue: 0.5, heightFactor: 0.2, widthFactor: 0.3, factor: 0.2,
   depthMultiplier: 2, depthwiseInitializer: 'heNormal', depthwiseRegularizer: 'l2', groups: 2,
   pointwiseInitializer: 'heNormal', pointwiseRegularizer: 'l2',
+  keepdims: true, cropping: [[1, 0], [0, 2]], dims: [1, 2], n: 3, size: [3, 2], halfPixelCenters: true,
+};
+
+/** Where a factory needs another example for a key than EXAMPLE's (a name shared with another meaning). */
+const EXAMPLE_FOR: Record<string, Record<string, unknown>> = {
+  zeroPadding2d: { padding: [[1, 2], [0, 3]] }, upSampling2d: { interpolation: 'nearest' },
 };
 
 type Factory = (args?: Record<string, unknown>) => nn.Layer;
@@ -56,9 +63,10 @@ describe('every layer factory refuses unknown options, naming the nearest', () =
       const registered = nn.serialization.getRegisteredClass(cls.className);
       expect(registered, `${name}: class ${cls.className} is not registered`).toBe(cls);
       const base = configured(factory, minimal);
+      const examples = { ...EXAMPLE, ...EXAMPLE_FOR[name] };
       for (const key of keys!) {
-        expect(key in EXAMPLE, `${name}: no example value for option '${key}'; add one to EXAMPLE`).toBe(true);
-        const args = { ...minimal, [key]: EXAMPLE[key] };
+        expect(key in examples, `${name}: no example value for option '${key}'; add one to EXAMPLE`).toBe(true);
+        const args = { ...minimal, [key]: examples[key] };
         // batchInputShape is inputShape with a batch entry: the same declared shape as inputShape.
         if (key !== 'batchInputShape') expect(configured(factory, args), `${name}: option '${key}' changed nothing`).not.toBe(base);
         else expect(configured(factory, args)).toBe(configured(factory, { ...minimal, inputShape: EXAMPLE.inputShape }));
@@ -71,7 +79,7 @@ describe('every layer factory refuses unknown options, naming the nearest', () =
         reader.finish();
         expect(rebuilt.getConfig(), `${name}: '${key}' through getConfig/fromConfig`).toEqual(config);
         for (const wrong of new Set([snakeCase(key), capitalised(key)].filter((k) => k !== key))) {
-          expect(() => factory({ ...minimal, [wrong]: EXAMPLE[key] }), `${name}: '${wrong}'`).toThrow(`${cls.className}: unknown option '${wrong}'; did you mean '${key}'?`);
+          expect(() => factory({ ...minimal, [wrong]: examples[key] }), `${name}: '${wrong}'`).toThrow(`${cls.className}: unknown option '${wrong}'; did you mean '${key}'?`);
         }
       }
     });

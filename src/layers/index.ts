@@ -21,7 +21,7 @@ export { Rescaling, rescaling, type RescalingArgs, type NestedNumbers } from './
 export { LeakyReLU, ELU, leakyReLU, elu, type AlphaActivationArgs } from './advanced-activations.js';
 export { GlobalMaxPooling2D, globalMaxPooling2d } from './global-max-pooling.js';
 export { type GlobalPooling2DArgs } from './pooling.js';
-export { ZeroPadding2D, Cropping2D, zeroPadding2d, cropping2d, type ZeroPadding2DArgs, type Cropping2DArgs, type Frame2D } from './padding.js';
+export { ZeroPadding2D, Cropping2D, zeroPadding2d, cropping2d, cropping2D, type ZeroPadding2DArgs, type Cropping2DArgs, type Frame2D } from './padding.js';
 export { Permute, permute, type PermuteArgs } from './permute.js';
 export { UpSampling2D, upSampling2d, type UpSampling2DArgs, type UpSamplingInterpolation } from './upsampling.js';
 export { RepeatVector, repeatVector, type RepeatVectorArgs } from './repeat-vector.js';

@@ -144,3 +144,6 @@ export function zeroPadding2d(args: ZeroPadding2DArgs = {}): ZeroPadding2D {
 export function cropping2d(args: Cropping2DArgs = {}): Cropping2D {
   return new Cropping2D(args);
 }
+
+/** TF.js's spelling of {@link cropping2d} (`tf.layers.cropping2D`). */
+export const cropping2D: (args?: Cropping2DArgs) => Cropping2D = cropping2d;
