@@ -7,10 +7,11 @@ import type { ActivationName } from '../../activations.js';
 import { Activation } from '../../layers/activation.js';
 import { ELU, LeakyReLU } from '../../layers/advanced-activations.js';
 import type { Layer } from '../../layers/layer.js';
+import { Rescaling } from '../../layers/rescaling.js';
 import type { OnnxNodeProto } from '../decode.js';
 import type { NodeAttributes } from './attributes.js';
 import type { Converter, Lowering } from './lower.js';
-import { Unsupported, isFloatConst, type ConstValue } from './values.js';
+import { Unsupported, type ConstValue, type TensorValue } from './values.js';
 
 /** SELU's constants as ONNX states them (float32), which simdnn's kernel uses too. */
 const SELU_ALPHA = 1.67326319217681884765625;
@@ -29,7 +30,10 @@ function scalar(c: ConstValue | undefined, what: string): number | undefined {
  * The Keras activation an element-wise ONNX node computes, or a layer maker when it needs a
  * parameter (LeakyReLU's slope); throws Unsupported for a variant simdnn lacks.
  */
-export function elementwiseActivation(ctx: Lowering, node: OnnxNodeProto, attrs: NodeAttributes): ActivationName | ((name: string) => Layer) {
+/** Clip to [lo, hi] other than ReLU's and ReLU6's ranges: built from Rescaling and ReLU (see {@link clipLayers}). */
+export interface ClipRange { lo: number; hi: number }
+
+export function elementwiseActivation(ctx: Lowering, node: OnnxNodeProto, attrs: NodeAttributes): ActivationName | ((name: string) => Layer) | ClipRange {
   switch (node.opType) {
     case 'Relu': return 'relu';
     case 'Sigmoid': return 'sigmoid';
@@ -67,9 +71,11 @@ export function elementwiseActivation(ctx: Lowering, node: OnnxNodeProto, attrs:
         min = scalar(node.inputs[1] ? ctx.constant(node, 1, 'min') : undefined, 'min');
         max = scalar(node.inputs[2] ? ctx.constant(node, 2, 'max') : undefined, 'max');
       }
-      if (min === 0 && max === 6) return 'relu6';
-      if (min === 0 && (max === undefined || max === Infinity)) return 'relu';
-      throw new Unsupported(`Clip to [${min ?? '-inf'}, ${max ?? 'inf'}] is not supported (only [0, 6] and [0, inf], as ReLU6 and ReLU)`);
+      const lo = min ?? -Infinity, hi = max ?? Infinity;
+      if (lo === 0 && hi === 6) return 'relu6';
+      if (lo === 0 && hi === Infinity) return 'relu';
+      if (!(lo <= hi) || Number.isNaN(lo) || Number.isNaN(hi)) throw new Unsupported(`Clip to [${lo}, ${hi}] is empty`);
+      return { lo, hi };
     }
     default:
       throw new Unsupported('op not supported');
@@ -79,11 +85,29 @@ export function elementwiseActivation(ctx: Lowering, node: OnnxNodeProto, attrs:
 /** Ops {@link elementwiseActivation} knows. */
 export const ACTIVATION_OPS = ['Relu', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'HardSwish', 'Elu', 'Selu', 'LeakyRelu', 'HardSigmoid', 'Clip'];
 
+/**
+ * Clip(x, lo, hi) as Rescaling → ReLU-family activation → Rescaling: one-sided clips shift (or
+ * mirror) into a ReLU, two-sided ones scale [lo, hi] onto ReLU6's [0, 6]. Each step rounds once,
+ * so results are within a few float32 ulps of max(|x|, |lo|, |hi|) of the exact clip.
+ */
+function clipLayers(ctx: Lowering, base: string, x: TensorValue, { lo, hi }: ClipRange): TensorValue {
+  const step = (suffix: string, input: TensorValue, make: (name: string) => Layer) => ctx.layer(`${base}${suffix}`, make, [input], input.dims, input.perm);
+  const rescale = (suffix: string, input: TensorValue, scale: number, offset: number) =>
+    step(suffix, input, (name) => new Rescaling({ name, scale: Math.fround(scale), offset: Math.fround(offset) }));
+  const relu = (suffix: string, input: TensorValue, activation: ActivationName) => step(suffix, input, (name) => new Activation({ name, activation }));
+  if (hi === Infinity) return rescale('', relu('_relu', rescale('_shift', x, 1, -lo), 'relu'), 1, lo); // lo + relu(x − lo)
+  if (lo === -Infinity) return rescale('', relu('_relu', rescale('_mirror', x, -1, hi), 'relu'), -1, hi); // hi − relu(hi − x)
+  const width = hi - lo;
+  return rescale('', relu('_relu6', rescale('_shift', x, 6 / width, (-lo * 6) / width), 'relu6'), width / 6, lo);
+}
+
 const activationLayer: Converter = (ctx, node, attrs) => {
   const x = ctx.tensor(node, 0);
   const act = elementwiseActivation(ctx, node, attrs);
+  const base = node.name || node.opType;
+  if (typeof act === 'object') { ctx.set(node.outputs[0], clipLayers(ctx, base, x, act)); return; }
   const make = typeof act === 'string' ? (name: string) => new Activation({ name, activation: act }) : act;
-  ctx.set(node.outputs[0], ctx.layer(node.name || node.opType, make, [x], x.dims, x.perm));
+  ctx.set(node.outputs[0], ctx.layer(base, make, [x], x.dims, x.perm));
 };
 
 /** Softmax / LogSoftmax over one axis; simdnn's run over the last stored axis, so the input is re-stored if needed. */
@@ -108,4 +132,3 @@ export const ACTIVATION_CONVERTERS: Record<string, Converter> = {
   LogSoftmax: softmax('logSoftmax'),
 };
 
-export { isFloatConst };

@@ -68,7 +68,7 @@ function absorbFollowers(ctx: Lowering, output: string, rank: number, m: number)
         }
       } else {
         const act = elementwiseActivation(ctx, next, attrs);
-        if (typeof act !== 'string') return e;
+        if (typeof act !== 'string') return e; // a parameterised layer or a general Clip stays a layer of its own
         attrs.checkAllRead();
         e.activation = act;
         e.output = next.outputs[0];
