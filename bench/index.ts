@@ -7,6 +7,7 @@ import { benchConv, formatConv } from './conv.js';
 import { benchDepthwise, formatDepthwise } from './depthwise.js';
 import { benchGemm, formatGemm } from './gemm.js';
 import { benchInference, formatInference } from './inference.js';
+import { benchOnnx, formatOnnx } from './onnx.js';
 import { benchTraining, formatTraining } from './training.js';
 import type { BenchOptions } from './table.js';
 
@@ -22,6 +23,7 @@ const sections: Section[] = [
   { name: 'depthwise', run: async (options, log) => formatDepthwise(await benchDepthwise(options, log)) },
   { name: 'training', run: async (options, log) => formatTraining(await benchTraining(options, log)) },
   { name: 'inference', run: async (options, log) => formatInference(await benchInference(options, log)) },
+  { name: 'onnx', run: async (options, log) => formatOnnx(await benchOnnx(options, log)) },
 ];
 
 const args = process.argv.slice(2);

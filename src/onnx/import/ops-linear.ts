@@ -119,7 +119,15 @@ export function convPadding(attrs: NodeAttributes, inH: number, inW: number, ker
   }
   if (autoPad !== 'NOTSET') throw new Unsupported(`auto_pad '${autoPad}' is not one ONNX defines`);
   if (pads.length !== 4 || pads.some((p) => !Number.isInteger(p) || p < 0)) throw new Unsupported(`pads [${pads.join(', ')}] must be 4 non-negative integers`);
-  return pads.every((p) => p === 0) ? 'valid' : [[pads[0], pads[2]], [pads[1], pads[3]]];
+  if (pads.every((p) => p === 0)) return 'valid';
+  // Pads that are exactly TF's 'same' are saved as 'same', which TF.js can read (it has no explicit padding).
+  const same = (size: number, k: number, s: number, d: number) => {
+    const total = Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  const [sh, sw] = [same(inH, kernel[0], strides[0], dilations[0]), same(inW, kernel[1], strides[1], dilations[1])];
+  if (sh[0] === pads[0] && sh[1] === pads[2] && sw[0] === pads[1] && sw[1] === pads[3]) return 'same';
+  return [[pads[0], pads[2]], [pads[1], pads[3]]];
 }
 
 /** Strides, dilations and kernel of a 2-D window op, checked. */
