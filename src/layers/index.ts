@@ -17,3 +17,6 @@ export {
   type RandomArgs, type AffineArgs, type FillMode, type Interpolation, type Factor,
 } from './preprocessing.js';
 export { GaussianNoise, gaussianNoise, type GaussianNoiseArgs } from './noise.js';
+export { Conv2DTranspose, conv2dTranspose, type Conv2DTransposeArgs } from './conv2d-transpose.js';
+export type { TransposePadding } from '../core/transposed-window.js';
+export { LayerNormalization, layerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';

@@ -20,6 +20,8 @@ import { BatchNormalization } from './normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from './pooling.js';
 import { RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './preprocessing.js';
 import { Flatten, Reshape } from './reshape.js';
+import { Conv2DTranspose } from './conv2d-transpose.js';
+import { LayerNormalization } from './layer-normalization.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -74,6 +76,6 @@ export function registeredClassNames(): string[] {
 
 for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization,
   GaussianNoise, RandomFlip, RandomTranslation, RandomRotation, RandomZoom, Activation, Add, Subtract, Multiply, Average, Maximum,
-  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D]) {
+  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, LayerNormalization]) {
   registerClass(cls);
 }
