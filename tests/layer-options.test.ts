@@ -12,6 +12,7 @@ const REQUIRED: Record<string, Record<string, unknown>> = {
   activation: { activation: 'relu' }, gaussianNoise: { stddev: 0.1 }, randomTranslation: { heightFactor: 0.1, widthFactor: 0.1 },
   randomRotation: { factor: 0.1 }, randomZoom: { heightFactor: 0.1 }, depthwiseConv2d: { kernelSize: 3 },
   separableConv2d: { filters: 2, kernelSize: 3 },
+  conv2dTranspose: { filters: 2, kernelSize: 3, strides: 2 }, // outputPadding must stay below the strides
 };
 
 /** A valid value for each option key, away from its default (and from the REQUIRED values). */
@@ -23,6 +24,7 @@ const EXAMPLE: Record<string, unknown> = {
   fillMode: 'wrap', interpolation: 'nearest', fillValue: 0.5, heightFactor: 0.2, widthFactor: 0.3, factor: 0.2,
   depthMultiplier: 2, depthwiseInitializer: 'heNormal', depthwiseRegularizer: 'l2', groups: 2,
   pointwiseInitializer: 'heNormal', pointwiseRegularizer: 'l2',
+  outputPadding: 1, betaInitializer: 'ones', gammaInitializer: 'zeros', betaRegularizer: 'l2', gammaRegularizer: 'l1',
 };
 
 type Factory = (args?: Record<string, unknown>) => nn.Layer;
