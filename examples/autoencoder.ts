@@ -1,7 +1,7 @@
 /**
  * A convolutional autoencoder on the built-in digits: two strided convolutions squeeze a 28x28
- * digit into a 7x7x8 code (392 values, half the pixels), two strided transposed convolutions and
- * a sigmoid convolution draw it back; binary cross-entropy against the input, Adam. It prints the
+ * digit into a 7x7x8 code (392 values, half the pixels), two strided transposed convolutions draw
+ * it back, the second with a sigmoid; binary cross-entropy against the input, Adam. It prints the
  * test split's reconstruction error (MSE) beside that of predicting the mean training digit, and
  * the time per epoch, and saves a grid of test digits (originals above reconstructions) as a PNG.
  * Node only (the PNG is written with node:zlib).
@@ -24,8 +24,7 @@ export function autoencoderModel(): nn.Sequential {
       nn.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // 14x14x16
       nn.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'code' }), // 7x7x8
       nn.layers.conv2dTranspose({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // 14x14x16
-      nn.layers.conv2dTranspose({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }), // 28x28x8
-      nn.layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid' }), // 28x28x1
+      nn.layers.conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: 'same', activation: 'sigmoid' }), // 28x28x1
       nn.layers.flatten(),
     ],
   });

@@ -63,7 +63,7 @@ describe(`examples/autoencoder (seed ${seed})`, () => {
     await nn.ready();
     const model = autoencoderModel();
     expect(model.getLayer('code').outputShape).toEqual([7, 7, 8]);
-    expect(model.layers.filter((l) => l.className === 'Conv2DTranspose').map((l) => l.outputShape)).toEqual([[14, 14, 16], [28, 28, 8]]);
+    expect(model.layers.filter((l) => l.className === 'Conv2DTranspose').map((l) => l.outputShape)).toEqual([[14, 14, 16], [28, 28, 1]]);
     expect(model.outputShape).toEqual([784]);
     model.dispose();
   });
