@@ -242,6 +242,17 @@ describe(`Conv2DTranspose save, load and TF.js 4.22 (seed ${seed})`, () => {
     m.dispose();
   });
 
+  it("TF.js 4.22 reads outputPadding and dilation files but computes without them (its output shape shows it)", async () => {
+    for (const [options, ours, theirs] of [[{ strides: 2, outputPadding: 1 }, [10, 10, 2], [9, 9, 2]], [{ dilationRate: 2 }, [8, 8, 2], [6, 6, 2]]] as const) {
+      const m = nn.sequential({ layers: [nn.layers.conv2dTranspose({ inputShape: [4, 4, 2], filters: 2, kernelSize: 3, ...options })] });
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(await artifactsOf(m) as tf.io.ModelArtifacts));
+      expect(m.outputShape).toEqual(ours);
+      expect(loaded.outputs[0].shape).toEqual([null, ...theirs]);
+      loaded.dispose();
+      m.dispose();
+    }
+  });
+
   it('a file with groups, a constraint or channels_first is refused by name', async () => {
     const m = model();
     const artifacts = await artifactsOf(m);
