@@ -65,7 +65,8 @@ describe(`Conv2DTranspose output size (seed ${seed})`, () => {
     [[5, 5, 2], { kernelSize: 3, strides: 2, outputPadding: 1 }, [12, 12, 3]], // (5 − 1)·2 + 3 + 1
     [[4, 4, 2], { kernelSize: 4, strides: 2, padding: 'same', outputPadding: 0 }, [6, 6, 3]], // (4 − 1)·2 + 0 + 0
     [[4, 6, 2], { kernelSize: 3, dilationRate: 2 }, [8, 10, 3]], // extent 5: 4 + 4
-    [[3, 3, 2], { kernelSize: 3, strides: [2, 3], dilationRate: 2, padding: 'same', outputPadding: [1, 2] }, [6, 9, 3]], // (3 − 1)·s + 5 mod 2 + op
+    [[3, 3, 2], { kernelSize: [3, 4], strides: [2, 3], padding: 'same', outputPadding: [1, 2] }, [6, 8, 3]], // (3 − 1)·s + k mod 2 + op
+    [[3, 3, 2], { kernelSize: [3, 2], dilationRate: [2, 3], padding: 'same', outputPadding: 0 }, [3, 2, 3]], // extents 5 and 4: (3 − 1) + e mod 2
     [[6, 5, 4], { kernelSize: [1, 3], strides: [1, 2], padding: 'valid' }, [6, 11, 3]],
   ];
   cases.forEach(([input, options, output]) => {
@@ -95,6 +96,7 @@ describe(`Conv2DTranspose output size (seed ${seed})`, () => {
     expect(make({ padding: 'causal' })).toThrow("Conv2DTranspose 'up': padding must be 'valid' or 'same', got \"causal\"");
     expect(make({ padding: [[1, 1], [1, 1]] })).toThrow("padding must be 'valid' or 'same'");
     expect(make({ filters: 0 })).toThrow("Conv2DTranspose 'up': filters must be a positive integer, got 0");
+    expect(make({ strides: [1, 2], dilationRate: [2, 1] })).toThrow("Conv2DTranspose 'up': strides > 1 together with dilationRate > 1 is not supported (nor by Keras), got strides [1, 2] and dilationRate [2, 1]");
     expect(make({ output_padding: 1 })).toThrow("Conv2DTranspose: unknown option 'output_padding'; did you mean 'outputPadding'?");
     const empty = nn.layers.conv2dTranspose({ name: 'empty', filters: 1, kernelSize: 2, strides: 2, padding: 'same', outputPadding: 0 });
     expect(() => empty.build([[1, 3, 1]])).toThrow("Conv2DTranspose 'empty': output size 0x4 would be empty");
@@ -108,7 +110,8 @@ describe(`Conv2DTranspose layer (seed ${seed})`, () => {
     ['3x3 stride 2 same, relu', { filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', biasInitializer: 'ones' }, [3, 4, 5]],
     ['2x3 stride [3, 2] valid, tanh', { filters: 5, kernelSize: [2, 3], strides: [3, 2], activation: 'tanh' }, [3, 2, 3]],
     ['outputPadding, no bias', { filters: 2, kernelSize: 3, strides: 2, padding: 'same', outputPadding: [1, 0], useBias: false }, [2, 3, 7]],
-    ['dilation 2 with strides, sigmoid', { filters: 4, kernelSize: 3, strides: 2, dilationRate: [2, 1], padding: 'valid', outputPadding: 1, activation: 'sigmoid' }, [2, 3, 2]],
+    ['dilation [2, 3], sigmoid', { filters: 4, kernelSize: 3, dilationRate: [2, 3], padding: 'same', activation: 'sigmoid' }, [2, 3, 2]],
+    ['dilation 2, valid, outputPadding 0', { filters: 3, kernelSize: [2, 3], dilationRate: 2, outputPadding: 0 }, [3, 2, 2]],
     ['kernel shorter than the stride', { filters: 1, kernelSize: 2, strides: 3 }, [3, 3, 1]],
     ['even kernel, same, outputPadding 0 (taps cut at the end, as Keras 3)', { filters: 2, kernelSize: [4, 2], strides: 2, padding: 'same', outputPadding: 0 }, [3, 4, 2]],
   ];
@@ -198,7 +201,8 @@ describe(`Conv2DTranspose save, load and TF.js 4.22 (seed ${seed})`, () => {
     return nn.sequential({ layers: [
       nn.layers.conv2dTranspose({ inputShape: [4, 3, 3], filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
       nn.layers.conv2dTranspose({ filters: 2, kernelSize: [2, 3], strides: [1, 2], useBias: false, kernelRegularizer: nn.regularizers.l2({ l2: 1e-3 }),
-        ...(keras ? { dilationRate: [2, 1] as [number, number], outputPadding: [0, 1] as [number, number] } : {}) }),
+        ...(keras ? { outputPadding: [0, 1] as [number, number] } : {}) }),
+      ...(keras ? [nn.layers.conv2dTranspose({ filters: 3, kernelSize: 2, dilationRate: [2, 1], padding: 'same' })] : []),
       nn.layers.flatten(),
     ] });
   }
@@ -208,7 +212,8 @@ describe(`Conv2DTranspose save, load and TF.js 4.22 (seed ${seed})`, () => {
     randomizeWeights(m, seed + 40);
     const loaded = await nn.loadModel(await artifactsOf(m));
     expect(loaded.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
-    expect(loaded.layers[1].getConfig()).toMatchObject({ output_padding: [0, 1], dilation_rate: [2, 1] });
+    expect(loaded.layers[1].getConfig()).toMatchObject({ output_padding: [0, 1] });
+    expect(loaded.layers[2].getConfig()).toMatchObject({ dilation_rate: [2, 1], output_padding: null });
     const x = batchFor([4, 3, 3], 3, seed + 41);
     expect(Array.from((loaded.predict(x) as nn.Tensor).data)).toEqual(Array.from((m.predict(x) as nn.Tensor).data));
     m.dispose();

@@ -32,7 +32,7 @@ export interface Conv2DTransposeArgs extends LayerArgs {
    * size·stride + max(kernel − stride, 0) ('valid').
    */
   outputPadding?: number | [number, number] | null;
-  /** Default 1: the transpose of a dilated convolution. */
+  /** Default 1: the transpose of a dilated convolution; with strides > 1 refused, as Keras does. */
   dilationRate?: number | [number, number];
   activation?: ActivationName;
   /** Default true. */
@@ -93,6 +93,9 @@ export class Conv2DTranspose extends Layer {
     this.kernelSize = pair(args.kernelSize, 1, who, 'kernelSize');
     this.strides = pair(args.strides, 1, who, 'strides');
     this.dilationRate = pair(args.dilationRate, 1, who, 'dilationRate');
+    if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
+      throw new RangeError(`${who}: strides > 1 together with dilationRate > 1 is not supported (nor by Keras), got strides [${this.strides.join(', ')}] and dilationRate [${this.dilationRate.join(', ')}]`);
+    }
     const padding = args.padding ?? 'valid';
     if (padding !== 'valid' && padding !== 'same') throw new RangeError(`${who}: padding must be 'valid' or 'same', got ${JSON.stringify(padding)}`);
     this.padding = padding;
