@@ -21,3 +21,4 @@ export * from './depthwise';
 export * from './pad-crop';
 export * from './permute';
 export * from './upsample';
+export * from './layer-norm';

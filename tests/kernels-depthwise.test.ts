@@ -5,6 +5,7 @@ import { depthwiseArgs, depthwiseForward, depthwiseInputGrad, depthwiseKernelGra
 import { FUSED_CASES } from './helpers/activation-ref.js';
 import { allocWasm, backend, freshSeed, fromWasm, makeRng, randomArray, toWasm } from './helpers/kernels.js';
 import { convCase, convGeometry, padLabel, tapAt, type ConvGeometry, type Padding } from './helpers/conv-geometry.js';
+import { Sums } from './helpers/sums.js';
 
 type Backend = Awaited<ReturnType<typeof backend>>;
 
@@ -48,30 +49,6 @@ function eachProduct(g: ReturnType<typeof geometry>, visit: (xi: number, wi: num
         visit(((b * g.h + iy) * g.w + ix) * g.inC + ci, (ky * g.kw + kx) * g.outC + co, ((b * g.outH + oy) * g.outW + ox) * g.outC + co);
       }
     }
-}
-
-/** A float64 sum per element with its f32 rounding bound: (terms + 2)·2⁻²⁴·Σ|term|. */
-class Sums {
-  readonly value: Float64Array;
-  private readonly abs: Float64Array;
-  private readonly terms: Int32Array;
-  constructor(n: number) {
-    this.value = new Float64Array(n); this.abs = new Float64Array(n); this.terms = new Int32Array(n);
-  }
-  add(i: number, v: number): void {
-    this.value[i] += v; this.abs[i] += Math.abs(v); this.terms[i]++;
-  }
-  bound(i: number): number {
-    return (this.terms[i] + 2) * 2 ** -24 * this.abs[i] + 1e-30;
-  }
-  /** Every element of `got` within its bound (scaled by the activation's slope, plus its own rounding). */
-  expectClose(got: Float32Array, f: (v: number) => number = (v) => v, slope = 1): void {
-    for (let i = 0; i < got.length; i++) {
-      const want = f(this.value[i]);
-      const allowed = slope * this.bound(i) + 2e-6 * Math.max(Math.abs(want), 1e-3);
-      if (!(Math.abs(got[i] - want) <= allowed)) expect.fail(`element ${i}: got ${got[i]}, want ${want} ± ${allowed}`);
-    }
-  }
 }
 
 function run(b: Backend, g: ReturnType<typeof geometry>, rng: () => number) {

@@ -12,6 +12,7 @@ const REQUIRED: Record<string, Record<string, unknown>> = {
   activation: { activation: 'relu' }, gaussianNoise: { stddev: 0.1 }, randomTranslation: { heightFactor: 0.1, widthFactor: 0.1 },
   randomRotation: { factor: 0.1 }, randomZoom: { heightFactor: 0.1 }, depthwiseConv2d: { kernelSize: 3 },
   separableConv2d: { filters: 2, kernelSize: 3 },
+  conv2dTranspose: { filters: 2, kernelSize: 3 }, rescaling: { scale: 0.5 },
   permute: { dims: [2, 1] }, repeatVector: { n: 2 }, upSampling2d: { interpolation: 'bilinear' },
 };
 
@@ -24,12 +25,16 @@ const EXAMPLE: Record<string, unknown> = {
   fillMode: 'wrap', interpolation: 'nearest', fillValue: 0.5, heightFactor: 0.2, widthFactor: 0.3, factor: 0.2,
   depthMultiplier: 2, depthwiseInitializer: 'heNormal', depthwiseRegularizer: 'l2', groups: 2,
   pointwiseInitializer: 'heNormal', pointwiseRegularizer: 'l2',
+  outputPadding: 1, betaInitializer: 'ones', gammaInitializer: 'zeros', betaRegularizer: 'l2', gammaRegularizer: 'l1',
+  alpha: 0.7, offset: 0.25,
   keepdims: true, cropping: [[1, 0], [0, 2]], dims: [1, 2], n: 3, size: [3, 2], halfPixelCenters: true,
 };
 
 /** Where a factory needs another example for a key than EXAMPLE's (a name shared with another meaning). */
 const EXAMPLE_FOR: Record<string, Record<string, unknown>> = {
   zeroPadding2d: { padding: [[1, 2], [0, 3]] }, upSampling2d: { interpolation: 'nearest' },
+  rescaling: { scale: 2 }, // 'scale' is a flag elsewhere
+  conv2dTranspose: { outputPadding: 0 }, // below the default stride 1; the key's default is none
 };
 
 type Factory = (args?: Record<string, unknown>) => nn.Layer;

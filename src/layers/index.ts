@@ -25,3 +25,6 @@ export { ZeroPadding2D, Cropping2D, zeroPadding2d, cropping2d, cropping2D, type 
 export { Permute, permute, type PermuteArgs } from './permute.js';
 export { UpSampling2D, upSampling2d, type UpSampling2DArgs, type UpSamplingInterpolation } from './upsampling.js';
 export { RepeatVector, repeatVector, type RepeatVectorArgs } from './repeat-vector.js';
+export { Conv2DTranspose, conv2dTranspose, type Conv2DTransposeArgs } from './conv2d-transpose.js';
+export type { TransposePadding } from '../core/transposed-window.js';
+export { LayerNormalization, layerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';

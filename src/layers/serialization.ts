@@ -27,6 +27,8 @@ import { Cropping2D, ZeroPadding2D } from './padding.js';
 import { Permute } from './permute.js';
 import { UpSampling2D } from './upsampling.js';
 import { RepeatVector } from './repeat-vector.js';
+import { Conv2DTranspose } from './conv2d-transpose.js';
+import { LayerNormalization } from './layer-normalization.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -82,6 +84,6 @@ export function registeredClassNames(): string[] {
 for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization,
   GaussianNoise, RandomFlip, RandomTranslation, RandomRotation, RandomZoom, Activation, Add, Subtract, Multiply, Average, Maximum,
   Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D, Rescaling, LeakyReLU, ELU,
-  GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, Permute, UpSampling2D, RepeatVector]) {
+  GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, Permute, UpSampling2D, RepeatVector, Conv2DTranspose, LayerNormalization]) {
   registerClass(cls);
 }
