@@ -17,3 +17,11 @@ export {
   type RandomArgs, type AffineArgs, type FillMode, type Interpolation, type Factor,
 } from './preprocessing.js';
 export { GaussianNoise, gaussianNoise, type GaussianNoiseArgs } from './noise.js';
+export { Embedding, embedding, type EmbeddingArgs } from './embedding.js';
+export { Conv1D, conv1d, type Conv1DArgs } from './conv1d.js';
+export {
+  MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, maxPooling1d, averagePooling1d, globalAveragePooling1d, globalMaxPooling1d,
+  type Pooling1DArgs, type GlobalPooling1DArgs,
+} from './pooling1d.js';
+export { TimeDistributed, timeDistributed, type TimeDistributedArgs } from './time-distributed.js';
+export type { Padding1D } from '../core/window1d.js';

@@ -20,6 +20,9 @@ import { BatchNormalization } from './normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from './pooling.js';
 import { RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './preprocessing.js';
 import { Flatten, Reshape } from './reshape.js';
+import { Embedding } from './embedding.js';
+import { Conv1D } from './conv1d.js';
+import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling1d.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -74,6 +77,7 @@ export function registeredClassNames(): string[] {
 
 for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization,
   GaussianNoise, RandomFlip, RandomTranslation, RandomRotation, RandomZoom, Activation, Add, Subtract, Multiply, Average, Maximum,
-  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D]) {
+  Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D, Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
+  GlobalMaxPooling1D]) {
   registerClass(cls);
 }
