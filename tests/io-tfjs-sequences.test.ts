@@ -42,7 +42,7 @@ function indices(shape: number[], n: number, inputDim: number, s: number): nn.Te
 /** tfjs's conv1d op (plus the bias) on x padded with `pad` zero steps before the first: Keras's causal convolution. */
 function causalReference(x: nn.Tensor, kernel: tf.Tensor, bias: tf.Tensor, pad: number, dilation: number): Float32Array {
   return tf.tidy(() => {
-    const padded = tf.pad(tf.tensor(x.data, [...x.shape]) as tf.Tensor3D, [[0, 0], [pad, 0], [0, 0]]);
+    const padded = tf.pad(tf.tensor3d(x.data, x.shape as [number, number, number]), [[0, 0], [pad, 0], [0, 0]]);
     return tf.add(tf.conv1d(padded, kernel as tf.Tensor3D, 1, 'valid', 'NWC', dilation), bias).dataSync() as Float32Array;
   });
 }
