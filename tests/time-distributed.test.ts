@@ -126,6 +126,12 @@ describe(`TimeDistributed (seed ${seed})`, () => {
 
   it('bad options, inputs and files are named', async () => {
     expect(() => nn.layers.timeDistributed({ layer: { units: 3 } as unknown as nn.Layer })).toThrow(/TimeDistributed: layer must be a Layer .* got \{"units":3\}/);
+    const once = nn.layers.dense({ units: 2 });
+    nn.layers.timeDistributed({ layer: once }).build([[4, 3]]);
+    expect(() => nn.layers.timeDistributed({ layer: once }).build([[4, 3]])).toThrow(/Dense 'dense(_\d+)?' is already wrapped by TimeDistributed 'time_distributed(_\d+)?'; wrap a layer once/);
+    const applied = nn.layers.dense({ units: 2 });
+    applied.apply(nn.input({ shape: [3] }));
+    expect(() => nn.layers.timeDistributed({ layer: applied })).toThrow(/was already applied in a graph; wrap a new layer/);
     expect(() => nn.layers.timeDistributed({ layers: nn.layers.dense({ units: 2 }) } as unknown as nn.layers.TimeDistributedArgs)).toThrow(/unknown option 'layers'; did you mean 'layer'\?/);
     expect(() => nn.layers.timeDistributed({ layer: nn.layers.dense({ units: 2 }) }).build([[6]])).toThrow(/TimeDistributed 'time_distributed(_\d+)?': expects input of rank 3 or more \[batch, steps, \.\.\.\], got \[batch, 6\]/);
     expect(() => nn.layers.timeDistributed({ layer: nn.layers.conv2d({ filters: 2, kernelSize: 2 }) }).build([[3, 5]])).toThrow(/Conv2D 'conv2d(_\d+)?': expects rank-4 input/);

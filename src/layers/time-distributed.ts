@@ -3,13 +3,17 @@
  * steps are folded into the batch: [n, steps, ...] is [n·steps, ...] in the same memory, so
  * the wrapped layer runs once on n·steps samples, on buffers planned for capacity·steps. The
  * wrapper owns the wrapped layer: its weights are the wrapper's (saved as
- * '<wrapper>/<weight>', as tfjs does), and disposing the wrapper disposes it.
+ * '<wrapper>/<weight>', as tfjs does), disposing the wrapper disposes it, and a layer already
+ * wrapped or applied in a graph is refused (its weights would be counted, stepped and freed twice).
  */
 import { checkOptions, describeValue, isObject } from '../core/checks.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, type BufferRequest, type LayerArgs, type LayerCall } from './layer.js';
 import { getRegisteredClass, registerClass, registeredClassNames } from './serialization.js';
+
+/** Each wrapped layer's built wrapper: a layer serves one wrapper only. */
+const wrappers = new WeakMap<Layer, TimeDistributed>();
 
 /** Arguments of {@link timeDistributed}, as tfjs-layers. */
 export interface TimeDistributedArgs extends LayerArgs {
@@ -34,6 +38,9 @@ export class TimeDistributed extends Layer {
     super(args, 'TimeDistributed');
     this.layer = args.layer;
     this.layer.checkNotDisposed(this.describe());
+    if (this.layer.applications > 0) {
+      throw new Error(`${this.describe()}: ${this.layer.describe()} was already applied in a graph; wrap a new layer (the wrapper owns the layer it wraps)`);
+    }
   }
 
   /** A TimeDistributed from its Keras config: the wrapped layer's { class_name, config } through the class registry. */
@@ -55,7 +62,12 @@ export class TimeDistributed extends Layer {
 
   protected computeOutputShape(inputShapes: number[][]): number[] {
     const step = this.stepShape(inputShapes);
+    const taken = wrappers.get(this.layer);
+    if (taken && taken !== this && !taken.isDisposed) {
+      throw new Error(`${this.describe()}: ${this.layer.describe()} is already wrapped by ${taken.describe()}; wrap a layer once, and apply the wrapper twice to share its weights`);
+    }
     this.layer.build([step]);
+    wrappers.set(this.layer, this);
     return [inputShapes[0][0], ...this.layer.outputShape];
   }
 
