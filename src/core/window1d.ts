@@ -9,7 +9,7 @@ import { window2D, type Window2D } from './geometry.js';
 export type Padding1D = 'valid' | 'same' | 'causal';
 
 /** A positive integer, or a list holding one (Keras writes 1-D sizes as [k]). */
-export function single(value: number | number[] | undefined, fallback: number, who: string, arg: string): number {
+export function singleSize(value: number | number[] | undefined, fallback: number, who: string, arg: string): number {
   const v = value ?? fallback;
   const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {

@@ -65,17 +65,18 @@ export class Embedding extends Layer {
   private op!: EmbeddingKernelArgs;
 
   constructor(args: EmbeddingArgs) {
-    // As tfjs: inputLength stands for the input shape when none is given.
+    // As tfjs: inputLength stands for the input shape when none is given (checked below, once the layer has its name).
     checkOptions(args, 'Embedding', Embedding.optionKeys);
-    const length = lengthShape(args.inputLength, `Embedding '${args.name ?? 'embedding'}'`);
-    const declared = args.inputShape === undefined && args.batchInputShape === undefined && length ? { inputShape: length } : {};
+    const length = typeof args.inputLength === 'number' ? [args.inputLength] : args.inputLength;
+    const declared = args.inputShape === undefined && args.batchInputShape === undefined && Array.isArray(length) &&
+      length.length > 0 && length.every((d) => Number.isInteger(d) && d >= 1) ? { inputShape: length } : {};
     super({ ...args, ...declared }, 'Embedding');
     const who = this.describe();
+    this.inputLength = lengthShape(args.inputLength, who);
     this.inputDim = checkPositiveInteger(args.inputDim, who, 'inputDim');
     if (this.inputDim > MAX_INPUT_DIM) throw new RangeError(`${who}: inputDim must be at most 2^24 = ${MAX_INPUT_DIM} (float32 indices are exact up to there), got ${this.inputDim}`);
     this.outputDim = checkPositiveInteger(args.outputDim, who, 'outputDim');
     if (args.maskZero !== undefined && checkBoolean(args.maskZero, who, 'maskZero')) throw new Error(`${who}: ${MASK_ZERO_REFUSED}`);
-    this.inputLength = length;
     this.embeddingsInitializer = getInitializer(args.embeddingsInitializer, 'randomUniform', `${who}: embeddingsInitializer`);
     this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer, `${who}: embeddingsRegularizer`);
   }

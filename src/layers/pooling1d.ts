@@ -7,7 +7,7 @@
 import { checkBoolean } from '../core/checks.js';
 import type { Window2D } from '../core/geometry.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolArgs, type PoolArgs } from '../core/kernels/pool.js';
-import { single, window1D, type Padding1D } from '../core/window1d.js';
+import { singleSize, window1D, type Padding1D } from '../core/window1d.js';
 import type { JSONObject } from '../io/types.js';
 import { ConfigReader, construct, readChannelsLast } from './keras-config.js';
 import { LAYER_OPTION_KEYS, Layer, type BufferRequest, type LayerArgs, type LayerCall } from './layer.js';
@@ -53,8 +53,8 @@ abstract class Pooling1D extends Layer {
   protected constructor(args: Pooling1DArgs, className: string) {
     super(args, className);
     const who = this.describe();
-    this.poolSize = single(args.poolSize, 2, who, 'poolSize');
-    this.strides = single(args.strides, this.poolSize, who, 'strides');
+    this.poolSize = singleSize(args.poolSize, 2, who, 'poolSize');
+    this.strides = singleSize(args.strides, this.poolSize, who, 'strides');
     this.padding = args.padding ?? 'valid';
     if (!PADDINGS.includes(this.padding)) throw new RangeError(`${who}: padding must be 'valid' or 'same', got ${JSON.stringify(args.padding)}`);
   }
