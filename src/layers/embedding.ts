@@ -95,6 +95,7 @@ export class Embedding extends Layer {
     r.requireDefault('activity_regularizer');
     r.requireDefault('lora_rank');
     r.requireDefault('lora_alpha');
+    r.requireDefault('quantization_config');
     r.requireDefault('sparse', false); // Keras 3.6+: sparse gradients
     return construct(r, () => new Embedding(options));
   }
