@@ -22,3 +22,4 @@ export * from './pad-crop';
 export * from './permute';
 export * from './upsample';
 export * from './layer-norm';
+export * from './embedding';

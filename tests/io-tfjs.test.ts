@@ -241,7 +241,7 @@ describe(`TensorFlow.js → simdnn (seed ${seed})`, () => {
     // Every activation TF.js 4.22's typings name is supported; its logSoftmax (untyped) is not.
     ['an unknown activation', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'logSoftmax' as unknown as 'softmax' })] }), /activation 'log_softmax' is not supported/],
     ['a kernel constraint', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelConstraint: 'maxNorm' })] }), /option 'kernel_constraint'.*not supported/],
-    ['an Embedding', () => tf.sequential({ layers: [tf.layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 3 })] }), /'Embedding' is not supported/],
+    ['a PReLU', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 }), tf.layers.prelu()] }), /layer class 'PReLU' is not supported/],
   ];
   unsupported.forEach(([what, make, message]) => {
     it(`${what} fails with an error naming it and leaves no memory behind`, async () => {

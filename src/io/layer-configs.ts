@@ -21,13 +21,21 @@ export interface ParsedLayer {
   create(): Layer;
 }
 
-/** The per-sample shape from batch_input_shape (tfjs, Keras 2) or batch_shape (Keras 3). */
-function sampleShape(r: ConfigReader): number[] | null {
+/**
+ * The per-sample shape from batch_input_shape (tfjs, Keras 2) or batch_shape (Keras 3). Unknown
+ * (null) sizes are refused where the shape is used (`used`: an InputLayer, a Sequential's first
+ * entry) and ignored elsewhere: Keras 2 and tfjs write [null, null] on every Embedding given no
+ * input length, also deep inside a model, where the layer's input decides its shape.
+ */
+function sampleShape(r: ConfigReader, used: boolean): number[] | null {
   const key = r.has('batch_input_shape') ? 'batch_input_shape' : r.has('batch_shape') ? 'batch_shape' : null;
   r.ignore('batch_input_shape', 'batch_shape', 'batch_size', 'input_shape');
   if (key === null) return null;
   const v = r.raw(key);
-  if (!Array.isArray(v) || v.length < 2 || v.slice(1).some((d) => !Number.isSafeInteger(d) || d < 1)) {
+  const size = (d: unknown): boolean => Number.isSafeInteger(d) && (d as number) >= 1;
+  const unknownOnly = Array.isArray(v) && v.length >= 2 && v.slice(1).every((d) => d === null || size(d));
+  if (!used && unknownOnly) return v.slice(1).every(size) ? v.slice(1) as number[] : null;
+  if (!Array.isArray(v) || v.length < 2 || v.slice(1).some((d) => !size(d))) {
     throw new Error(`${r.who}: ${key} must be [batch, ...positive sizes] (variable sizes other than the batch are not supported), got ${describeValue(v)}`);
   }
   return v.slice(1) as number[];
@@ -43,7 +51,7 @@ function dtype(r: ConfigReader): void {
  * Reads one entry of the topology's layer list ({ class_name, config, ... }) and creates its
  * layer; `inputShape` is given to a Sequential's first layer. Throws naming what is unsupported.
  */
-function parseLayer(entry: unknown, index: number, firstOfSequential: number[] | null): ParsedLayer {
+function parseLayer(entry: unknown, index: number, firstOfSequential: number[] | null, shapeUsed: boolean): ParsedLayer {
   if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config)) {
     throw new Error(`modelTopology: layer ${index} must be { class_name, config }, got ${describeValue(entry)}`);
   }
@@ -55,7 +63,7 @@ function parseLayer(entry: unknown, index: number, firstOfSequential: number[] |
   r.ignore('name');
   const trainable = r.bool('trainable', true);
   dtype(r);
-  const inputShape = sampleShape(r);
+  const inputShape = sampleShape(r, shapeUsed || className === 'InputLayer');
   if (className === 'InputLayer') {
     r.requireDefault('sparse', false);
     r.requireDefault('ragged', false);
@@ -84,7 +92,7 @@ export function parseLayers(entries: unknown[], sequential: boolean): ParsedLaye
   entries.forEach((entry, i) => {
     const firstLayer = sequential && (i === 0 || (i === 1 && parsed[0].className === 'InputLayer'));
     const shape = !firstLayer ? null : i === 0 ? peekShape(entry) : parsed[0].inputShape;
-    parsed.push(parseLayer(entry, i, shape));
+    parsed.push(parseLayer(entry, i, shape, sequential && i === 0));
   });
   return parsed;
 }

@@ -52,7 +52,7 @@ export interface Conv2DArgs extends LayerArgs {
  * 144–288 and behind at outC 64. bench/conv: conv1 (K 9) 3.9 → 10 GFLOP/s, conv2 (K 72)
  * 19 → 29; backward then pays the im2col, so a training step is about even.
  */
-const DIRECT_MAX_PATCH = 72;
+export const DIRECT_MAX_PATCH = 72;
 
 /** A 2-D convolution over NHWC input with kernel [kh, kw, inC, filters]. */
 export class Conv2D extends Layer {

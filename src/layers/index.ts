@@ -28,3 +28,11 @@ export { RepeatVector, repeatVector, type RepeatVectorArgs } from './repeat-vect
 export { Conv2DTranspose, conv2dTranspose, type Conv2DTransposeArgs } from './conv2d-transpose.js';
 export type { TransposePadding } from '../core/transposed-window.js';
 export { LayerNormalization, layerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';
+export { Embedding, embedding, type EmbeddingArgs } from './embedding.js';
+export { Conv1D, conv1d, type Conv1DArgs } from './conv1d.js';
+export {
+  MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, maxPooling1d, averagePooling1d, globalAveragePooling1d, globalMaxPooling1d,
+  type Pooling1DArgs, type GlobalPooling1DArgs,
+} from './pooling1d.js';
+export { TimeDistributed, timeDistributed, type TimeDistributedArgs } from './time-distributed.js';
+export type { Padding1D } from '../core/window1d.js';

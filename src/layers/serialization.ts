@@ -29,6 +29,9 @@ import { UpSampling2D } from './upsampling.js';
 import { RepeatVector } from './repeat-vector.js';
 import { Conv2DTranspose } from './conv2d-transpose.js';
 import { LayerNormalization } from './layer-normalization.js';
+import { Embedding } from './embedding.js';
+import { Conv1D } from './conv1d.js';
+import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling1d.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -84,6 +87,7 @@ export function registeredClassNames(): string[] {
 for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization,
   GaussianNoise, RandomFlip, RandomTranslation, RandomRotation, RandomZoom, Activation, Add, Subtract, Multiply, Average, Maximum,
   Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D, Rescaling, LeakyReLU, ELU,
-  GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, Permute, UpSampling2D, RepeatVector, Conv2DTranspose, LayerNormalization]) {
+  GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, Permute, UpSampling2D, RepeatVector, Conv2DTranspose, LayerNormalization,
+  Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D]) {
   registerClass(cls);
 }
