@@ -191,6 +191,9 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
       cb.setModel?.(model);
     }
     await call(callbacks, 'onTrainBegin');
+    // Checking and staging a large data set is work too: yield before the first batch if it used up the budget.
+    const ready = yielder.afterBatch();
+    if (ready) await ready;
     // As Keras: epochs is the index to stop at, so training resumed at initialEpoch runs epochs − initialEpoch of them.
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       const started = performance.now();
