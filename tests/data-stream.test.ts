@@ -154,7 +154,7 @@ describe(`idxDataset (seed ${seed})`, () => {
     await expect(drain(await idxDataset(images, badLabels, { numClasses: 7, batchSize: 2 }))).rejects.toThrow(/idxDataset: .*f\d+\.gz: label 9 at index 3 is out of range: expected an integer in \[0, 7\)/);
     const cut = join(dir, 'cut.gz');
     writeFileSync(cut, gzipSync(good).subarray(0, 30));
-    await expect(drain(await idxDataset(cut, labels, { numClasses: 7 }))).rejects.toThrow(/cut\.gz (is gzip-compressed but corrupt or truncated|: IDX data truncated)/);
+    await expect((async () => drain(await idxDataset(cut, labels, { numClasses: 7 })))()).rejects.toThrow(/cut\.gz (is gzip-compressed but corrupt or truncated|: IDX data truncated)/);
     const longer = write(new Uint8Array([...good, 1, 2, 3]), true);
     await expect(drain(await idxDataset(longer, labels, { numClasses: 7 }))).rejects.toThrow('IDX data 3 trailing bytes after the data: shape [6, 5, 3] of uint8 needs 106 bytes');
   });
