@@ -25,7 +25,7 @@ describe('unknown option keys', () => {
   });
 
   it('fit with a key close to nothing lists the valid ones', async () => {
-    await expect(model().fit(x(), y(), { stepsPerEpoch: 3 } as never)).rejects.toThrow(/fit: unknown option 'stepsPerEpoch'; valid options: batchSize, epochs/);
+    await expect(model().fit(x(), y(), { workers: 3 } as never)).rejects.toThrow(/fit: unknown option 'workers'; valid options: batchSize, epochs/);
   });
 
   it('compile, evaluate and predict name the nearest valid key', () => {

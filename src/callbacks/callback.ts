@@ -11,11 +11,11 @@ export type Logs = Record<string, number>;
 export interface TrainingParams {
   /** Epochs asked for. */
   epochs: number;
-  /** Training samples per epoch. */
+  /** Training samples per epoch; 0 when fit is given a dataset (not known in advance). */
   samples: number;
-  /** Samples per step. */
+  /** Samples per step; 0 for a dataset (its batches may differ). */
   batchSize: number;
-  /** Steps (batches) per epoch. */
+  /** Steps (batches) per epoch; 0 for a dataset walked to its end each epoch (no batchesPerEpoch / stepsPerEpoch). */
   steps: number;
 }
 

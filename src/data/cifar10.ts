@@ -47,7 +47,8 @@ export const CIFAR10_LAYOUT: CifarLayout = { name: 'CIFAR-10', labelBytes: 1, cl
 export const CIFAR100_LAYOUT: CifarLayout = { name: 'CIFAR-100', labelBytes: 2, classes: [20, 100] };
 
 const PIXEL_BYTES = CIFAR10_SIZE * CIFAR10_SIZE * 3;
-const recordBytes = (layout: CifarLayout): number => layout.labelBytes + PIXEL_BYTES;
+/** Bytes of one record of `layout`: its label bytes and 3,072 pixel bytes. */
+export const recordBytes = (layout: CifarLayout): number => layout.labelBytes + PIXEL_BYTES;
 
 /**
  * Most records one file may hold (plain, or once inflated): more than any file of the CIFAR-10
@@ -84,16 +85,36 @@ function labelsFit(b: Uint8Array, layout: CifarLayout): boolean {
  */
 export function cifarRecords(b: Uint8Array, who: string, name: string, layout: CifarLayout = CIFAR10_LAYOUT): number {
   const size = recordBytes(layout);
-  if (b.length === 0 || b.length % size !== 0) {
-    throw new RangeError(`${who}: ${name} is ${b.length} bytes, not a positive whole number of ${size}-byte records ` +
-      `(${layout.labelBytes} label byte${layout.labelBytes > 1 ? 's' : ''} + 3072 pixel bytes): ${Math.floor(b.length / size)} records and ${b.length % size} bytes left over; the file is truncated or not a ${layout.name} binary batch`);
-  }
-  const other = layout === CIFAR10_LAYOUT ? CIFAR100_LAYOUT : CIFAR10_LAYOUT;
-  if (labelsFit(b, other) && labelsFit(b, layout)) {
-    throw new Error(`${who}: ${name} is ambiguous: its ${b.length} bytes are a whole number of both ${layout.name} records (${size} bytes) and ${other.name} records (${recordBytes(other)} bytes), ` +
-      `and every record has valid labels either way; read it with the ${other === CIFAR100_LAYOUT ? 'cifar100' : 'cifar10'} reader if it is ${other.name}, or drop a record to tell them apart`);
-  }
+  if (b.length === 0 || b.length % size !== 0) throw cifarLengthError(b.length, who, name, layout);
+  const other = otherLayout(layout);
+  if (labelsFit(b, other) && labelsFit(b, layout)) throw cifarAmbiguityError(b.length, who, name, layout);
   return b.length / size;
+}
+
+/** The CIFAR layout a file of `layout` could be mistaken for. */
+export function otherLayout(layout: CifarLayout): CifarLayout {
+  return layout === CIFAR10_LAYOUT ? CIFAR100_LAYOUT : CIFAR10_LAYOUT;
+}
+
+/** The error for `length` bytes that are not a positive whole number of records. */
+export function cifarLengthError(length: number, who: string, name: string, layout: CifarLayout): RangeError {
+  const size = recordBytes(layout);
+  return new RangeError(`${who}: ${name} is ${length} bytes, not a positive whole number of ${size}-byte records ` +
+    `(${layout.labelBytes} label byte${layout.labelBytes > 1 ? 's' : ''} + 3072 pixel bytes): ${Math.floor(length / size)} records and ${length % size} bytes left over; the file is truncated or not a ${layout.name} binary batch`);
+}
+
+/** The error for `length` bytes that read as whole, valid records of both layouts. */
+export function cifarAmbiguityError(length: number, who: string, name: string, layout: CifarLayout): Error {
+  const other = otherLayout(layout);
+  return new Error(`${who}: ${name} is ambiguous: its ${length} bytes are a whole number of both ${layout.name} records (${recordBytes(layout)} bytes) and ${other.name} records (${recordBytes(other)} bytes), ` +
+    `and every record has valid labels either way; read it with the ${other === CIFAR100_LAYOUT ? 'cifar100' : 'cifar10'} reader if it is ${other.name}, or drop a record to tell them apart`);
+}
+
+/** The error for label byte `j` of record `r` (at byte `at` of the file) holding `label`, out of range. */
+export function cifarLabelError(label: number, j: number, r: number, at: number, who: string, name: string, layout: CifarLayout): RangeError {
+  const which = layout.labelBytes > 1 ? `${j === 0 ? 'coarse' : 'fine'} label` : 'label';
+  const hint = layout === CIFAR10_LAYOUT ? ' (CIFAR-100 has 2 label bytes: use cifar100)' : '';
+  return new RangeError(`${who}: ${name} record ${r} (byte ${at}) has ${which} ${label}: expected 0..${layout.classes[j] - 1}; the file is corrupt or not ${layout.name}${hint}`);
 }
 
 /** Records in one CIFAR-10 batch's bytes, after checking the length; `name` names the batch in errors. */
@@ -131,11 +152,7 @@ export function decodeCifarRecords(batches: readonly Uint8Array[], names: readon
       const at = r * record;
       layout.classes.forEach((classes, j) => {
         const label = b[at + j];
-        if (label >= classes) {
-          const which = layout.labelBytes > 1 ? `${j === 0 ? 'coarse' : 'fine'} label` : 'label';
-          const hint = layout === CIFAR10_LAYOUT ? ' (CIFAR-100 has 2 label bytes: use cifar100)' : '';
-          throw new RangeError(`${who}: ${names[k]} record ${r} (byte ${at + j}) has ${which} ${label}: expected 0..${classes - 1}; the file is corrupt or not ${layout.name}${hint}`);
-        }
+        if (label >= classes) throw cifarLabelError(label, j, r, at + j, who, names[k], layout);
         labels[j][sample] = label;
       });
       const out = sample * plane * 3;

@@ -102,7 +102,7 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 }
 
 /** What an IDX header says: the element type, the shape, and the byte lengths. */
-interface IdxLayout {
+export interface IdxLayout {
   type: { dtype: IdxDtype; bytes: number };
   shape: number[];
   count: number;
@@ -115,7 +115,7 @@ interface IdxLayout {
  * Reads and checks an IDX header; undefined when `partial` and `b` ends before the header does.
  * Throws on a bad magic number or type, a rank or dimension below 1, or more values than a typed array holds.
  */
-function idxLayout(b: Uint8Array, who: string, partial = false): IdxLayout | undefined {
+export function idxLayout(b: Uint8Array, who: string, partial = false): IdxLayout | undefined {
   if (b.length < 4) {
     if (partial) return undefined;
     throw new RangeError(`${who}: ${b.length} bytes is too short for an IDX header: expected at least 4`);
@@ -149,7 +149,7 @@ function idxLayout(b: Uint8Array, who: string, partial = false): IdxLayout | und
 }
 
 /** Throws unless `length` is the header plus the data the header declares. */
-function checkLength({ type, shape, count, header, total }: IdxLayout, length: number, who: string): void {
+export function checkLength({ type, shape, count, header, total }: IdxLayout, length: number, who: string): void {
   if (length === total) return;
   const problem = length < total ? 'truncated' : `${length - total} trailing bytes after the data`;
   throw new RangeError(`${who}: IDX data ${problem}: shape [${shape.join(', ')}] of ${type.dtype} needs ${total} bytes (${header}-byte header + ${count * type.bytes}), got ${length}`);
@@ -257,29 +257,50 @@ export async function fromIdxPair(images: BytesLike, labels: BytesLike, args: Id
 
 /** The pairing step of {@link fromIdxPair} on decoded files (shared with the Node entry). */
 export function pairIdx(images: IdxArray, labels: IdxArray, args: IdxPairArgs, who: string): IdxPart {
-  const numClasses = args.numClasses ?? 10;
-  if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > 256) {
-    throw new RangeError(`${who}: numClasses must be an integer in [1, 256], got ${numClasses}`);
-  }
-  if (labels.shape.length !== 1) throw new RangeError(`${who}: labels must be rank 1 [N], got shape [${labels.shape.join(', ')}]`);
-  if (images.shape.length < 2) throw new RangeError(`${who}: images must be [N, ...] with rank >= 2, got shape [${images.shape.join(', ')}]`);
+  const numClasses = checkIdxPair(images.shape, labels.shape, args.numClasses, who);
   const n = images.shape[0];
-  if (labels.shape[0] !== n) {
-    throw new RangeError(`${who}: images hold ${n} samples but labels hold ${labels.shape[0]}; the counts must match`);
-  }
   const classes = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = labels.data[i];
-    if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
-      throw new RangeError(`${who}: label ${c} at index ${i} is out of range: expected an integer in [0, ${numClasses})`);
-    }
-    classes[i] = c;
-  }
+  for (let i = 0; i < n; i++) classes[i] = checkIdxLabel(labels.data[i], i, numClasses, who);
   const per = images.data.length / n;
   const x = new Float32Array(images.data.length);
-  const scale = images.dtype === 'uint8' ? 1 / 255 : 1;
+  const scale = idxScale(images.dtype, true);
   for (let i = 0; i < x.length; i++) x[i] = images.data[i] * scale;
-  const flatten = args.flatten ?? true;
-  const shape = flatten ? [n, per] : images.shape.length === 3 ? [...images.shape, 1] : images.shape;
-  return { x: new Tensor(x, shape), y: toCategorical(classes, numClasses), labels: classes };
+  const shape = idxSampleShape(images.shape, args.flatten ?? true);
+  return { x: new Tensor(x, [n, ...shape]), y: toCategorical(classes, numClasses), labels: classes };
+}
+
+/**
+ * Checks an images file's shape against its labels file's and `numClasses` (default 10, at most
+ * 256); returns the number of classes.
+ */
+export function checkIdxPair(images: readonly number[], labels: readonly number[], numClasses: number | undefined, who: string): number {
+  const classes = numClasses ?? 10;
+  if (!Number.isInteger(classes) || classes < 1 || classes > 256) {
+    throw new RangeError(`${who}: numClasses must be an integer in [1, 256], got ${classes}`);
+  }
+  if (labels.length !== 1) throw new RangeError(`${who}: labels must be rank 1 [N], got shape [${labels.join(', ')}]`);
+  if (images.length < 2) throw new RangeError(`${who}: images must be [N, ...] with rank >= 2, got shape [${images.join(', ')}]`);
+  if (labels[0] !== images[0]) {
+    throw new RangeError(`${who}: images hold ${images[0]} samples but labels hold ${labels[0]}; the counts must match`);
+  }
+  return classes;
+}
+
+/** Label `c` of sample `i` as a class index, or an error when it is not an integer in [0, numClasses). */
+export function checkIdxLabel(c: number, i: number, numClasses: number, who: string): number {
+  if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
+    throw new RangeError(`${who}: label ${c} at index ${i} is out of range: expected an integer in [0, ${numClasses})`);
+  }
+  return c;
+}
+
+/** The factor image values are multiplied by: 1/255 for uint8 files when `normalize`, else 1. */
+export function idxScale(dtype: IdxDtype, normalize: boolean): number {
+  return normalize && dtype === 'uint8' ? 1 / 255 : 1;
+}
+
+/** Per-sample shape of images of file shape [N, ...]: flattened, or [h, w, 1] for [N, h, w], or as the file has it. */
+export function idxSampleShape(images: readonly number[], flatten: boolean): number[] {
+  if (flatten) return [images.slice(1).reduce((a, d) => a * d, 1)];
+  return images.length === 3 ? [images[1], images[2], 1] : images.slice(1);
 }

@@ -109,30 +109,63 @@ export class Totals {
   }
 }
 
+/**
+ * Forward and loss in inference mode over batches, summed into one set of totals: evaluate's loop,
+ * fit's validation (which may yield between batches) and evaluateDataset share it.
+ */
+export class EvaluationPass {
+  readonly totals: Totals;
+  /** The plan batches run on; see {@link EvaluationPass.planFor}. */
+  plan: ExecutionPlan;
+  private readonly penalty: number;
+
+  /** `batch`: the batch size wanted (while fit runs, at most its plan's capacity is had). */
+  constructor(private readonly model: LayersModel, private readonly compiled: Compiled, batch: number) {
+    this.plan = model.planFor(model.plannableBatch(batch), false);
+    this.totals = new Totals(compiled.heads);
+    // The weights do not change during a pass, so neither does their penalty.
+    this.penalty = totalPenalty(getBackend().kernels, model.params());
+  }
+
+  /** Asks the model again for a plan for `batch` (it may have planned anew since), re-planning for a larger one outside fit. */
+  planFor(batch: number): ExecutionPlan {
+    this.plan = this.model.planFor(this.model.plannableBatch(batch), false);
+    return this.plan;
+  }
+
+  /** Forward and loss on the `n` samples already in the plan's input and label buffers; `weights`: their sample weights, or 0. */
+  run(n: number, who: string, staged: StagedWeights | null = null, weights = 0): void {
+    this.plan.checkBatch(n, who);
+    this.plan.forward(n, false);
+    batchLoss(getBackend().kernels, this.compiled.heads, this.plan, n, false, this.totals, staged, weights);
+    this.totals.addPenalty(this.penalty, n);
+  }
+
+  /** Copies rows [start, start + n) of every array of `data` into the plan. */
+  copy(data: DataSet, start: number, n: number, who: string): void {
+    this.plan.checkBatch(n, who); // no path writes a batch past the plan's buffers
+    const inputs = this.model.inputNodes;
+    for (let i = 0; i < data.xs.length; i++) copyRows(data.xs[i], start, n, this.plan.outputs[inputs[i]]);
+    for (let h = 0; h < data.ys.length; h++) copyRows(data.ys[h], start, n, this.plan.labels[h]);
+  }
+}
+
 /** Runs forward + loss on a data set batch by batch, the loss weighted per sample when `weights` is given; no gradients, no dropout. */
 export function evaluateDataSet(model: LayersModel, compiled: Compiled, data: DataSet, batchSize: number, prefix: string,
   weights: Float32Array | null = null): Logs {
-  const k = getBackend().kernels;
-  const plan = model.planFor(model.plannableBatch(Math.min(batchSize, data.count)), false);
-  batchSize = Math.min(batchSize, plan.capacity);
-  const inputs = model.inputNodes;
-  const totals = new Totals(compiled.heads);
-  const penalty = totalPenalty(k, model.params());
+  const pass = new EvaluationPass(model, compiled, Math.min(batchSize, data.count));
+  batchSize = Math.min(batchSize, pass.plan.capacity);
   const staged = weights ? new StagedWeights(weights, batchSize, compiled.heads, false) : null;
   try {
     for (let start = 0; start < data.count; start += batchSize) {
       const n = Math.min(batchSize, data.count - start);
-      plan.checkBatch(n, 'evaluate');
-      data.xs.forEach((x, i) => copyRows(x, start, n, plan.outputs[inputs[i]]));
-      data.ys.forEach((y, h) => copyRows(y, start, n, plan.labels[h]));
-      plan.forward(n, false);
-      batchLoss(k, compiled.heads, plan, n, false, totals, staged, staged ? staged.all + start * 4 : 0);
-      totals.addPenalty(penalty, n);
+      pass.copy(data, start, n, 'evaluate');
+      pass.run(n, 'evaluate', staged, staged ? staged.all + start * 4 : 0);
     }
   } finally {
     staged?.release();
   }
-  return totals.logs(prefix);
+  return pass.totals.logs(prefix);
 }
 
 /** `model.evaluate`: mean loss and metrics over all of (x, y). */

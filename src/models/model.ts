@@ -19,6 +19,9 @@ import { holdLayers, letGoOfLayers, modelsHolding } from './ownership.js';
 import { summaryTable } from './summary.js';
 import { evaluateLoop, predictLoop } from './evaluation.js';
 import { fitLoop } from './training.js';
+import { isDatasetLike, type Dataset } from './dataset.js';
+import { evaluateDatasetLoop, fitDatasetLoop, fitOnDataset, type EvaluateDatasetArgs, type FitDatasetArgs } from './fit-dataset.js';
+import type { YieldEvery } from './yield.js';
 import { trainOnBatch, type TrainOnBatchArgs } from './batch-verbs.js';
 import { COMPILE_KEYS, EVALUATE_KEYS, PREDICT_KEYS } from './verb-options.js';
 import { checkBoolean, checkOptions } from '../core/checks.js';
@@ -51,8 +54,22 @@ export interface FitArgs {
   epochs?: number;
   /** The epoch index to start at, to resume an earlier fit (History and callbacks count from it); default 0. */
   initialEpoch?: number;
-  /** Data to evaluate on after each epoch, as [x, y] or [x, y, sampleWeight]. */
-  validationData?: [ModelData, ModelLabels] | [ModelData, ModelLabels, SampleWeightLike];
+  /** Data to evaluate on after each epoch, as [x, y] or [x, y, sampleWeight], or a dataset of `{ xs, ys }` batches. */
+  validationData?: [ModelData, ModelLabels] | [ModelData, ModelLabels, SampleWeightLike] | Dataset;
+  /**
+   * Batches per epoch (Keras `steps_per_epoch`). With arrays, the shuffled order carries on across
+   * epochs and is drawn anew once every sample was seen; with a dataset, one walk runs across epochs.
+   */
+  stepsPerEpoch?: number;
+  /** Batches of the validation data to evaluate each epoch (Keras `validation_steps`); default all. */
+  validationSteps?: number;
+  /** Batch size of validation arrays when fit is given a dataset (as Keras); default 32. */
+  validationBatchSize?: number;
+  /**
+   * When training hands the thread back to the event loop (TF.js): 'auto' (default: after 16 ms of
+   * work), 'batch', 'epoch', 'never', or a number of ms. It never changes a weight.
+   */
+  yieldEvery?: YieldEvery;
   /** Fraction of the data (taken from its end, before shuffling, as Keras) held out for validation. */
   validationSplit?: number;
   /** Shuffle the training samples before each epoch; default true. */
@@ -345,10 +362,27 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
 
   /**
    * Trains the model; resolves to the per-epoch History. With several inputs or outputs, `x` and
-   * `y` are lists in the model's order or objects keyed by input and output names.
+   * `y` are lists in the model's order or objects keyed by input and output names. Given a dataset
+   * of `{ xs, ys }` batches instead (see {@link fitDataset}), the options come second.
    */
-  fit(x: ModelData, y: ModelLabels, args: FitArgs = {}): Promise<History> {
-    return fitLoop(this, x, y, args);
+  fit(x: ModelData, y: ModelLabels, args?: FitArgs): Promise<History>;
+  fit(dataset: Dataset, args?: FitArgs): Promise<History>;
+  fit(x: ModelData | Dataset, y?: ModelLabels | FitArgs, args?: FitArgs): Promise<History> {
+    return isDatasetLike(x) ? fitOnDataset(this, x as Dataset, y, args) : fitLoop(this, x, y, args ?? {});
+  }
+
+  /**
+   * Trains on a dataset of `{ xs, ys }` batches (TF.js `fitDataset`): an async iterable or
+   * generator, an iterable, a TF.js `tf.data.Dataset`, or a function making one (called anew each
+   * epoch). Each batch is checked as fit checks x and y; batches may differ in size.
+   */
+  fitDataset(dataset: Dataset, args: FitDatasetArgs = {}): Promise<History> {
+    return fitDatasetLoop(this, dataset, args);
+  }
+
+  /** Loss and metrics over a dataset's batches, as {@link evaluate} over arrays (TF.js `evaluateDataset`). */
+  evaluateDataset(dataset: Dataset, args: EvaluateDatasetArgs = {}): Promise<Record<string, number>> {
+    return evaluateDatasetLoop(this, dataset, args);
   }
 
   /**

@@ -38,11 +38,16 @@ export function checkSampleWeight(value: unknown, count: number, who: string, ar
   return Float32Array.from(data);
 }
 
-/**
- * Keras `class_weight` as one weight per sample of `y`: the class is the label (sparse), the
- * argmax (one-hot, first maximum) or, for one binary output, the label rounded (> 0.5 is 1).
- */
-export function classWeightsOf(classWeight: unknown, y: Tensor, head: Head, who: string): Float32Array {
+/** Keras `class_weight` as a lookup: one weight per class, and how a label names its class. */
+export interface ClassWeightTable {
+  /** Weight of each class index (1 where `classWeight` names none). */
+  readonly weights: Float32Array;
+  /** Labels are class indices (sparse) rather than one-hot rows or one binary value. */
+  readonly sparse: boolean;
+}
+
+/** Checks `classWeight` against the output `head` and makes its {@link ClassWeightTable}. */
+export function classWeightTable(classWeight: unknown, head: Head, who: string): ClassWeightTable {
   if (!isObject(classWeight)) {
     throw new TypeError(`${who}: classWeight must map class index to weight, e.g. { 0: 1, 1: 5 }, got ${describeValue(classWeight)}`);
   }
@@ -64,10 +69,25 @@ export function classWeightsOf(classWeight: unknown, y: Tensor, head: Head, who:
     }
     table[Number(key)] = weight;
   }
+  return { weights: table, sparse };
+}
+
+/**
+ * Writes the weight of each sample of `y` (checked labels) to `out` from index `at`: the class is
+ * the label (sparse), the argmax (one-hot, first maximum) or, for one binary output, the label
+ * rounded (> 0.5 is 1). Allocates nothing, so fitDataset fills each batch's weights in place.
+ */
+export function writeClassWeights(table: ClassWeightTable, y: Tensor, out: Float32Array, at: number): void {
   const count = y.shape[0];
   const width = y.size / count;
-  const weights = new Float32Array(count);
-  for (let i = 0; i < count; i++) weights[i] = table[classOf(y.data, i * width, width, sparse)];
+  for (let i = 0; i < count; i++) out[at + i] = table.weights[classOf(y.data, i * width, width, table.sparse)];
+}
+
+/** Keras `class_weight` as one weight per sample of `y` (see {@link writeClassWeights}). */
+export function classWeightsOf(classWeight: unknown, y: Tensor, head: Head, who: string): Float32Array {
+  const table = classWeightTable(classWeight, head, who);
+  const weights = new Float32Array(y.shape[0]);
+  writeClassWeights(table, y, weights, 0);
   return weights;
 }
 
@@ -89,11 +109,16 @@ export function fitWeights(sampleWeight: unknown, classWeight: unknown, ys: read
   }
   if (sampleWeight !== undefined) return checkSampleWeight(sampleWeight, ys[0].shape[0], who);
   if (classWeight === undefined) return null;
+  return classWeightsOf(classWeight, ys[0], classWeightHead(heads, who), who);
+}
+
+/** The one output classWeight applies to, or an error: as Keras, a model with several outputs takes none. */
+export function classWeightHead(heads: readonly Head[], who: string): Head {
   if (heads.length !== 1) {
     throw new Error(`${who}: classWeight needs a model with one output (as Keras), this one has ${heads.length} ` +
       `(${heads.map((h) => h.name).join(', ')}); give sampleWeight instead`);
   }
-  return classWeightsOf(classWeight, ys[0], heads[0], who);
+  return heads[0];
 }
 
 /** Per-sample weights in wasm memory, with each output's loss terms of one batch; released by `release`. */

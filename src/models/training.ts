@@ -10,9 +10,13 @@ import { History, type Callback, type Logs } from '../callbacks/callback.js';
 import { addPenaltyGradients, totalPenalty } from './penalty.js';
 import { checkPositiveInteger } from '../core/checks.js';
 import { checkFitOptions } from './verb-options.js';
-import { Totals, batchLoss, checkData, evaluateDataSet, type DataSet } from './evaluation.js';
+import { Totals, batchLoss, checkData, type DataSet } from './evaluation.js';
 import type { Compiled, FitArgs, LayersModel } from './model.js';
 import { StagedWeights, checkSampleWeight, fitWeights } from './sample-weights.js';
+import { isBatchList, isDatasetLike } from './dataset.js';
+import { BatchPlace } from './dataset-batch.js';
+import { DatasetEvaluation, validateArrays } from './validation.js';
+import { Yielder } from './yield.js';
 
 /** A data set copied into wasm memory, with an index array for shuffled gathers. */
 interface Staged {
@@ -51,7 +55,7 @@ function sliceRows(t: Tensor, from: number, to: number): Tensor {
   return new Tensor(t.data.subarray(from * per, to * per), [to - from, ...t.shape.slice(1)]);
 }
 
-async function call(callbacks: readonly Callback[], hook: keyof Callback, ...args: unknown[]): Promise<void> {
+export async function call(callbacks: readonly Callback[], hook: keyof Callback, ...args: unknown[]): Promise<void> {
   for (const cb of callbacks) {
     const fn = cb[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
     if (fn) await fn.apply(cb, args);
@@ -62,7 +66,7 @@ async function call(callbacks: readonly Callback[], hook: keyof Callback, ...arg
  * Calls a batch hook on every callback in order; returns a promise only when a hook did, so
  * synchronous hooks cost no promise per step.
  */
-function callBatchHook(callbacks: readonly Callback[], hook: 'onBatchBegin' | 'onBatchEnd', step: number, logs: Logs, from = 0): Promise<void> | undefined {
+export function callBatchHook(callbacks: readonly Callback[], hook: 'onBatchBegin' | 'onBatchEnd', step: number, logs: Logs, from = 0): Promise<void> | undefined {
   for (let i = from; i < callbacks.length; i++) {
     const result = callbacks[i][hook]?.(step, logs);
     if (result) return result.then(() => callBatchHook(callbacks, hook, step, logs, i + 1));
@@ -95,7 +99,7 @@ export function checkWeightsFinite(model: LayersModel, who: string, epoch: numbe
   }
 }
 
-function formatLogs(logs: Logs): string {
+export function formatLogs(logs: Logs): string {
   return Object.entries(logs).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join(' - ');
 }
 
@@ -120,7 +124,11 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
   let weights = fitWeights(args.sampleWeight, args.classWeight, data.ys, compiled.heads, who);
   let validation: DataSet | null = null;
   let validationWeights: Float32Array | null = null;
-  if (args.validationData) {
+  let validationSet: DatasetEvaluation | null = null;
+  const validationSteps = args.validationSteps === undefined ? undefined : checkPositiveInteger(args.validationSteps, who, 'validationSteps');
+  if (isDatasetLike(args.validationData) || isBatchList(args.validationData)) {
+    validationSet = new DatasetEvaluation(model, compiled, args.validationData, who, 'validationData', validationSteps, 'validationSteps');
+  } else if (args.validationData) {
     const given = args.validationData;
     if (!Array.isArray(given) || (given.length !== 2 && given.length !== 3)) {
       throw new TypeError(`${who}: validationData must be [xVal, yVal] or [xVal, yVal, sampleWeightVal]`);
@@ -140,6 +148,12 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
     if (weights && args.sampleWeight !== undefined) validationWeights = weights.subarray(trainCount);
     weights = weights?.subarray(0, trainCount) ?? null;
   }
+  if (validationSteps !== undefined && !validation && !validationSet) throw new Error(`${who}: validationSteps needs validationData or validationSplit`);
+  if (validation && validationSteps !== undefined && validationSteps * batchSize < validation.count) {
+    // As Keras: the first validationSteps batches of the validation arrays.
+    validation = sliceData(validation, 0, validationSteps * batchSize);
+    validationWeights = validationWeights?.subarray(0, validation.count) ?? null;
+  }
 
   const { kernels: k, arena } = getBackend();
   const callbacks = args.callbacks ?? [];
@@ -147,7 +161,10 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
   const shuffle = args.shuffle ?? true;
   const random = new Random(args.seed ?? getRandom().seed());
   const count = data.count;
-  const steps = Math.ceil(count / batchSize);
+  const stepsPerEpoch = args.stepsPerEpoch === undefined ? undefined : checkPositiveInteger(args.stepsPerEpoch, who, 'stepsPerEpoch');
+  // As Keras: with stepsPerEpoch an epoch is that many batches, and the shuffled order carries on across epochs.
+  const steps = stepsPerEpoch ?? Math.ceil(count / batchSize);
+  const yielder = new Yielder(args.yieldEvery ?? 'auto');
   const history = new History({ epochs, samples: count, batchSize, steps });
   const heads = compiled.heads;
   const params = model.params();
@@ -163,6 +180,7 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
   // Where each staged block is gathered to: the input nodes' outputs, then the label buffers.
   const targets = [...model.inputNodes.map((i) => plan.outputs[i]), ...plan.labels];
   let stagedWeights: StagedWeights | null = null;
+  let used = count; // samples of the current shuffled order trained on; a new order is drawn when all were
   model.stopTraining = false;
   model.fitting = true;
   try {
@@ -173,18 +191,25 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
       cb.setModel?.(model);
     }
     await call(callbacks, 'onTrainBegin');
+    // Checking and staging a large data set is work too: yield before the first batch if it used up the budget.
+    const ready = yielder.afterBatch();
+    if (ready) await ready;
     // As Keras: epochs is the index to stop at, so training resumed at initialEpoch runs epochs − initialEpoch of them.
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       const started = performance.now();
       await call(callbacks, 'onEpochBegin', epoch);
-      const idx = arena.i32;
-      const base = staged.indices >>> 2;
-      for (let i = 0; i < count; i++) idx[base + i] = i;
-      if (shuffle) random.shuffle(idx, base, count);
       const totals = new Totals(heads);
       for (let step = 0; step < steps; step++) {
-        const start = step * batchSize;
+        if (used === count) {
+          const idx = arena.i32;
+          const base = staged.indices >>> 2;
+          for (let i = 0; i < count; i++) idx[base + i] = i;
+          if (shuffle) random.shuffle(idx, base, count);
+          used = 0;
+        }
+        const start = used;
         const n = Math.min(batchSize, count - start);
+        used += n;
         plan.checkBatch(n, who);
         if (wantsBatchLogs) {
           batchLogs.batch = step;
@@ -212,15 +237,20 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
           const pending = callBatchHook(callbacks, 'onBatchEnd', step, batchLogs);
           if (pending) await pending;
         }
+        const pause = yielder.afterBatch();
+        if (pause) await pause;
         // As Keras: stopping from a batch hook ends the epoch here; its logs and onEpochEnd still run.
         if (model.stopTraining) break;
       }
       checkWeightsFinite(model, who, epoch);
       const logs = totals.logs();
-      if (validation) Object.assign(logs, evaluateDataSet(model, compiled, validation, batchSize, 'val_', validationWeights));
+      if (validation) Object.assign(logs, await validateArrays(model, compiled, { data: validation, weights: validationWeights }, batchSize, 'val_', yielder));
+      else if (validationSet) Object.assign(logs, await validationSet.run('val_', yielder, validationPlace(epoch)));
       history.record(epoch, logs);
       if (verbose) console.log(`Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(2)}s - ${formatLogs(logs)}`);
       await call(callbacks, 'onEpochEnd', epoch, logs);
+      const pause = yielder.afterEpoch();
+      if (pause) await pause;
     }
     await call(callbacks, 'onTrainEnd');
   } finally {
@@ -229,4 +259,12 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
     stagedWeights?.release();
   }
   return history;
+}
+
+/** Where a validation batch of epoch `epoch` is, for errors. */
+function validationPlace(epoch: number): BatchPlace {
+  const place = new BatchPlace();
+  place.phase = 'validation';
+  place.epoch = epoch;
+  return place;
 }

@@ -3,12 +3,21 @@
  * misspelt or unsupported key (`batch_size`, `steps_per_epoch`) is an error naming the nearest valid one.
  */
 import { checkBoolean, checkFiniteNumber, checkOptions, describeValue, isObject } from '../core/checks.js';
+import { checkYieldEvery } from './yield.js';
 
 /** Keys of `compile`. */
 export const COMPILE_KEYS = ['optimizer', 'loss', 'metrics', 'lossWeights'] as const;
 /** Keys of `fit`. */
 export const FIT_KEYS = ['batchSize', 'epochs', 'validationData', 'validationSplit', 'shuffle', 'seed',
-  'callbacks', 'verbose', 'sampleWeight', 'classWeight', 'initialEpoch'] as const;
+  'callbacks', 'verbose', 'sampleWeight', 'classWeight', 'initialEpoch', 'stepsPerEpoch', 'validationSteps', 'yieldEvery'] as const;
+/** Keys of `fit` given a dataset (Keras's names); the keys for arrays only are refused with a reason. */
+export const FIT_ON_DATASET_KEYS = ['epochs', 'initialEpoch', 'stepsPerEpoch', 'validationData', 'validationSteps', 'validationBatchSize',
+  'callbacks', 'verbose', 'classWeight', 'yieldEvery'] as const;
+/** Keys of `fitDataset` (TF.js's names). */
+export const FIT_DATASET_KEYS = ['batchesPerEpoch', 'epochs', 'initialEpoch', 'validationData', 'validationBatchSize', 'validationBatches',
+  'callbacks', 'verbose', 'classWeight', 'yieldEvery'] as const;
+/** Keys of `evaluateDataset`. */
+export const EVALUATE_DATASET_KEYS = ['batches'] as const;
 /** Keys of `evaluate`. */
 export const EVALUATE_KEYS = ['batchSize', 'sampleWeight'] as const;
 /** Keys of `predict`. */
@@ -34,6 +43,7 @@ export function checkFitOptions(args: unknown, who: string): void {
     throw new RangeError(`${who}: verbose must be 0 (silent) or 1 (one line per epoch), got ${describeValue(a.verbose)}`);
   }
   if (a.seed !== undefined) checkFiniteNumber(a.seed, who, 'seed');
+  if (a.yieldEvery !== undefined) checkYieldEvery(a.yieldEvery, who);
   if (a.callbacks !== undefined) {
     if (!Array.isArray(a.callbacks)) throw new TypeError(`${who}: callbacks must be a list of callback objects, got ${describeValue(a.callbacks)}`);
     a.callbacks.forEach((cb, i) => {

@@ -11,3 +11,6 @@ export {
   cifar100, cifar100File, type Cifar100DirectoryArgs, type Cifar100FileArgs,
 } from './data-files.js';
 export { fileSystem, type FileSystemOptions } from './file-io.js';
+export { StreamedDataset, type StreamArgs } from './streamed-dataset.js';
+export { idxDataset, type IdxDatasetArgs } from './idx-dataset.js';
+export { cifar10Dataset, type Cifar10DatasetArgs } from './cifar-dataset.js';

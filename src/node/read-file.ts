@@ -6,7 +6,7 @@
  * its size when checked (or a caller's limit).
  */
 import { constants } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, resolve, sep, win32 } from 'node:path';
 
 // O_NONBLOCK: should the path be swapped for a FIFO after the check, open() still returns at once.
@@ -26,34 +26,56 @@ export interface ReadLimits {
   headBytes?: number;
 }
 
+/** An open regular file: its handle, checked to be the file `stat` saw, and its size then. */
+export interface RegularFile {
+  handle: FileHandle;
+  size: number;
+}
+
 /**
- * The bytes of the regular file at `path` (followed through symlinks), no more than its size
- * when checked and within `limits`.
+ * Opens the regular file at `path` (followed through symlinks) for reading; `checkSize` sees its
+ * size before it is opened. The handle is checked to be the file that was checked.
  */
-export async function readRegularFile(path: string, limits: ReadLimits = {}): Promise<Uint8Array> {
-  const { maxBytes = Infinity, tooLarge, checkHead, headBytes = 0 } = limits;
+export async function openRegularFile(path: string, checkSize?: (size: number) => void): Promise<RegularFile> {
   const real = await realpath(path);
   const checked = await stat(real);
   if (!checked.isFile()) throw new Error(`not a regular file (${kindOf(checked)})`);
-  if (checked.size > maxBytes) throw new Error(tooLarge ? tooLarge(checked.size, maxBytes) : `${checked.size} bytes, more than the ${maxBytes} expected`);
+  checkSize?.(checked.size);
   const handle = await open(real, OPEN_FLAGS);
   try {
     const opened = await handle.stat();
     if (!opened.isFile() || opened.ino !== checked.ino || opened.dev !== checked.dev) {
       throw new Error('the file was replaced while it was being opened');
     }
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return { handle, size: checked.size };
+}
+
+/**
+ * The bytes of the regular file at `path` (followed through symlinks), no more than its size
+ * when checked and within `limits`.
+ */
+export async function readRegularFile(path: string, limits: ReadLimits = {}): Promise<Uint8Array> {
+  const { maxBytes = Infinity, tooLarge, checkHead, headBytes = 0 } = limits;
+  const { handle, size } = await openRegularFile(path, (found) => {
+    if (found > maxBytes) throw new Error(tooLarge ? tooLarge(found, maxBytes) : `${found} bytes, more than the ${maxBytes} expected`);
+  });
+  try {
     const readInto = async (bytes: Uint8Array, from: number): Promise<void> => {
       for (let at = from; at < bytes.length;) {
         const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at);
-        if (bytesRead === 0) throw new Error(`the file shrank while it was read: ${at} of ${checked.size} bytes`);
+        if (bytesRead === 0) throw new Error(`the file shrank while it was read: ${at} of ${size} bytes`);
         at += bytesRead;
       }
     };
     // The head is checked before the buffer for the whole file is even allocated.
-    const head = new Uint8Array(checkHead ? Math.min(headBytes, checked.size) : 0);
+    const head = new Uint8Array(checkHead ? Math.min(headBytes, size) : 0);
     await readInto(head, 0);
-    checkHead?.(head, checked.size);
-    const bytes = new Uint8Array(checked.size);
+    checkHead?.(head, size);
+    const bytes = new Uint8Array(size);
     bytes.set(head);
     await readInto(bytes, head.length);
     return bytes;

@@ -1,0 +1,64 @@
+// yieldEvery (TF.js's option) hands the thread back to the event loop during fit and fitDataset;
+// it never changes a weight: every value gives the same weights bit for bit, dropout included.
+// 'never' runs no macrotask at all, so a timer cannot fire while fit runs.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as nn from '../src/index.js';
+import { nextMacrotask } from '../src/models/yield.js';
+import { freshSeed, makeRng, randomArray } from './helpers/kernels.js';
+
+const seed = freshSeed();
+beforeAll(() => nn.ready());
+
+function net(): nn.Sequential {
+  nn.setSeed(seed);
+  const model = nn.sequential({ layers: [
+    nn.layers.dense({ inputShape: [7], units: 9, activation: 'relu' }),
+    nn.layers.dropout({ rate: 0.3 }),
+    nn.layers.dense({ units: 3, activation: 'softmax' }),
+  ] });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+const rng = makeRng(seed);
+const n = 45;
+const x = nn.tensor(randomArray(n * 7, rng), [n, 7]);
+const y = nn.data.toCategorical(Array.from({ length: n }, () => Math.floor(rng() * 3)), 3);
+const VALUES: nn.YieldEvery[] = ['never', 'auto', 'batch', 'epoch', 0, 3];
+
+describe(`yieldEvery (seed ${seed})`, () => {
+  it('every value gives the same weights and History, in fit and in fitDataset', async () => {
+    const results: { weights: number[][]; history: Record<string, number[]> }[] = [];
+    for (const yieldEvery of VALUES) {
+      const model = net();
+      const history = await model.fit(x, y, { batchSize: 4, epochs: 3, seed, verbose: 0, validationData: [x, y], yieldEvery });
+      const batches = [];
+      for (let s = 0; s < n; s += 6) batches.push({ xs: nn.tensor(x.data.slice(s * 7, Math.min(n, s + 6) * 7), [Math.min(n, s + 6) - s, 7]), ys: nn.tensor(y.data.slice(s * 3, Math.min(n, s + 6) * 3), [Math.min(n, s + 6) - s, 3]) });
+      const more = await model.fitDataset(batches, { epochs: 2, verbose: 0, validationData: batches, yieldEvery });
+      results.push({ weights: model.getWeights().map((w) => Array.from(w.data)), history: { ...history.history, ...Object.fromEntries(Object.entries(more.history).map(([k, v]) => [`more_${k}`, v])) } });
+      model.dispose();
+    }
+    for (let i = 1; i < results.length; i++) {
+      expect(results[i].weights, String(VALUES[i])).toEqual(results[0].weights);
+      expect(results[i].history, String(VALUES[i])).toEqual(results[0].history);
+    }
+  });
+
+  it("'never' lets no timer fire during fit; 'batch' yields after every batch", async () => {
+    const ticksDuring = async (yieldEvery: nn.YieldEvery): Promise<number> => {
+      const model = net();
+      let ticks = 0;
+      let counting = true;
+      // A macrotask queued before fit starts: it runs only once fit hands the thread back.
+      const ticked = nextMacrotask().then(() => { if (counting) ticks++; });
+      await model.fit(x, y, { batchSize: 4, epochs: 2, verbose: 0, yieldEvery });
+      counting = false;
+      await ticked;
+      model.dispose();
+      return ticks;
+    };
+    expect(await ticksDuring('never')).toBe(0);
+    expect(await ticksDuring('epoch')).toBe(1);
+    expect(await ticksDuring('batch')).toBe(1);
+  });
+});
