@@ -18,3 +18,7 @@ export * from './optim';
 export * from './regularize';
 export * from './augment';
 export * from './depthwise';
+export * from './loss-regression';
+export * from './loss-margin';
+export * from './loss-probabilistic';
+export * from './metrics';
