@@ -84,7 +84,7 @@ export function aucHistogram(pred: usize, labels: usize, n: i32, thresholds: i32
     if (fromLogits) p = sigmoid4(p);
     // NaN fails both comparisons, so it counts as outside too.
     const inside = v128.and(f32x4.ge(p, splat(0)), f32x4.le(p, splat(1)));
-    outside += k - countLanes(inside, k);
+    outside += min(k, 4) - countLanes(inside, k);
     const clipped = f32x4.min(f32x4.max(p, splat(0)), splat(1));
     const bucket = i32x4.max_s(i32x4.sub(i32x4.trunc_sat_f32x4_s(f32x4.ceil(f32x4.mul(clipped, scale))), i32x4.splat(1)), i32x4.splat(0));
     const y = loadLanes(at(labels, i), k);
