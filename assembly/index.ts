@@ -23,3 +23,7 @@ export * from './permute';
 export * from './upsample';
 export * from './layer-norm';
 export * from './embedding';
+export * from './loss-regression';
+export * from './loss-margin';
+export * from './loss-probabilistic';
+export * from './metrics';

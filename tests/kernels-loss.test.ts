@@ -52,7 +52,7 @@ const CASES: LossCase[] = [
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, -4, 4), y: denseLabels(rng, rows, cols) }),
     rowLoss: (z, y) => { const l = logSumExp(z); return sum(Array.from(y, (t, j) => t * (l - z[j]))); },
     step: logitStep,
-    call: (b, x, y, p, g, rows, cols, gs, t) => b.kernels.softmaxCrossEntropy(x, y, p, g, rows, cols, gs, t),
+    call: (b, x, y, p, g, rows, cols, gs, t) => b.kernels.softmaxCrossEntropy(x, y, p, g, rows, cols, 0, gs, t),
   },
   {
     name: 'sparseSoftmaxCrossEntropy', sparse: true, elementwise: false, probs: softmaxRow,
@@ -66,7 +66,7 @@ const CASES: LossCase[] = [
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, 0.05, 1), y: denseLabels(rng, rows, cols) }),
     rowLoss: (x, y) => { const s = sum(x); return -sum(Array.from(y, (t, j) => t * Math.log(clip(x[j] / s)))); },
     step: (v) => 1e-2 * v,
-    call: (b, x, y, _p, g, rows, cols, gs, t) => b.kernels.categoricalCrossentropy(x, y, g, rows, cols, gs, t),
+    call: (b, x, y, _p, g, rows, cols, gs, t) => b.kernels.categoricalCrossentropy(x, y, g, rows, cols, 0, gs, t),
   },
   {
     name: 'sparseCategoricalCrossentropy', sparse: true, elementwise: false,
@@ -82,14 +82,14 @@ const CASES: LossCase[] = [
     // max(z, 0) − z·y cancels for a soft label near 1 and a large z: 5.9 − 5.78 leaves 0.12.
     rowScale: ([z], [y]) => Math.max(z, 0) + Math.abs(z * y) + Math.log1p(Math.exp(-Math.abs(z))),
     step: logitStep,
-    call: (b, x, y, p, g, rows, cols, gs, t) => b.kernels.sigmoidBinaryCrossentropy(x, y, p, g, rows * cols, gs, t),
+    call: (b, x, y, p, g, rows, cols, gs, t) => b.kernels.sigmoidBinaryCrossentropy(x, y, p, g, rows * cols, 0, gs, t),
   },
   {
     name: 'binaryCrossentropy', sparse: false, elementwise: true,
     inputs: (rng, rows, cols) => ({ x: randomArray(rows * cols, rng, 0.02, 0.98), y: Float32Array.from({ length: rows * cols }, (_, i) => (i % 3 ? Math.round(rng()) : rng())) }),
     rowLoss: ([p], [y]) => { const c = clip(p); return -(y * Math.log(c) + (1 - y) * Math.log(1 - c)); },
     step: (v) => 1e-2 * Math.min(v, 1 - v),
-    call: (b, x, y, _p, g, rows, cols, gs, t) => b.kernels.binaryCrossentropy(x, y, g, rows * cols, gs, t),
+    call: (b, x, y, _p, g, rows, cols, gs, t) => b.kernels.binaryCrossentropy(x, y, g, rows * cols, 0, gs, t),
   },
   {
     name: 'meanSquaredError', sparse: false, elementwise: true,
@@ -200,7 +200,7 @@ describe('loss edge cases', () => {
     const rows = 5, cols = 9, x = randomArray(rows * cols, rng, -1000, 1000), y = denseLabels(rng, rows, cols);
     const apart = runKernel(b, CASES[0], x, y, rows, cols, 1);
     const px = toWasm(b, x), py = toWasm(b, y), pg = allocWasm(b, rows * cols);
-    const loss = b.kernels.softmaxCrossEntropy(px, py, px, pg, rows, cols, 1, 0);
+    const loss = b.kernels.softmaxCrossEntropy(px, py, px, pg, rows, cols, 0, 1, 0);
     expect(loss).toBe(apart.loss);
     expect(fromWasm(b, px, rows * cols)).toEqual(apart.probs);
     expect(fromWasm(b, pg, rows * cols)).toEqual(apart.grad);

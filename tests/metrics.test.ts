@@ -59,7 +59,9 @@ describe(`loss metrics (seed ${seed})`, () => {
     expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['crossentropy'] }))
       .toThrow("compile: metric 'crossentropy' needs a cross-entropy loss, got 'meanSquaredError'");
     expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['f1'] }))
-      .toThrow("compile: unknown metric 'f1'; expected 'accuracy', 'crossentropy' or a loss name");
+      .toThrow("compile: unknown metric 'f1'; expected 'accuracy', 'crossentropy', a metric name (binaryAccuracy, categoricalAccuracy, " +
+        'sparseCategoricalAccuracy, topKCategoricalAccuracy, precision, recall, auc, meanAbsoluteError, meanSquaredError), a loss name, ' +
+        'an object from nn.metrics or a function');
     m.dispose();
   });
 });

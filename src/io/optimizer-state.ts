@@ -18,7 +18,9 @@
  */
 import { getBackend } from '../core/wasm.js';
 import type { Layer, Param } from '../layers/layer.js';
-import { getLoss } from '../losses.js';
+import type { Loss } from '../losses/loss.js';
+import { lossFromConfig } from '../losses/registry.js';
+import { metricFromConfig, type MetricLike } from '../metrics/registry.js';
 import type { LayersModel } from '../models/model.js';
 import * as optimizers from '../optimizers/index.js';
 import type { Optimizer } from '../optimizers/index.js';
@@ -30,11 +32,6 @@ import type { Head } from '../models/heads.js';
 import { checkOptimizerSlot } from './weight-values.js';
 import { describeValue, isObject } from './validate.js';
 import type { NamedWeight } from './weights.js';
-
-const KERAS_LOSS: Record<string, string> = {
-  categoricalCrossentropy: 'categorical_crossentropy', sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
-  binaryCrossentropy: 'binary_crossentropy', meanSquaredError: 'mean_squared_error',
-};
 
 interface Slotted { layer: Layer; param: Param }
 
@@ -115,16 +112,20 @@ function slotLayout(opt: Optimizer): SavedSlot[] {
   }
 }
 
-/** The compiled model's `trainingConfig`; throws when it is not compiled. */
+/**
+ * The compiled model's `trainingConfig`; throws when it is not compiled, or holds a custom loss or
+ * metric. Losses and metrics are saved as TF.js writes them (snake_case names, which TF.js reads
+ * back), and as Keras writes objects with options (`{ class_name, config }`), which TF.js cannot read.
+ */
 export function trainingConfigOf(model: LayersModel): TrainingConfig {
   const { heads, optimizer } = model.requireCompiled('save({ includeOptimizer: true })');
-  const lossName = (h: Head): string => KERAS_LOSS[h.loss.name] ?? h.loss.name;
-  const metricNames = (h: Head): string[] => h.metrics.map((m) => m.name);
+  const lossOf = (h: Head): JSONValue => h.loss.toConfig() as JSONValue;
+  const metricsOf = (h: Head): JSONValue[] => h.metrics.map((m) => m.toConfig() as JSONValue);
   // One output: plain values, as tfjs writes them; several: objects keyed by output name, as Keras.
-  if (heads.length === 1) return { loss: lossName(heads[0]), metrics: metricNames(heads[0]), optimizer_config: optimizerConfig(optimizer) };
+  if (heads.length === 1) return { loss: lossOf(heads[0]), metrics: metricsOf(heads[0]), optimizer_config: optimizerConfig(optimizer) };
   return {
-    loss: Object.fromEntries(heads.map((h) => [h.name, lossName(h)])),
-    metrics: Object.fromEntries(heads.map((h) => [h.name, metricNames(h)])),
+    loss: Object.fromEntries(heads.map((h) => [h.name, lossOf(h)])),
+    metrics: Object.fromEntries(heads.map((h) => [h.name, metricsOf(h)])),
     loss_weights: Object.fromEntries(heads.map((h) => [h.name, h.weight])),
     optimizer_config: optimizerConfig(optimizer),
   };
@@ -153,10 +154,10 @@ export function optimizerWeights(model: LayersModel): NamedWeight[] {
 
 /** A checked training configuration, ready to compile with. */
 export interface ParsedTraining {
-  /** One loss name, or one per output name. */
-  loss: string | Record<string, string>;
-  /** Metric names for every output, or per output name. */
-  metrics: string[] | Record<string, string[]>;
+  /** One loss, one per output in order, or one per output name. */
+  loss: Loss | Loss[] | Record<string, Loss>;
+  /** Metrics for every output, or per output name. */
+  metrics: MetricLike[] | Record<string, MetricLike[]>;
   /** Per output name, when the file gives them. */
   lossWeights?: Record<string, number> | number[];
   optimizerClass: string;
@@ -199,21 +200,19 @@ export function parseTrainingConfig(tc: unknown): ParsedTraining | null {
   if (tc === undefined || tc === null) return null;
   const who = 'trainingConfig';
   if (!isObject(tc)) throw new Error(`${who}: expected an object { loss, metrics, optimizer_config }, got ${describeValue(tc)}`);
-  const loss = tc.loss;
-  const lossNames = typeof loss === 'string' ? [loss] : isObject(loss) ? Object.values(loss) : [loss];
-  for (const name of lossNames) {
-    if (typeof name !== 'string') throw new Error(`${who}: loss must be a loss name or an object of them keyed by output name, got ${describeValue(loss)}`);
-    getLoss(name); // throws naming the unknown loss
-  }
+  // A loss is a name or Keras's { class_name, config }; several are a list in output order or an object by output name.
+  const isSingle = (v: unknown): boolean => typeof v === 'string' || (isObject(v) && typeof v.class_name === 'string');
+  const raw = tc.loss;
+  const loss: ParsedTraining['loss'] = isSingle(raw) ? lossFromConfig(raw, who)
+    : Array.isArray(raw) ? raw.map((l) => lossFromConfig(l, who))
+      : isObject(raw) ? Object.fromEntries(Object.entries(raw).map(([k, l]) => [k, lossFromConfig(l, who)]))
+        : lossFromConfig(raw, who); // throws describing what it got
   const rawMetrics = tc.metrics ?? [];
-  const metricList = (Array.isArray(rawMetrics) ? rawMetrics : isObject(rawMetrics) ? Object.values(rawMetrics) : [rawMetrics]).flat(2);
-  for (const m of metricList) {
-    if (m !== 'accuracy' && m !== 'acc') throw new Error(`${who}: metric ${describeValue(m)} is not supported; supported: 'accuracy'`);
-  }
+  const metricItems = (v: unknown): MetricLike[] => (Array.isArray(v) ? v.flat(2) : [v]).map((m) => metricFromConfig(m, who));
   // tfjs writes {} for no metrics; Keras a list for all outputs or an object per output.
-  const metrics = isObject(rawMetrics) && Object.keys(rawMetrics).length > 0
-    ? Object.fromEntries(Object.entries(rawMetrics).map(([k, v]) => [k, (Array.isArray(v) ? v : [v]) as string[]]))
-    : (metricList as string[]);
+  const metrics = isObject(rawMetrics) && Object.keys(rawMetrics).length > 0 && !isSingle(rawMetrics)
+    ? Object.fromEntries(Object.entries(rawMetrics).map(([k, v]) => [k, metricItems(v)]))
+    : isObject(rawMetrics) && !isSingle(rawMetrics) ? [] : metricItems(rawMetrics);
   const lossWeights = tc.loss_weights ?? undefined;
   if (lossWeights !== undefined && !(isObject(lossWeights) && Object.values(lossWeights).every((v) => typeof v === 'number')) &&
     !(Array.isArray(lossWeights) && lossWeights.every((v) => typeof v === 'number'))) {
@@ -246,7 +245,7 @@ export function parseTrainingConfig(tc: unknown): ParsedTraining | null {
   } catch (e) {
     throw new Error(`${w}: ${(e as Error).message}`);
   }
-  return { loss: loss as string | Record<string, string>, metrics, lossWeights: lossWeights as ParsedTraining['lossWeights'], optimizerClass: oc.class_name, slots: slotLayout(check).map((s) => s.suffix), makeOptimizer };
+  return { loss, metrics, lossWeights: lossWeights as ParsedTraining['lossWeights'], optimizerClass: oc.class_name, slots: slotLayout(check).map((s) => s.suffix), makeOptimizer };
 }
 
 /** Compiles `model` as configured and writes the saved optimizer state into its slots. */

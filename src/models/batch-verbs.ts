@@ -6,6 +6,7 @@ import { checkOptions } from '../core/checks.js';
 import { getBackend } from '../core/wasm.js';
 import { Totals, batchLoss, checkData, copyRows } from './evaluation.js';
 import type { LayersModel } from './model.js';
+import { nonFiniteHints } from './heads.js';
 import { addPenaltyGradients, totalPenalty } from './penalty.js';
 import { StagedWeights, fitWeights, type ClassWeight, type SampleWeightLike } from './sample-weights.js';
 import { prepareSlots } from './training.js';
@@ -43,7 +44,7 @@ export function trainOnBatch(model: LayersModel, x: unknown, y: unknown, args: T
   try {
     plan.forward(n, true);
     const loss = batchLoss(k, compiled.heads, plan, n, true, totals, staged, staged ? staged.all : 0);
-    if (!Number.isFinite(loss)) throw new Error(`${who}: the loss is ${loss}; lower the learning rate or check the data`);
+    if (!Number.isFinite(loss)) throw new Error(`${who}: the loss is ${loss}; lower the learning rate or check the data${nonFiniteHints(compiled.heads)}`);
     plan.backward(n);
     const params = model.params();
     totals.addPenalty(totalPenalty(k, params), n);

@@ -4,6 +4,7 @@
  */
 import { Tensor } from '../core/tensor.js';
 import { getBackend, type Kernels } from '../core/wasm.js';
+import { metricArgs, type MetricArgs } from '../core/kernels/metrics.js';
 import type { Logs } from '../callbacks/callback.js';
 import { checkPositiveInteger } from '../core/checks.js';
 import { checkFinite } from '../data/inputs.js';
@@ -57,20 +58,23 @@ export function batchLoss(k: Kernels, heads: readonly Head[], plan: ExecutionPla
   return total;
 }
 
-/** Sums of each output's loss and metric matches over a pass, turned into Keras-named logs. */
+/**
+ * Sums of each output's loss over a pass and the state of each metric (counts streamed over the
+ * whole pass, as Keras keeps them), turned into Keras-named logs.
+ */
 export class Totals {
   private readonly losses: Float64Array;
   private readonly lossTerms: Float64Array;
-  private readonly matches: Float64Array[];
-  private readonly metricTerms: Float64Array[];
+  private readonly states: Float64Array[][];
+  /** The operands of every metric update, refilled per batch. */
+  private readonly batch: MetricArgs = metricArgs();
   private penalty = 0;
   private samples = 0;
 
   constructor(private readonly heads: readonly Head[]) {
     this.losses = new Float64Array(heads.length);
     this.lossTerms = new Float64Array(heads.length);
-    this.matches = heads.map((h) => new Float64Array(h.metrics.length));
-    this.metricTerms = heads.map((h) => new Float64Array(h.metrics.length));
+    this.states = heads.map((h) => h.metrics.map((m) => new Float64Array(m.stateSize)));
   }
 
   /** Adds one output's batch: its loss sum over `terms` and its metrics on the visible output. */
@@ -78,11 +82,9 @@ export class Totals {
     const head = this.heads[h];
     this.losses[h] += lossSum;
     this.lossTerms[h] += terms;
-    for (let m = 0; m < head.metrics.length; m++) {
-      const metric = head.metrics[m];
-      this.matches[h][m] += metric.count(k, plan.visible[h], plan.labels[h], rows, head.cols);
-      this.metricTerms[h][m] += metric.terms(rows, head.cols);
-    }
+    const b = this.batch;
+    b.predictions = plan.visible[h]; b.labels = plan.labels[h]; b.rows = rows; b.cols = head.cols; b.out = plan.metricScratch;
+    for (let m = 0; m < head.metrics.length; m++) head.metrics[m].update(k, this.states[h][m], b);
   }
 
   /** Adds the weights' penalty of a batch of `n` samples. */
@@ -102,7 +104,7 @@ export class Totals {
       const loss = (head.weight * this.losses[h]) / this.lossTerms[h];
       total += loss;
       if (this.heads.length > 1) logs[`${prefix}${head.prefix}loss`] = loss;
-      head.metrics.forEach((m, i) => { logs[`${prefix}${head.prefix}${m.name}`] = this.matches[h][i] / this.metricTerms[h][i]; });
+      head.metrics.forEach((m, i) => { logs[`${prefix}${head.prefix}${m.name}`] = m.result(this.states[h][i]); });
     });
     logs[`${prefix}loss`] = total;
     return logs;

@@ -7,7 +7,9 @@ import { getBackend } from '../core/wasm.js';
 import type { Callback } from '../callbacks/callback.js';
 import { History } from '../callbacks/callback.js';
 import { readParams, writeParams, type Layer, type Param } from '../layers/layer.js';
-import type { LossName } from '../losses.js';
+import type { CustomLoss } from '../losses/custom.js';
+import type { Loss, LossName } from '../losses/loss.js';
+import type { MetricLike } from '../metrics/registry.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import type { GraphNode } from './graph.js';
 import { resolveHeads, type Head } from './heads.js';
@@ -28,20 +30,27 @@ import { checkBoolean, checkOptions } from '../core/checks.js';
 import type { ClassWeight, SampleWeightLike } from './sample-weights.js';
 import type { SaveOptions, SaveResult, SaveTarget } from '../io/types.js';
 
+/** One output's loss for {@link CompileArgs}: a name, an object from nn.losses, or your own. */
+export type LossSpec = LossName | (string & {}) | Loss | CustomLoss;
+
 /** Arguments of {@link LayersModel.compile}. */
 export interface CompileArgs {
   /** An optimizer object or its name ('sgd', 'adam'); names use Keras defaults. */
   optimizer: string | Optimizer;
   /**
-   * Loss name; with several outputs, one name for all, a list in output order, or an object keyed
-   * by output name (`{ digit: 'categoricalCrossentropy', even: 'binaryCrossentropy' }`).
+   * A loss: a name ('huber', 'mean_absolute_error'), a loss object with options
+   * (`nn.losses.huber({ delta: 2 })`) or a custom loss `{ name, loss, gradient }`; with several
+   * outputs, one for all, a list in output order, or an object keyed by output name
+   * (`{ digit: 'categoricalCrossentropy', even: 'binaryCrossentropy' }`).
    */
-  loss: LossName | string | (LossName | string)[] | Record<string, LossName | string>;
+  loss: LossSpec | LossSpec[] | Record<string, LossSpec>;
   /**
-   * A metric name or a list of them ('accuracy', 'crossentropy' or a loss name), for every output;
-   * or per output: a list of such lists in output order, or an object keyed by output name.
+   * A metric or a list of them, for every output: a name ('accuracy', 'auc', 'crossentropy' or a
+   * loss name), an object from nn.metrics (`nn.metrics.auc({ numThresholds: 500 })`) or a function
+   * `(yTrue, yPred) => number`; or per output: a list of such lists in output order, or an object
+   * keyed by output name.
    */
-  metrics?: string | string[] | (string | string[])[] | Record<string, string | string[]>;
+  metrics?: MetricLike | MetricLike[] | (MetricLike | MetricLike[])[] | Record<string, MetricLike | MetricLike[]>;
   /** Factor of each output's loss in the total (Keras `loss_weights`): a list in output order or an object by output name; default 1. */
   lossWeights?: number[] | Record<string, number>;
 }

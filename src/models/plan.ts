@@ -20,6 +20,8 @@ export interface PlannedHead {
   readonly activationInLoss: boolean;
   /** Label floats per sample. */
   readonly labelFloats: number;
+  /** Bytes of scratch its metrics write counts to; 0 or absent for none. */
+  readonly scratchBytes?: number;
 }
 
 /** Where a gradient written to `scratch` is added into `target` after a node's backward. */
@@ -46,6 +48,8 @@ export class ExecutionPlan {
   readonly visible: number[] = [];
   /** Per output: the batch's labels. */
   readonly labels: number[] = [];
+  /** Where metrics write their per-batch counts (AUC's histogram); shared by every output, 0 when none needs it. */
+  readonly metricScratch: number = 0;
   /** Per node: the operands of its layer (null for inputs). */
   private readonly calls: (LayerCall | null)[] = [];
   /** Per node: gradient joins to fold in after its backward. */
@@ -79,6 +83,8 @@ export class ExecutionPlan {
         this.visible.push(head.activationInLoss ? alloc(4 * capacity * size, `activated output of ${nameOf(head.node)}`) : this.outputs[head.node]);
         this.labels.push(alloc(4 * capacity * Math.max(head.labelFloats, 1), `labels of ${nameOf(head.node)}`));
       }
+      const scratchBytes = Math.max(0, ...heads.map((h) => h.scratchBytes ?? 0));
+      if (scratchBytes > 0) this.metricScratch = alloc(scratchBytes, 'metric counts', 'scratch');
       // Frozen layers with nothing trainable before them need no backward and no gradient buffers.
       this.backwardRuns = backwardRuns(nodes, training);
       for (const node of nodes) for (const param of node.layer?.params ?? []) this.trainableAtPlan.push({ param, trainable: param.trainable });

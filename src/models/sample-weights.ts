@@ -10,6 +10,7 @@ import { Tensor } from '../core/tensor.js';
 import { sampleWeightArgs, weightSamples, type SampleWeightArgs } from '../core/kernels/loss.js';
 import { getBackend, type Kernels } from '../core/wasm.js';
 import type { Head } from './heads.js';
+import { isCrossentropy } from '../losses/crossentropy.js';
 import type { ExecutionPlan } from './plan.js';
 
 /** One weight per sample: a Tensor of shape [N] (or [N, 1]), a Float32Array or a number array. */
@@ -54,7 +55,7 @@ export function classWeightTable(classWeight: unknown, head: Head, who: string):
   const { loss, cols } = head;
   const outputShape = head.shape;
   const sparse = loss.labelWidth(2) === 1;
-  if (outputShape.length > 1 || loss.fusesWith === null || (loss.name === 'binaryCrossentropy' && cols > 1)) {
+  if (outputShape.length > 1 || !isCrossentropy(loss) || (loss.name === 'binaryCrossentropy' && cols > 1)) {
     throw new Error(`${who}: classWeight needs one class per sample (categorical or sparse cross-entropy, or binary with one output), ` +
       `got loss '${loss.name}' on outputs of shape [${outputShape.join(', ')}]; give sampleWeight instead`);
   }

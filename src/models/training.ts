@@ -12,6 +12,7 @@ import { checkPositiveInteger } from '../core/checks.js';
 import { checkFitOptions } from './verb-options.js';
 import { Totals, batchLoss, checkData, type DataSet } from './evaluation.js';
 import type { Compiled, FitArgs, LayersModel } from './model.js';
+import { nonFiniteHints } from './heads.js';
 import { StagedWeights, checkSampleWeight, fitWeights } from './sample-weights.js';
 import { isBatchList, isDatasetLike } from './dataset.js';
 import { BatchPlace } from './dataset-batch.js';
@@ -224,7 +225,7 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
         const loss = batchLoss(k, heads, plan, n, true, totals, stagedWeights, stagedWeights ? stagedWeights.batch : 0);
         if (!Number.isFinite(loss)) {
           throw new Error(`${who}: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; ` +
-            'lower the learning rate or check the data');
+            `lower the learning rate or check the data${nonFiniteHints(heads)}`);
         }
         plan.backward(n);
         // Penalties on the weights the forward used: into the reported loss and the gradients.

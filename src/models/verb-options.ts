@@ -4,6 +4,7 @@
  */
 import { checkBoolean, checkFiniteNumber, checkOptions, describeValue, isObject } from '../core/checks.js';
 import { checkYieldEvery } from './yield.js';
+import { isMetricLike, type MetricLike } from '../metrics/registry.js';
 
 /** Keys of `compile`. */
 export const COMPILE_KEYS = ['optimizer', 'loss', 'metrics', 'lossWeights'] as const;
@@ -23,12 +24,12 @@ export const EVALUATE_KEYS = ['batchSize', 'sampleWeight'] as const;
 /** Keys of `predict`. */
 export const PREDICT_KEYS = ['batchSize'] as const;
 
-/** The metric names of `compile`: one name or a list of names. */
-export function metricNames(metrics: unknown): string[] {
+/** The metrics of `compile` for one output: one metric (a name, an nn.metrics object, a function) or a list of them. */
+export function metricNames(metrics: unknown): MetricLike[] {
   if (metrics === undefined || metrics === null) return [];
-  if (typeof metrics === 'string') return [metrics];
-  if (Array.isArray(metrics) && metrics.every((m) => typeof m === 'string')) return metrics;
-  throw new TypeError(`compile: metrics must be a name or a list of names, e.g. 'accuracy' or ['accuracy'], got ${describeValue(metrics)}`);
+  if (isMetricLike(metrics)) return [metrics];
+  if (Array.isArray(metrics) && metrics.every(isMetricLike)) return metrics;
+  throw new TypeError(`compile: metrics must be a metric or a list of them, e.g. 'accuracy' or ['accuracy', nn.metrics.auc()], got ${describeValue(metrics)}`);
 }
 
 /**

@@ -15,7 +15,7 @@ export interface LossArgs {
   output: number;
   /** Label rows of `cols` values, or one f32 class index per row for the sparse losses. */
   labels: number;
-  /** Fused losses: where the activated output goes (may equal `output`). */
+  /** Fused losses: where the activated output goes (may equal `output`), or 0 to not write it (Keras from_logits). */
   activated: number;
   /** Gradient with respect to `output`, or 0 for none (may equal `output`). */
   grad: number;
@@ -24,18 +24,20 @@ export interface LossArgs {
   cols: number;
   /** Factor on the gradient, e.g. 1 / the number of terms for a mean. */
   gradScale: number;
+  /** Keras label smoothing of the dense cross-entropies, in [0, 1]; 0 for none. */
+  smoothing: number;
   /** Where each term's loss is written as f32 (a row, or an element), or 0 for none. */
   terms: number;
 }
 
 /** A loss struct with every pointer 0 and no gradient scale. */
 export function lossArgs(): LossArgs {
-  return { output: 0, labels: 0, activated: 0, grad: 0, rows: 0, cols: 0, gradScale: 0, terms: 0 };
+  return { output: 0, labels: 0, activated: 0, grad: 0, rows: 0, cols: 0, gradScale: 0, smoothing: 0, terms: 0 };
 }
 
-/** Softmax of the logit rows and cross-entropy with (possibly soft) label rows. */
+/** Softmax of the logit rows and cross-entropy with (possibly soft) label rows, smoothed by `smoothing`. */
 export function softmaxCrossEntropy(a: LossArgs): number {
-  return getBackend().kernels.softmaxCrossEntropy(a.output, a.labels, a.activated, a.grad, a.rows, a.cols, a.gradScale, a.terms);
+  return getBackend().kernels.softmaxCrossEntropy(a.output, a.labels, a.activated, a.grad, a.rows, a.cols, a.smoothing, a.gradScale, a.terms);
 }
 
 /** Softmax of the logit rows and cross-entropy with one class index per row. */
@@ -43,9 +45,9 @@ export function sparseSoftmaxCrossEntropy(a: LossArgs): number {
   return getBackend().kernels.sparseSoftmaxCrossEntropy(a.output, a.labels, a.activated, a.grad, a.rows, a.cols, a.gradScale, a.terms);
 }
 
-/** Keras categorical cross-entropy on probability rows (normalised and clipped as Keras does). */
+/** Keras categorical cross-entropy on probability rows (normalised and clipped as Keras does), labels smoothed. */
 export function categoricalCrossentropy(a: LossArgs): number {
-  return getBackend().kernels.categoricalCrossentropy(a.output, a.labels, a.grad, a.rows, a.cols, a.gradScale, a.terms);
+  return getBackend().kernels.categoricalCrossentropy(a.output, a.labels, a.grad, a.rows, a.cols, a.smoothing, a.gradScale, a.terms);
 }
 
 /** Keras sparse categorical cross-entropy on probability rows, one class index per row. */
@@ -53,14 +55,14 @@ export function sparseCategoricalCrossentropy(a: LossArgs): number {
   return getBackend().kernels.sparseCategoricalCrossentropy(a.output, a.labels, a.grad, a.rows, a.cols, a.gradScale, a.terms);
 }
 
-/** Sigmoid of each logit and binary cross-entropy, element by element. */
+/** Sigmoid of each logit and binary cross-entropy, element by element, labels smoothed. */
 export function sigmoidBinaryCrossentropy(a: LossArgs): number {
-  return getBackend().kernels.sigmoidBinaryCrossentropy(a.output, a.labels, a.activated, a.grad, a.rows * a.cols, a.gradScale, a.terms);
+  return getBackend().kernels.sigmoidBinaryCrossentropy(a.output, a.labels, a.activated, a.grad, a.rows * a.cols, a.smoothing, a.gradScale, a.terms);
 }
 
-/** Keras binary cross-entropy on probabilities, element by element. */
+/** Keras binary cross-entropy on probabilities, element by element, labels smoothed. */
 export function binaryCrossentropy(a: LossArgs): number {
-  return getBackend().kernels.binaryCrossentropy(a.output, a.labels, a.grad, a.rows * a.cols, a.gradScale, a.terms);
+  return getBackend().kernels.binaryCrossentropy(a.output, a.labels, a.grad, a.rows * a.cols, a.smoothing, a.gradScale, a.terms);
 }
 
 /** Squared error, element by element. */
