@@ -18,3 +18,4 @@ export * from './optim';
 export * from './regularize';
 export * from './augment';
 export * from './depthwise';
+export * from './recurrent';

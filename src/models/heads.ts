@@ -7,7 +7,7 @@ import { describeValue, isObject, nearestKey } from '../core/checks.js';
 import { shapeSize } from '../core/tensor.js';
 import { getLoss, type Loss } from '../losses.js';
 import { getMetrics, type Metric } from '../metrics.js';
-import type { GraphNode } from './graph.js';
+import { isExtraOutput, type GraphNode } from './graph.js';
 import { metricNames } from './verb-options.js';
 
 /** One output of a compiled model. */
@@ -97,7 +97,7 @@ export function resolveHeads(nodes: readonly GraphNode[], outputs: readonly numb
     const labelShape = loss.labelWidth(cols) === 1 ? (shape.length > 1 ? shape.slice(0, -1) : [1]) : [...shape];
     const layer = nodes[node].layer;
     // Folded only where nothing else reads the output: a consumer needs the activated values.
-    const activationInLoss = layer !== null && !consumed[node] && loss.fusesWith !== null && layer.activationName === loss.fusesWith;
+    const activationInLoss = layer !== null && !isExtraOutput(nodes[node]) && !consumed[node] && loss.fusesWith !== null && layer.activationName === loss.fusesWith;
     const metricList = metrics[h] ?? [];
     return {
       name: names[h], node, loss, metrics: getMetrics(typeof metricList === 'string' ? [metricList] : metricList, loss, cols),
