@@ -242,11 +242,10 @@ export function gruResetOutputBackward(gates: usize, gStride: i32, hPrev: usize,
 }
 
 /**
- * Second half, given dRh = dhh·U_hᵀ [rows, units] packed (the gradient of r·hPrev): gates' r part
- * gets dr = dRh·hPrev·rec'(r), dhNext adds dRh·r, and rh [rows, units] packed gets r·hPrev again
- * (for U_h's gradient).
+ * Second half. rh [rows, units] packed holds dRh = dhh·U_hᵀ (the gradient of r·hPrev) on entry and
+ * r·hPrev on return (for U_h's gradient); gates' r part gets dr = dRh·hPrev·rec'(r), dhNext adds dRh·r.
  */
-export function gruResetGatesBackward(gates: usize, gStride: i32, hPrev: usize, hPrevStride: i32, dRh: usize, rh: usize, dhNext: usize,
+export function gruResetGatesBackward(gates: usize, gStride: i32, hPrev: usize, hPrevStride: i32, rh: usize, dhNext: usize,
   rows: i32, units: i32, rec: i32, recAlpha: f32): void {
   const u = units;
   for (let r = 0; r < rows; r++) {
@@ -254,7 +253,7 @@ export function gruResetGatesBackward(gates: usize, gStride: i32, hPrev: usize, 
       const k = units - j;
       const rg = loadLanes(cell(gates, r, gStride, u + j), k);
       const hp = loadOrZero(hPrev, r, hPrevStride, j, k);
-      const d = loadLanes(cell(dRh, r, units, j), k);
+      const d = loadLanes(cell(rh, r, units, j), k);
       storeLanes(cell(gates, r, gStride, u + j), f32x4.mul(f32x4.mul(d, hp), slopeFromOutput4(rg, rec, recAlpha)), k);
       storeLanes(cell(dhNext, r, units, j), f32x4.add(loadLanes(cell(dhNext, r, units, j), k), f32x4.mul(d, rg)), k);
       storeLanes(cell(rh, r, units, j), f32x4.mul(rg, hp), k);

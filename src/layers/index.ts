@@ -17,3 +17,7 @@ export {
   type RandomArgs, type AffineArgs, type FillMode, type Interpolation, type Factor,
 } from './preprocessing.js';
 export { GaussianNoise, gaussianNoise, type GaussianNoiseArgs } from './noise.js';
+export { Recurrent, type RecurrentArgs } from './recurrent.js';
+export { SimpleRNN, simpleRNN, type SimpleRNNArgs } from './simple-rnn.js';
+export { LSTM, lstm, type LSTMArgs } from './lstm.js';
+export { GRU, gru, type GRUArgs } from './gru.js';

@@ -68,11 +68,6 @@ export interface LayerCall {
   readonly gradOutputs: readonly number[];
 }
 
-/**
- * What `apply` returns for a layer: its one output, or the list of its outputs for a layer that
- * declares `returnState: true` (a recurrent layer: [output, ...states], as Keras returns them).
- */
-export type LayerOutput<L> = L extends { readonly returnState: infer S } ? (S extends true ? SymbolicTensor[] : SymbolicTensor) : SymbolicTensor;
 
 /** A per-batch buffer a layer needs beyond its inputs and output (im2col columns, a dropout mask, ...). */
 export interface BufferRequest {
@@ -229,8 +224,12 @@ export abstract class Layer {
    * `apply`, building it for their shapes, and returns the symbolic output (a list of them for a
    * layer with several outputs: a recurrent layer with `returnState` gives [output, ...states]).
    */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): LayerOutput<this> {
-    return applyLayer(this, inputs) as LayerOutput<this>;
+  apply(this: { readonly returnState: true }, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor[];
+  apply(this: { readonly returnState: false }, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
+  apply(this: { readonly returnState: boolean }, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
+    return applyLayer(this, inputs);
   }
 
   /** 'Dense 'dense_1'': how errors name this layer. */

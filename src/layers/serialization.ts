@@ -20,6 +20,9 @@ import { BatchNormalization } from './normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from './pooling.js';
 import { RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './preprocessing.js';
 import { Flatten, Reshape } from './reshape.js';
+import { SimpleRNN } from './simple-rnn.js';
+import { LSTM } from './lstm.js';
+import { GRU } from './gru.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -77,3 +80,4 @@ for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAverageP
   Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D]) {
   registerClass(cls);
 }
+for (const cls of [SimpleRNN, LSTM, GRU]) registerClass(cls);
