@@ -145,7 +145,8 @@ describe(`gradients through time (seed ${seed})`, () => {
     const rng = makeRng(seed + 161);
     const xs = nn.tensor(randomArray(4 * 5 * 3, rng), [4, 5, 3]);
     const ys = nn.data.toCategorical(Uint8Array.from({ length: 4 }, () => Math.floor(rng() * 2)), 2);
-    checkModelGradients(model, xs, ys, 1e-2, 2e-2);
+    // h = 3e-3: glorot-initialised weights saturate tanh enough that h = 1e-2's truncation error reaches a few percent.
+    checkModelGradients(model, xs, ys, 3e-3, 2e-2);
     model.dispose();
   });
 
@@ -156,7 +157,7 @@ describe(`gradients through time (seed ${seed})`, () => {
     const model = nn.model({ inputs: x, outputs: nn.layers.dense({ units: 1 }).apply(state) });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const rng = makeRng(seed + 171);
-    checkModelGradients(model, nn.tensor(randomArray(3 * 8, rng), [3, 4, 2]), nn.tensor(randomArray(3, rng), [3, 1]), 1e-2, 2e-2);
+    checkModelGradients(model, nn.tensor(randomArray(3 * 8, rng), [3, 4, 2]), nn.tensor(randomArray(3, rng), [3, 1]), 3e-3, 2e-2);
     model.dispose();
   });
 });
