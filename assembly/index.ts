@@ -19,3 +19,4 @@ export * from './regularize';
 export * from './augment';
 export * from './depthwise';
 export * from './recurrent';
+export * from './bidirectional';

@@ -18,6 +18,8 @@ export {
 } from './preprocessing.js';
 export { GaussianNoise, gaussianNoise, type GaussianNoiseArgs } from './noise.js';
 export { Recurrent, type RecurrentArgs } from './recurrent.js';
+export type { MergeMode } from '../core/kernels/recurrent.js';
 export { SimpleRNN, simpleRNN, type SimpleRNNArgs } from './simple-rnn.js';
 export { LSTM, lstm, type LSTMArgs } from './lstm.js';
 export { GRU, gru, type GRUArgs } from './gru.js';
+export { Bidirectional, bidirectional, type BidirectionalArgs } from './bidirectional.js';

@@ -163,9 +163,12 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
   protected readonly stateGradGemm = gemmArgs({ transposeB: true });
   private readonly kernelGradGemm = gemmArgs({ transposeA: true });
   private readonly inputGradGemm = gemmArgs({ transposeB: true });
+  /** The options it was made with (initializer and regularizer objects included), for {@link withDirection}. */
+  private readonly args: RecurrentArgs;
 
   protected constructor(args: RecurrentArgs, className: string) {
     super(args, className);
+    this.args = { ...args };
     const who = this.describe();
     this.units = checkPositiveInteger(args.units, who, 'units');
     this.cellAct = cellActivation(args.activation, 'tanh', who, 'activation');
@@ -185,6 +188,16 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
     this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${who}: kernelRegularizer`);
     this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer, `${who}: recurrentRegularizer`);
     this.biasRegularizer = getRegularizer(args.biasRegularizer, `${who}: biasRegularizer`);
+  }
+
+  /**
+   * A new, unbuilt layer of the same class and options, named `name` and reading the steps in the
+   * given direction: Bidirectional's two layers.
+   */
+  withDirection(name: string, goBackwards: boolean): Recurrent<S> {
+    const { inputShape: _shape, batchInputShape: _batchShape, ...options } = this.args;
+    const cls = this.constructor as new (args: RecurrentArgs) => Recurrent<S>;
+    return new cls({ ...options, name, goBackwards, trainable: this.trainable });
   }
 
   /** Gate blocks of `units` per step: 1 (SimpleRNN), 3 (GRU), 4 (LSTM). */

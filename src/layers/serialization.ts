@@ -23,6 +23,7 @@ import { Flatten, Reshape } from './reshape.js';
 import { SimpleRNN } from './simple-rnn.js';
 import { LSTM } from './lstm.js';
 import { GRU } from './gru.js';
+import { Bidirectional } from './bidirectional.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -80,4 +81,4 @@ for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAverageP
   Minimum, Concatenate, DepthwiseConv2D, SeparableConv2D]) {
   registerClass(cls);
 }
-for (const cls of [SimpleRNN, LSTM, GRU]) registerClass(cls);
+for (const cls of [SimpleRNN, LSTM, GRU, Bidirectional]) registerClass(cls);

@@ -145,3 +145,36 @@ export function readColumns(c: ColumnBlockArgs): void {
 export function writeColumns(c: ColumnBlockArgs): void {
   getBackend().kernels.concatChannels(c.packed, c.matrix, c.rows, c.cols, c.stride, c.offset);
 }
+
+/** How Bidirectional joins its two layers' outputs (Keras merge_mode). */
+export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
+const MERGE_CODES: Record<MergeMode, number> = { concat: 0, sum: 1, mul: 2, ave: 3 };
+
+/** Operands of Bidirectional's merge: the two layers' outputs [rows, steps, units] and the merged one. */
+export interface MergeArgs {
+  mode: MergeMode;
+  rows: number;
+  /** 1 for outputs without a time axis. */
+  steps: number;
+  units: number;
+  /** Take b's steps last to first (the backward layer's sequence). */
+  reverse: boolean;
+  a: number;
+  b: number;
+  /** [rows, steps, units, or 2·units for concat]. */
+  out: number;
+  /** Backward: the merged output's gradient, and where a's and b's go. */
+  gradOut: number;
+  gradA: number;
+  gradB: number;
+}
+
+/** out = merge(a, b). */
+export function bidirectionalMerge(m: MergeArgs): void {
+  getBackend().kernels.bidirectionalMerge(m.a, m.b, m.out, m.rows, m.steps, m.units, MERGE_CODES[m.mode], +m.reverse);
+}
+
+/** gradA, gradB from gradOut (mul also reads a and b). */
+export function bidirectionalMergeBackward(m: MergeArgs): void {
+  getBackend().kernels.bidirectionalMergeBackward(m.gradOut, m.a, m.b, m.gradA, m.gradB, m.rows, m.steps, m.units, MERGE_CODES[m.mode], +m.reverse);
+}
