@@ -93,10 +93,10 @@ describe(`LSTM step kernels (seed ${seed})`, () => {
       for (const u of UNITS) for (const first of [false, true]) {
         const rows = 3, w = 4 * u;
         const pre = draw(rng, rows * w, -3, 3), cPrev = draw(rng, rows * u, -2, 2);
-        const g = strided(b, rows, w, pre), cp = strided(b, rows, u, cPrev), c = strided(b, rows, u), h = strided(b, rows, u);
-        b.kernels.lstmStepForward(g.ptr, g.stride, first ? 0 : cp.ptr, cp.stride, c.ptr, c.stride, h.ptr, h.stride, rows, u,
+        const g = strided(b, rows, w, pre), cp = strided(b, rows, u, cPrev), c = strided(b, rows, u), tc = strided(b, rows, u), h = strided(b, rows, u);
+        b.kernels.lstmStepForward(g.ptr, g.stride, first ? 0 : cp.ptr, cp.stride, c.ptr, c.stride, tc.ptr, tc.stride, h.ptr, h.stride, rows, u,
           act.code, act.alpha, rec.code, rec.alpha);
-        const gates = g.values(), cv = c.values();
+        const gates = g.values(), cv = c.values(), tcv = tc.values();
         const wantGates: number[] = [], wantC: number[] = [], wantH: number[] = [];
         for (let r = 0; r < rows; r++) {
           for (let k = 0; k < 4; k++) for (let j = 0; j < u; j++) wantGates.push((k === 2 ? act : rec).f(gate(pre, r, 4, u, k, j)));
@@ -109,11 +109,12 @@ describe(`LSTM step kernels (seed ${seed})`, () => {
         }
         expect(maxRelError(gates, wantGates, 1)).toBeLessThan(TOLERANCE);
         expect(maxRelError(cv, wantC, 1)).toBeLessThan(TOLERANCE);
+        expect(maxRelError(tcv, wantC.map(act.f), 1)).toBeLessThan(TOLERANCE);
         expect(maxRelError(h.values(), wantH, 1)).toBeLessThan(TOLERANCE);
-        // Backward from the kernel's own activations and states.
+        // Backward from the kernel's own activations and act(c).
         const dhNext = draw(rng, rows * u, -1, 1), dy = draw(rng, rows * u, -1, 1), dcNext = draw(rng, rows * u, -1, 1);
         const dn = packed(b, rows, u, dhNext), d = strided(b, rows, u, dy), dc = packed(b, rows, u, dcNext);
-        b.kernels.lstmStepBackward(g.ptr, g.stride, first ? 0 : cp.ptr, cp.stride, c.ptr, c.stride, dn.ptr, d.ptr, d.stride, dc.ptr, rows, u,
+        b.kernels.lstmStepBackward(g.ptr, g.stride, first ? 0 : cp.ptr, cp.stride, tc.ptr, tc.stride, dn.ptr, d.ptr, d.stride, dc.ptr, rows, u,
           act.code, act.alpha, rec.code, rec.alpha);
         const wantD: number[] = [], wantDc: number[] = [];
         for (let r = 0; r < rows; r++) {
@@ -121,20 +122,20 @@ describe(`LSTM step kernels (seed ${seed})`, () => {
           for (let j = 0; j < u; j++) {
             const [i, f, gg, o] = [0, 1, 2, 3].map((k) => gate(gates, r, 4, u, k, j));
             const dh = dhNext[r * u + j] + dy[r * u + j];
-            const tc = act.f(cv[r * u + j]);
-            const dC = dcNext[r * u + j] + dh * o * act.slope(tc);
+            const t = tcv[r * u + j];
+            const dC = dcNext[r * u + j] + dh * o * act.slope(t);
             block[0][j] = dC * gg * rec.slope(i);
             block[1][j] = dC * (first ? 0 : cPrev[r * u + j]) * rec.slope(f);
             block[2][j] = dC * i * act.slope(gg);
-            block[3][j] = dh * tc * rec.slope(o);
+            block[3][j] = dh * t * rec.slope(o);
             wantDc.push(dC * f);
           }
           wantD.push(...block.flat());
         }
         expect(maxRelError(g.values(), wantD, 1)).toBeLessThan(TOLERANCE);
         expect(maxRelError(dc.values(), wantDc, 1)).toBeLessThan(TOLERANCE);
-        expect([g, cp, c, h, d].every((m) => m.gapsUntouched())).toBe(true);
-        for (const m of [g, cp, c, h, dn, d, dc]) m.release();
+        expect([g, cp, c, tc, h, d].every((m) => m.gapsUntouched())).toBe(true);
+        for (const m of [g, cp, c, tc, h, dn, d, dc]) m.release();
       }
     });
   }

@@ -36,7 +36,8 @@ function forgetBiasOnes(base: Initializer, units: number): Initializer {
 
 /** Indices of the LSTM's own buffers (after the common ones). */
 const CELL_STATES = 0;
-const CELL_STATE_GRADIENT = 1;
+const CELL_OUTPUTS = 1;
+const CELL_STATE_GRADIENT = 2;
 
 /** Long short-term memory (Hochreiter & Schmidhuber), Keras's formulation and weight layout. */
 export class LSTM<S extends boolean = boolean> extends Recurrent<S> {
@@ -87,10 +88,11 @@ export class LSTM<S extends boolean = boolean> extends Recurrent<S> {
     return this.unitForgetBias ? forgetBiasOnes(this.biasInitializer, this.units) : this.biasInitializer;
   }
 
-  /** Every step's cell state c, and its gradient carried between steps. */
+  /** Every step's cell state c and act(c) (backward's, rather than a second activation pass), and c's gradient carried between steps. */
   protected override cellBufferRequests(capacity: number): BufferRequest[] {
     return [
       { label: 'cell states of every step', bytes: 4 * capacity * this.steps * this.units },
+      { label: 'activated cell states of every step', bytes: 4 * capacity * this.steps * this.units },
       { label: 'cell state gradient', bytes: 4 * capacity * this.units },
     ];
   }
@@ -100,6 +102,7 @@ export class LSTM<S extends boolean = boolean> extends Recurrent<S> {
     const op = this.op, stride = this.steps * this.units, states = this.cellBuffer(call, CELL_STATES);
     op.c = states + 4 * s * this.units; op.cStride = stride;
     op.cPrev = s > 0 ? op.c - 4 * this.units : 0; op.cPrevStride = stride;
+    op.tc = this.cellBuffer(call, CELL_OUTPUTS) + 4 * s * this.units; op.tcStride = stride;
     op.dcNext = this.cellBuffer(call, CELL_STATE_GRADIENT);
   }
 

@@ -33,6 +33,9 @@ export interface RecurrentStepArgs {
   cPrevStride: number;
   c: number;
   cStride: number;
+  /** LSTM: act(c), written by forward for backward. */
+  tc: number;
+  tcStride: number;
   /** GRU (reset after): hPrev·U + recurrent bias [rows, 3·units] packed; in backward, its gradient. */
   inner: number;
   /** GRU (reset after): where the step keeps inner's candidate part for backward. */
@@ -53,7 +56,7 @@ export interface RecurrentStepArgs {
 export function recurrentStepArgs(units: number, activation: FusedActivation, recurrentActivation: FusedActivation = FUSED_LINEAR): RecurrentStepArgs {
   return {
     rows: 0, units, activation, recurrentActivation, gates: 0, gatesStride: 0, hPrev: 0, hPrevStride: 0, h: 0, hStride: 0,
-    cPrev: 0, cPrevStride: 0, c: 0, cStride: 0, inner: 0, innerH: 0, innerHStride: 0, rh: 0, dhNext: 0, dcNext: 0, dy: 0, dyStride: 0,
+    cPrev: 0, cPrevStride: 0, c: 0, cStride: 0, tc: 0, tcStride: 0, inner: 0, innerH: 0, innerHStride: 0, rh: 0, dhNext: 0, dcNext: 0, dy: 0, dyStride: 0,
   };
 }
 
@@ -68,17 +71,17 @@ export function simpleRnnBackward(s: RecurrentStepArgs): void {
     s.activation.code, s.activation.alpha);
 }
 
-/** LSTM: gates [i, f, g, o] activated in place; c = f·cPrev + i·g, h = o·act(c). */
+/** LSTM: gates [i, f, g, o] activated in place; c = f·cPrev + i·g, tc = act(c), h = o·tc. */
 export function lstmForward(s: RecurrentStepArgs): void {
   const a = s.activation, r = s.recurrentActivation;
-  getBackend().kernels.lstmStepForward(s.gates, s.gatesStride, s.cPrev, s.cPrevStride, s.c, s.cStride, s.h, s.hStride, s.rows, s.units,
+  getBackend().kernels.lstmStepForward(s.gates, s.gatesStride, s.cPrev, s.cPrevStride, s.c, s.cStride, s.tc, s.tcStride, s.h, s.hStride, s.rows, s.units,
     a.code, a.alpha, r.code, r.alpha);
 }
 
 /** LSTM backward: gates get the pre-activations' gradient, dcNext the previous cell state's. */
 export function lstmBackward(s: RecurrentStepArgs): void {
   const a = s.activation, r = s.recurrentActivation;
-  getBackend().kernels.lstmStepBackward(s.gates, s.gatesStride, s.cPrev, s.cPrevStride, s.c, s.cStride, s.dhNext, s.dy, s.dyStride, s.dcNext,
+  getBackend().kernels.lstmStepBackward(s.gates, s.gatesStride, s.cPrev, s.cPrevStride, s.tc, s.tcStride, s.dhNext, s.dy, s.dyStride, s.dcNext,
     s.rows, s.units, a.code, a.alpha, r.code, r.alpha);
 }
 
