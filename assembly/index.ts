@@ -27,3 +27,5 @@ export * from './loss-regression';
 export * from './loss-margin';
 export * from './loss-probabilistic';
 export * from './metrics';
+export * from './recurrent';
+export * from './bidirectional';

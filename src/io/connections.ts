@@ -15,6 +15,8 @@ export interface FileNode {
   /** Which of the layer's inbound nodes this is (0 for an InputLayer). */
   readonly index: number;
   inputs: FileNode[];
+  /** Per input, which output of that node it reads (the reference's tensor index). */
+  tensors: number[];
 }
 
 /** A functional topology's graph of nodes. */
@@ -23,6 +25,8 @@ export interface Connections {
   inputs: FileNode[];
   /** The nodes of `output_layers`, in order. */
   outputs: FileNode[];
+  /** Per output, which output of its node it is (the reference's tensor index). */
+  outputTensors: number[];
   /** Every node the outputs depend on, each after the nodes it reads. */
   order: FileNode[];
 }
@@ -57,7 +61,7 @@ function readNodes(entries: unknown[], parsedLayers: ParsedLayer[]): { byName: M
   parsedLayers.forEach((parsed, i) => {
     if (byName.has(parsed.name)) throw new Error(`modelTopology: two layers are named '${parsed.name}'`);
     if (parsed.className === 'InputLayer') {
-      byName.set(parsed.name, [{ parsed, index: 0, inputs: [] }]);
+      byName.set(parsed.name, [{ parsed, index: 0, inputs: [], tensors: [] }]);
       return;
     }
     const inbound = (entries[i] as Record<string, unknown>).inbound_nodes;
@@ -65,7 +69,7 @@ function readNodes(entries: unknown[], parsedLayers: ParsedLayer[]): { byName: M
       throw new Error(`layer '${parsed.name}' (${parsed.className}): inbound_nodes must list at least one application of the layer, got ${describeValue(inbound)}`);
     }
     byName.set(parsed.name, inbound.map((node, index) => {
-      const fileNode: FileNode = { parsed, index, inputs: [] };
+      const fileNode: FileNode = { parsed, index, inputs: [], tensors: [] };
       raw.set(fileNode, node);
       return fileNode;
     }));
@@ -73,20 +77,25 @@ function readNodes(entries: unknown[], parsedLayers: ParsedLayer[]): { byName: M
   return { byName, raw };
 }
 
-/** The node a [name, nodeIndex, tensorIndex] reference names, or an error naming `who` and the reference. */
-function resolve(nodes: Map<string, FileNode[]>, ref: unknown, who: string): FileNode {
+/**
+ * The node and output a [name, nodeIndex, tensorIndex] reference names, or an error naming `who` and
+ * the reference. Whether the layer has that output is checked when it is built (its outputs depend on its config).
+ */
+function resolve(nodes: Map<string, FileNode[]>, ref: unknown, who: string): { node: FileNode; tensor: number } {
   if (!Array.isArray(ref) || typeof ref[0] !== 'string') throw new Error(`${who}: expected a [layerName, nodeIndex, tensorIndex] reference, got ${describeValue(ref)}`);
   const [name, node = 0, tensor = 0] = ref as [string, unknown, unknown];
   const target = nodes.get(name);
   if (!target) throw new Error(`modelTopology: ${who} refers to layer '${name}', which is not in the layer list`);
-  if (!Number.isSafeInteger(node) || (node as number) < 0 || !Number.isSafeInteger(tensor)) {
+  if (!Number.isSafeInteger(node) || (node as number) < 0 || !Number.isSafeInteger(tensor) || (tensor as number) < 0) {
     throw new Error(`${who}: reference ${describeValue(ref)} must have integer node and tensor indices`);
   }
   if ((node as number) >= target.length) {
     throw new Error(`${who}: reference ${describeValue(ref)} asks for node ${String(node)} of layer '${name}', which has ${target.length} node${target.length > 1 ? 's' : ''} (0${target.length > 1 ? `..${target.length - 1}` : ''})`);
   }
-  if (tensor !== 0) throw new Error(`${who}: reference ${describeValue(ref)} asks for output ${String(tensor)} of layer '${name}'; simdnn layers have one output (0)`);
-  return target[node as number];
+  if (tensor !== 0 && target[node as number].parsed.className === 'InputLayer') {
+    throw new Error(`${who}: reference ${describeValue(ref)} asks for output ${String(tensor)} of InputLayer '${name}', which has one output (0)`);
+  }
+  return { node: target[node as number], tensor: tensor as number };
 }
 
 /** Reads and checks the graph of a functional topology (its layer entries, parsed, and its config). */
@@ -97,20 +106,25 @@ export function readConnections(entries: unknown[], parsedLayers: ParsedLayer[],
     const who = `layer '${parsed.name}' (${parsed.className})${nodes.get(parsed.name)!.length > 1 ? ` inbound node ${node.index}` : ''}`;
     const refs = inboundRefs(inbound, who);
     if (refs.length === 0) throw new Error(`${who}: its inbound node has no inputs`);
-    node.inputs = refs.map((ref) => resolve(nodes, ref, who));
+    const resolved = refs.map((ref) => resolve(nodes, ref, who));
+    node.inputs = resolved.map((r) => r.node);
+    node.tensors = resolved.map((r) => r.tensor);
   }
-  const ends = (key: 'input_layers' | 'output_layers'): FileNode[] => {
+  const ends = (key: 'input_layers' | 'output_layers'): { node: FileNode; tensor: number }[] => {
     const list = refList(config[key], key).map((ref) => resolve(nodes, ref, key));
-    list.forEach((node, i) => {
-      if (list.indexOf(node) !== i) throw new Error(`modelTopology: ${key} lists ['${node.parsed.name}', ${node.index}, 0] twice`);
+    list.forEach(({ node, tensor }, i) => {
+      if (list.findIndex((r) => r.node === node && r.tensor === tensor) !== i) {
+        throw new Error(`modelTopology: ${key} lists ['${node.parsed.name}', ${node.index}, ${tensor}] twice`);
+      }
     });
     return list;
   };
-  const inputs = ends('input_layers');
+  const inputs = ends('input_layers').map((r) => r.node);
   const notInput = inputs.find((node) => node.parsed.className !== 'InputLayer');
   if (notInput) throw new Error(`modelTopology: input_layers lists '${notInput.parsed.name}', a ${notInput.parsed.className} layer; each model input must be an InputLayer`);
-  const outputs = ends('output_layers');
-  const root: FileNode = { parsed: inputs[0].parsed, index: -1, inputs: outputs }; // not a node: where the walk starts
+  const outputRefs = ends('output_layers');
+  const outputs = outputRefs.map((r) => r.node);
+  const root: FileNode = { parsed: inputs[0].parsed, index: -1, inputs: outputs, tensors: [] }; // not a node: where the walk starts
   const order = postOrder(root, (node) => node.inputs, (node) => new Error(`modelTopology: the graph has a cycle through layer '${node.parsed.name}'`));
-  return { inputs, outputs, order: order.slice(0, -1) };
+  return { inputs, outputs, outputTensors: outputRefs.map((r) => r.tensor), order: order.slice(0, -1) };
 }

@@ -5,7 +5,7 @@
  * what was built, so a failed load leaves the arena as it found it.
  */
 import { withoutInitialization, type Layer } from '../layers/layer.js';
-import { input, type SymbolicTensor } from '../layers/input.js';
+import { applyLayerOutputs, input, type SymbolicTensor } from '../layers/input.js';
 import { getBackend } from '../core/wasm.js';
 import type { LayersModel } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
@@ -93,17 +93,27 @@ function buildSequential(layers: ParsedLayer[], name: string | undefined, table:
  * A list of outputs gives a model whose predict returns a list; one output, one Tensor.
  */
 function buildFunctional(entries: unknown[], parsedLayers: ParsedLayer[], mc: ReturnType<typeof modelConfig>, table: WeightTable, created: Layer[]): LayersModel {
-  const { inputs, outputs, order } = readConnections(entries, parsedLayers, mc.config);
-  const values = new Map<FileNode, SymbolicTensor>();
+  const { inputs, outputs, outputTensors, order } = readConnections(entries, parsedLayers, mc.config);
+  // Each node's outputs: one for most layers; a recurrent layer with return_state adds its states.
+  const values = new Map<FileNode, SymbolicTensor[]>();
+  const valueOf = (node: FileNode, tensor: number, who: string): SymbolicTensor => {
+    const list = values.get(node)!;
+    if (tensor >= list.length) {
+      throw new Error(`${who}: reference ['${node.parsed.name}', ${node.index}, ${tensor}] asks for output ${tensor} of layer '${node.parsed.name}', ` +
+        `which has ${list.length} output${list.length > 1 ? `s (0..${list.length - 1})` : ' (0)'}`);
+    }
+    return list[tensor];
+  };
   const layers = new Map<ParsedLayer, Layer>();
   for (const node of [...inputs, ...order]) {
     if (values.has(node)) continue;
     const { parsed } = node;
     if (parsed.className === 'InputLayer') {
-      values.set(node, input({ shape: parsed.inputShape!, name: parsed.name }));
+      values.set(node, [input({ shape: parsed.inputShape!, name: parsed.name })]);
       continue;
     }
-    const args = node.inputs.map((n) => values.get(n)!);
+    const who = `layer '${parsed.name}' (${parsed.className})`;
+    const args = node.inputs.map((n, i) => valueOf(n, node.tensors[i], who));
     let layer = layers.get(parsed);
     if (!layer) {
       checkWeights(parsed, args.map((t) => [...t.shape]), table);
@@ -111,10 +121,10 @@ function buildFunctional(entries: unknown[], parsedLayers: ParsedLayer[], mc: Re
       created.push(layer);
       layers.set(parsed, layer);
     }
-    values.set(node, layer.apply(args.length === 1 ? args[0] : args));
+    values.set(node, applyLayerOutputs(layer, args.length === 1 ? args[0] : args));
   }
-  const modelInputs = inputs.map((n) => values.get(n)!);
-  const modelOutputs = outputs.map((n) => values.get(n)!);
+  const modelInputs = inputs.map((n) => values.get(n)![0]);
+  const modelOutputs = outputs.map((n, i) => valueOf(n, outputTensors[i], 'output_layers'));
   return new Functional({
     inputs: modelInputs.length === 1 ? modelInputs[0] : modelInputs,
     outputs: modelOutputs.length === 1 ? modelOutputs[0] : modelOutputs,

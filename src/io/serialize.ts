@@ -1,12 +1,12 @@
 /**
  * A simdnn model as tfjs-layers writes it: Keras JSON topology ('Sequential', or 'Model' with
  * an InputLayer per input, one entry per layer with one inbound node per application of it, and
- * [layer, node, 0] references to inputs and outputs), snake_case configs, and the weights named
+ * [layer, node, tensor] references to inputs and outputs), snake_case configs, and the weights named
  * '<layer>/<weight>', trainable ones first, as tfjs orders `model.weights`.
  */
 import { getBackend } from '../core/wasm.js';
 import type { Layer } from '../layers/layer.js';
-import type { GraphNode } from '../models/graph.js';
+import { isExtraOutput, type GraphNode } from '../models/graph.js';
 import { getRegisteredClass, registeredClassNames } from '../layers/serialization.js';
 import type { LayersModel } from '../models/model.js';
 import type { JSONObject, JSONValue } from './types.js';
@@ -50,15 +50,21 @@ export function isSequential(model: LayersModel): boolean {
 function fileNodeIndices(nodes: readonly GraphNode[], layerOrder: readonly Layer[]): number[] {
   const index = nodes.map((node): number => (node.layer ? -1 : 0));
   const pending = new Map<Layer, number[]>(layerOrder.map((layer) => [layer, []]));
-  nodes.forEach((node, i) => { if (node.layer) pending.get(node.layer)!.push(i); });
+  // An extra output (a recurrent layer's state) is no application: it takes its application's index.
+  const extras = new Map<number, number[]>();
+  nodes.forEach((node, i) => {
+    if (isExtraOutput(node)) extras.set(node.inputs[0], [...(extras.get(node.inputs[0]) ?? []), i]);
+    else if (node.layer) pending.get(node.layer)!.push(i);
+  });
   const made = new Map<Layer, number>();
-  let left = nodes.filter((node) => node.layer).length;
+  let left = nodes.filter((node) => node.layer && !isExtraOutput(node)).length;
   while (left > 0) {
     for (const layer of layerOrder) {
       const waiting: number[] = [];
       for (const i of pending.get(layer)!) {
         if (nodes[i].inputs.some((j) => index[j] < 0)) { waiting.push(i); continue; }
         index[i] = made.get(layer) ?? 0;
+        for (const e of extras.get(i) ?? []) index[e] = index[i];
         made.set(layer, index[i] + 1);
         left--;
       }
@@ -89,10 +95,10 @@ export function modelTopology(model: LayersModel): JSONObject {
   }
   const order = model.layers;
   const fileIndex = fileNodeIndices(nodes, order);
-  const ref = (i: number): JSONValue[] => (nodes[i].layer ? [nodes[i].layer!.name, fileIndex[i], 0] : [inputNames.get(i)!, 0, 0]);
+  const ref = (i: number): JSONValue[] => (nodes[i].layer ? [nodes[i].layer!.name, fileIndex[i], nodes[i].outputIndex ?? 0] : [inputNames.get(i)!, 0, 0]);
   const inbound = new Map<Layer, JSONValue[]>(order.map((layer) => [layer, []]));
   nodes.forEach((node, i) => {
-    if (node.layer) inbound.get(node.layer)![fileIndex[i]] = node.inputs.map((j) => [...ref(j), {}]);
+    if (node.layer && !isExtraOutput(node)) inbound.get(node.layer)![fileIndex[i]] = node.inputs.map((j) => [...ref(j), {}]);
   });
   const layers: JSONObject[] = model.inputNodes.map((i) => {
     const name = inputNames.get(i)!;

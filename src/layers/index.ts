@@ -36,3 +36,9 @@ export {
 } from './pooling1d.js';
 export { TimeDistributed, timeDistributed, type TimeDistributedArgs } from './time-distributed.js';
 export type { Padding1D } from '../core/window1d.js';
+export { Recurrent, type RecurrentArgs } from './recurrent.js';
+export type { MergeMode } from '../core/kernels/recurrent.js';
+export { SimpleRNN, simpleRNN, type SimpleRNNArgs } from './simple-rnn.js';
+export { LSTM, lstm, type LSTMArgs } from './lstm.js';
+export { GRU, gru, type GRUArgs } from './gru.js';
+export { Bidirectional, bidirectional, type BidirectionalArgs } from './bidirectional.js';

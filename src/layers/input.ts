@@ -17,6 +17,11 @@ export class SymbolicTensor {
     readonly name: string,
     /** Which application of `sourceLayer` made it (0 for the first; Keras: the inbound node index). */
     readonly nodeIndex = 0,
+    /**
+     * Which output of that application it is (Keras: the tensor index). An output k > 0 (a recurrent
+     * layer's state) has its application's output 0 as its one input: the same call writes both.
+     */
+    readonly outputIndex = 0,
   ) {}
 
   toString(): string {
@@ -40,8 +45,14 @@ export function input(args: InputArgs): SymbolicTensor {
   return new SymbolicTensor([...args.shape], null, [], name);
 }
 
-/** Applies `layer` to symbolic inputs: builds it for their shapes and returns its symbolic output. */
-export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+/** Applies `layer` to symbolic inputs: its symbolic output, or the list of them for a layer with several. */
+export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
+  const outputs = applyLayerOutputs(layer, inputs);
+  return outputs.length === 1 ? outputs[0] : outputs;
+}
+
+/** Applies `layer` to symbolic inputs: builds it for their shapes and returns every symbolic output, the main one first. */
+export function applyLayerOutputs(layer: Layer, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor[] {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   if (list.length === 0 || list.some((t) => !(t instanceof SymbolicTensor))) {
     throw new TypeError(`${layer.describe()}.apply: expects a SymbolicTensor (from nn.input or another layer's apply) or a list of them`);
@@ -51,5 +62,7 @@ export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor
   layer.build(list.map((t) => [...t.shape]));
   const nodeIndex = layer.applications++;
   const name = nodeIndex === 0 ? layer.name : `${layer.name}/${nodeIndex}`;
-  return new SymbolicTensor([...layer.outputShape], layer, list, `${name} ${formatShape(layer.outputShape)}`, nodeIndex);
+  const main = new SymbolicTensor([...layer.outputShape], layer, list, `${name} ${formatShape(layer.outputShape)}`, nodeIndex);
+  return [main, ...layer.outputShapes.slice(1).map((shape, i) =>
+    new SymbolicTensor([...shape], layer, [main], `${name}[${i + 1}] ${formatShape(shape)}`, nodeIndex, i + 1))];
 }

@@ -56,7 +56,18 @@ export interface LayerCall {
    * and backward receives the gradient with respect to them.
    */
   readonly activationInLoss: boolean;
+  /**
+   * Every output's buffer, `output` first: a layer with several outputs (a recurrent layer with
+   * `returnState`) writes them all in one forward.
+   */
+  readonly outputs: readonly number[];
+  /**
+   * The gradient with respect to each output, `gradOutput` first; 0 where no gradient flows
+   * (an output nothing trains through), which backward reads as zeros.
+   */
+  readonly gradOutputs: readonly number[];
 }
+
 
 /** A per-batch buffer a layer needs beyond its inputs and output (im2col columns, a dropout mask, ...). */
 export interface BufferRequest {
@@ -183,6 +194,14 @@ export abstract class Layer {
     return shapeSize(this.outputShape);
   }
 
+  /**
+   * Per-sample shape of every output, the main one first: one for most layers; a recurrent layer
+   * with `returnState` adds its final states. Set by build.
+   */
+  get outputShapes(): number[][] {
+    return [this.outputShape];
+  }
+
   /** Infers the output shape and allocates and initialises the parameters; idempotent for equal shapes. */
   build(inputShapes: number[][]): void {
     this.checkNotDisposed('build');
@@ -202,9 +221,14 @@ export abstract class Layer {
 
   /**
    * Functional API: applies the layer to symbolic inputs from `nn.input` or other layers'
-   * `apply`, building it for their shapes, and returns the symbolic output.
+   * `apply`, building it for their shapes, and returns the symbolic output (a list of them for a
+   * layer with several outputs: a recurrent layer with `returnState` gives [output, ...states]).
    */
-  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+  apply(this: { readonly returnState: true }, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor[];
+  apply(this: { readonly returnState: false }, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
+  apply(this: { readonly returnState: boolean }, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[];
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
     return applyLayer(this, inputs);
   }
 

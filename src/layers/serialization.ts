@@ -32,6 +32,10 @@ import { LayerNormalization } from './layer-normalization.js';
 import { Embedding } from './embedding.js';
 import { Conv1D } from './conv1d.js';
 import { AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D } from './pooling1d.js';
+import { SimpleRNN } from './simple-rnn.js';
+import { LSTM } from './lstm.js';
+import { GRU } from './gru.js';
+import { Bidirectional } from './bidirectional.js';
 
 /**
  * ConfigReader: what a class's `fromConfig` reads its keys with. LAYER_OPTION_KEYS: the options
@@ -91,3 +95,4 @@ for (const cls of [Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAverageP
   Embedding, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D]) {
   registerClass(cls);
 }
+for (const cls of [SimpleRNN, LSTM, GRU, Bidirectional]) registerClass(cls);

@@ -7,7 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { Layer } from '../layers/layer.js';
 import { SymbolicTensor } from '../layers/input.js';
 import { shapeSize } from '../core/tensor.js';
-import { postOrder, type GraphNode } from './graph.js';
+import { outputName, postOrder, type GraphNode } from './graph.js';
 import { LayersModel, type ModelGraph } from './model.js';
 
 /** Arguments of {@link model}. */
@@ -44,7 +44,7 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
     this.modelOutputs = tensorList(args.outputs, 'outputs');
     this.outputList = Array.isArray(args.outputs);
     for (const t of this.modelInputs) if (t.sourceLayer !== null) throw new Error(`model: inputs must come from nn.input; ${t.name} is a layer's output`);
-    const names = this.modelOutputs.map((t) => t.sourceLayer?.name ?? t.name);
+    const names = this.modelOutputs.map((t) => (t.sourceLayer ? outputName(t.sourceLayer.name, t.outputIndex) : t.name));
     names.forEach((name, i) => {
       if (names.indexOf(name) !== i) throw new Error(`model: two outputs are named '${name}' (a layer's outputs must be distinct); give the output layers distinct names`);
     });
@@ -79,18 +79,25 @@ export class Functional<Output extends Tensor | Tensor[] = Tensor | Tensor[]> ex
     for (const layer of this.layers) layer.checkNotDisposed(`model '${this.name}'`);
     const index = new Map<SymbolicTensor, number>();
     const uses = new Map<Layer, number>();
-    const nodes = this.sorted.map((t, i): GraphNode => {
+    const nodes: GraphNode[] = [];
+    this.sorted.forEach((t, i) => {
       index.set(t, i);
       const layer = t.sourceLayer;
-      const use = layer ? uses.get(layer) ?? 0 : 0;
-      if (layer) uses.set(layer, use + 1);
-      const name = layer ? (t.nodeIndex === 0 ? layer.name : `${layer.name}/${t.nodeIndex}`) : t.name;
-      return { layer, name, use, inputs: t.inputs.map((s) => index.get(s)!), shape: [...t.shape], size: shapeSize(t.shape) };
+      // An extra output (a recurrent layer's state) belongs to the application of its input: no use of its own.
+      const extra = t.outputIndex > 0;
+      const use = !layer ? 0 : extra ? nodes[index.get(t.inputs[0])!].use : uses.get(layer) ?? 0;
+      if (layer && !extra) uses.set(layer, use + 1);
+      const application = layer ? (t.nodeIndex === 0 ? layer.name : `${layer.name}/${t.nodeIndex}`) : t.name;
+      const name = extra ? `${application}[${t.outputIndex}]` : application;
+      nodes.push({
+        layer, name, use, inputs: t.inputs.map((s) => index.get(s)!), shape: [...t.shape], size: shapeSize(t.shape),
+        ...(extra ? { outputIndex: t.outputIndex } : {}),
+      });
     });
-    // An output's name is its layer's name (the key of per-output arguments and logs).
+    // An output's name is its layer's name (the key of per-output arguments and logs); `${name}_${k}` for its output k > 0.
     for (const t of this.modelOutputs) {
       const i = index.get(t)!;
-      if (t.sourceLayer) nodes[i] = { ...nodes[i], name: t.sourceLayer.name };
+      if (t.sourceLayer) nodes[i] = { ...nodes[i], name: outputName(t.sourceLayer.name, t.outputIndex) };
     }
     return { nodes, inputs: this.modelInputs.map((t) => index.get(t)!), outputs: this.modelOutputs.map((t) => index.get(t)!) };
   }

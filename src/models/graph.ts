@@ -21,6 +21,21 @@ export interface GraphNode {
   readonly shape: readonly number[];
   /** Values per sample. */
   readonly size: number;
+  /**
+   * Which output of its layer's application this node is: absent or 0 for the main one. A node
+   * k > 0 (a recurrent layer's state) is written by the node of that application, its one input.
+   */
+  readonly outputIndex?: number;
+}
+
+/** Whether `node` is an extra output (k > 0) of the application at `node.inputs[0]`, written by that node's call. */
+export function isExtraOutput(node: GraphNode): boolean {
+  return (node.outputIndex ?? 0) > 0;
+}
+
+/** The name of output k of a layer's application: the layer's name for the main output, `${name}_${k}` for the others. */
+export function outputName(layerName: string, outputIndex: number): string {
+  return outputIndex > 0 ? `${layerName}_${outputIndex}` : layerName;
 }
 
 /** Builds the chain of a sequential model, building each layer on its predecessor's shape. */
@@ -29,6 +44,10 @@ export function chainGraph(inputShape: readonly number[], layers: readonly Layer
   for (const layer of layers) {
     const prev = nodes[nodes.length - 1];
     layer.build([[...prev.shape]]);
+    if (layer.outputShapes.length > 1) {
+      throw new Error(`Sequential: ${layer.describe()} has ${layer.outputShapes.length} outputs (returnState); a layer of a Sequential must have one: ` +
+        'use the functional API (nn.model) to take its states');
+    }
     nodes.push({ layer, name: layer.name, use: 0, inputs: [nodes.length - 1], shape: [...layer.outputShape], size: layer.outputSize });
   }
   return nodes;

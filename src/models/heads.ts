@@ -9,7 +9,7 @@ import type { Loss } from '../losses/loss.js';
 import { isLossSpec, resolveLoss } from '../losses/registry.js';
 import type { Metric } from '../metrics/metric.js';
 import { isMetricLike, resolveMetrics, type MetricLike } from '../metrics/registry.js';
-import type { GraphNode } from './graph.js';
+import { isExtraOutput, type GraphNode } from './graph.js';
 import { metricNames } from './verb-options.js';
 
 /** One output of a compiled model. */
@@ -102,7 +102,7 @@ export function resolveHeads(nodes: readonly GraphNode[], outputs: readonly numb
     const labelShape = loss.labelWidth(cols) === 1 ? (shape.length > 1 ? shape.slice(0, -1) : [1]) : [...shape];
     const layer = nodes[node].layer;
     // Folded only where nothing else reads the output: a consumer needs the activated values.
-    const activationInLoss = layer !== null && !consumed[node] && loss.fusesWith !== null && layer.activationName === loss.fusesWith;
+    const activationInLoss = layer !== null && !isExtraOutput(nodes[node]) && !consumed[node] && loss.fusesWith !== null && layer.activationName === loss.fusesWith;
     const given = metrics[h] ?? [];
     const metricList = resolveMetrics(Array.isArray(given) ? given : [given], { loss, shape, cols, rowsPerSample, labelShape }, names[h]);
     return {

@@ -11,10 +11,10 @@ import type { CustomLoss } from '../losses/custom.js';
 import type { Loss, LossName } from '../losses/loss.js';
 import type { MetricLike } from '../metrics/registry.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
-import type { GraphNode } from './graph.js';
+import { isExtraOutput, type GraphNode } from './graph.js';
 import { resolveHeads, type Head } from './heads.js';
 import { ExecutionPlan } from './plan.js';
-import { SymbolicTensor } from '../layers/input.js';
+import { SymbolicTensor, applyLayerOutputs } from '../layers/input.js';
 import type { ModelData, ModelLabels } from './data.js';
 import { modelCreated, modelReleased, warnIfModelsFillMemory } from './memory.js';
 import { holdLayers, letGoOfLayers, modelsHolding } from './ownership.js';
@@ -296,9 +296,14 @@ export abstract class LayersModel<Output extends Tensor | Tensor[] = Tensor | Te
         `(${this.inputNames.join(', ')}), got ${Array.isArray(inputs) ? `a list of ${inputs.length}` : typeof inputs}`);
     }
     const values: SymbolicTensor[] = [];
+    const applications: SymbolicTensor[][] = [];
     this.inputIndices.forEach((node, i) => { values[node] = list[i]; });
     nodes.forEach((node, j) => {
-      if (node.layer) values[j] = node.layer.apply(node.inputs.map((i) => values[i]));
+      if (!node.layer) return;
+      // An extra output (a recurrent layer's state) comes from its application's list, not from a new application.
+      if (isExtraOutput(node)) { values[j] = applications[node.inputs[0]][node.outputIndex!]; return; }
+      applications[j] = applyLayerOutputs(node.layer, node.inputs.map((i) => values[i]));
+      values[j] = applications[j][0];
     });
     const outputs = this.outputIndices.map((j) => values[j]);
     return outputs.length === 1 ? outputs[0] : outputs;

@@ -10,7 +10,7 @@
 import { MEMORY_KINDS, type MemoryKind } from '../core/memory.js';
 import { getBackend } from '../core/wasm.js';
 import type { Layer, LayerCall, Param } from '../layers/layer.js';
-import type { GraphNode } from './graph.js';
+import { isExtraOutput, type GraphNode } from './graph.js';
 
 /** What the plan needs to know about one model output. */
 export interface PlannedHead {
@@ -108,12 +108,20 @@ export class ExecutionPlan {
     // later ones write scratch that is added in; an output's gradient is first written by the loss.
     const written = nodes.map((_, i) => outputNodes.has(i));
     const weightsWritten = new Set<Layer>();
+    // An application's extra outputs (a recurrent layer's states) are nodes of their own, written by its call.
+    const extraOutputs = new Map<number, number[]>();
+    nodes.forEach((node, i) => {
+      if (!isExtraOutput(node)) return;
+      const list = extraOutputs.get(node.inputs[0]) ?? [];
+      list[node.outputIndex! - 1] = i;
+      extraOutputs.set(node.inputs[0], list);
+    });
     for (let j = nodes.length - 1; j >= 0; j--) {
       const node = nodes[j];
       this.joins[j] = [];
       this.weightJoins[j] = null;
       const layer = node.layer;
-      if (!layer) { this.calls[j] = null; continue; }
+      if (!layer || isExtraOutput(node)) { this.calls[j] = null; continue; }
       const gradInputs = node.inputs.map((i) => {
         if (this.grads[i] === 0 || !this.backwardRuns[j]) return 0;
         if (!written[i]) { written[i] = true; return this.grads[i]; }
@@ -130,9 +138,16 @@ export class ExecutionPlan {
       }
       const buffers = layer.planBuffers(capacity).map((r) => alloc(r.bytes, `${nameOf(j)} ${r.label}`, 'scratch'));
       layer.initBuffers(buffers, node.use);
+      // Outputs the graph does not read (an unused state) still get a buffer to be written, and no gradient.
+      const extras = layer.outputShapes.slice(1).map((shape, k) => extraOutputs.get(j)?.[k]);
+      const outputs = [this.outputs[j], ...extras.map((e, k) => e !== undefined ? this.outputs[e]
+        : alloc(4 * capacity * layer.outputShapes[k + 1].reduce((a, b) => a * b, 1), `${nameOf(j)} unread output ${k + 1}`, 'scratch'))];
+      // A main output nothing reads back from (only its states are used) has no gradient to pass.
+      const gradOutput = written[j] ? this.grads[j] : 0;
+      const gradOutputs = [gradOutput, ...extras.map((e) => (e !== undefined ? this.grads[e] : 0))];
       this.calls[j] = {
-        inputs: node.inputs.map((i) => this.outputs[i]), output: this.outputs[j], gradOutput: this.grads[j],
-        gradInputs, buffers, activationInLoss: activationInLoss.has(j),
+        inputs: node.inputs.map((i) => this.outputs[i]), output: this.outputs[j], gradOutput,
+        gradInputs, buffers, activationInLoss: activationInLoss.has(j), outputs, gradOutputs,
       };
     }
   }

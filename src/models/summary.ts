@@ -1,6 +1,6 @@
 /** The Keras-style summary table of a model, and the bytes of its memory plan by kind. */
 import { MEMORY_KINDS, formatBytes } from '../core/memory.js';
-import type { GraphNode } from './graph.js';
+import { isExtraOutput, type GraphNode } from './graph.js';
 import type { ExecutionPlan } from './plan.js';
 
 const RULE_WIDTH = 65;
@@ -22,13 +22,15 @@ export function summaryTable(title: string, nodes: readonly GraphNode[], connect
   const counted = new Set<GraphNode['layer']>();
   nodes.forEach((node) => {
     const layer = node.layer;
+    if (isExtraOutput(node)) return; // listed with its application's row
     // A shared layer's weights are listed (and counted) at its first application only.
     const first = layer !== null && !counted.has(layer);
     const count = layer && first ? layer.countParams() : 0;
     total += count;
     if (layer && first) { trainable += layer.countTrainableParams(); counted.add(layer); }
     const name = layer ? `${node.name} (${layer.className})` : `${node.name} (InputLayer)`;
-    const shape = `(None, ${node.shape.join(', ')})`;
+    const shapes = layer ? layer.outputShapes : [node.shape];
+    const shape = shapes.length === 1 ? `(None, ${node.shape.join(', ')})` : `[${shapes.map((s) => `(None, ${s.join(', ')})`).join(', ')}]`;
     const from = node.inputs.map((j) => nodes[j].name).join(', ');
     if (!connected && !layer) return;
     lines.push(' ' + [name, shape, String(count), from].slice(0, widths.length).map((c, k) => pad(c, widths[k])).join('').trimEnd());

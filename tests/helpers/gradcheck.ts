@@ -64,10 +64,14 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
     return ptr;
   });
   const gradInputs = inSizes.map((n) => arena.allocF32(n));
-  const output = arena.allocF32(outSize);
-  const gradOutput = arena.allocF32(outSize);
-  const call = standaloneCall(c.layer, c.batch, { inputs, output, gradOutput, gradInputs });
-  const r = Float64Array.from({ length: outSize }, () => c.rng() * 2 - 1);
+  // Every output of the layer (a recurrent layer with returnState has its states too); L sums over all.
+  const outSizes = c.layer.outputShapes.map((s) => c.batch * shapeSize(s));
+  const outputs = outSizes.map((n) => arena.allocF32(n));
+  const gradOutputs = outSizes.map((n) => arena.allocF32(n));
+  const [output, gradOutput] = [outputs[0], gradOutputs[0]];
+  const call = standaloneCall(c.layer, c.batch, { inputs, output, gradOutput, gradInputs, outputs, gradOutputs });
+  const rs = outSizes.map((n) => Float64Array.from({ length: n }, () => c.rng() * 2 - 1));
+  const r = rs[0];
   const kinks = KINKS[c.layer.activationName] ?? [];
   const kinked = kinks.length > 0;
   const signs = [new Int8Array(outSize), new Int8Array(outSize)];
@@ -79,11 +83,12 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
       s += r[i] * y;
       if (record) record[i] = region(y, kinks);
     }
+    for (let k = 1; k < outputs.length; k++) for (let i = 0; i < outSizes[k]; i++) s += rs[k][i] * arena.f32[(outputs[k] >>> 2) + i];
     return s;
   };
   const crossesKink = (): boolean => signs[0].some((v, i) => v !== signs[1][i]);
   objective();
-  for (let i = 0; i < outSize; i++) arena.f32[(gradOutput >>> 2) + i] = r[i];
+  rs.forEach((rk, k) => arena.f32.set(rk, gradOutputs[k] >>> 2));
   c.layer.backward(c.batch, call);
   const targets: { name: string; ptr: number; grad: Float32Array; size: number }[] = [];
   inputs.forEach((ptr, i) => targets.push({ name: `input ${i}`, ptr, grad: arena.f32.slice(gradInputs[i] >>> 2, (gradInputs[i] >>> 2) + inSizes[i]), size: inSizes[i] }));
@@ -108,7 +113,7 @@ export function checkLayerGradients(c: LayerCheck): { worst: number } {
   }
   expect(skipped, `${c.layer.describe()}: ${skipped} of ${probed} probes crossed a kink`).toBeLessThanOrEqual(probed / 2);
   call.release();
-  for (const p of [...inputs, ...gradInputs, output, gradOutput]) arena.release(p);
+  for (const p of [...inputs, ...gradInputs, ...outputs, ...gradOutputs]) arena.release(p);
   void kernels;
   return { worst };
 }
