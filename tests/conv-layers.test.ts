@@ -254,7 +254,7 @@ describe('bad input to convolutional layers gets a clear error', () => {
   it('joins of incompatible shapes', () => {
     const a = nn.input({ shape: [4, 4, 3] });
     const b = nn.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(a);
-    expect(() => nn.layers.add({ name: 'join' }).apply([a, b])).toThrow("Add 'join': all inputs must have the same shape; input 0 is [4, 4, 3], input 1 is [4, 4, 2]");
+    expect(() => nn.layers.add({ name: 'join' }).apply([a, b])).toThrow("Add 'join': inputs [4, 4, 3] and [4, 4, 2] must have the same shape, or one must be 1s followed by the other's last axes");
     const c = nn.layers.maxPooling2d({ poolSize: 2 }).apply(a);
     expect(() => nn.layers.concatenate({ name: 'cat' }).apply([a, c])).toThrow("Concatenate 'cat': inputs must match in all but axis -1; input 0 is [4, 4, 3], input 1 is [2, 2, 3]");
   });

@@ -36,7 +36,7 @@ describe('examples/edge: workerd inference', () => {
     expect(built.trained).toBe(true);
     expect(built.testAccuracy).toBeGreaterThan(0.8);
     expect(built.bundleBytes).toBeGreaterThan(400_000); // 101,770 float32 weights are inside
-    expect(built.wasmBytes).toBeLessThan(100 * 1024);
+    expect(built.wasmBytes).toBeLessThan(160 * 1024); // the package test's ceiling (tests/package.test.ts)
     expect(server!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 

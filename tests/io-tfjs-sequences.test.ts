@@ -188,7 +188,7 @@ describe(`TensorFlow.js → simdnn, sequence layers (seed ${seed})`, () => {
   const refused: [string, () => tf.LayersModel, RegExp][] = [
     ['an Embedding with maskZero', () => tf.sequential({ layers: [tf.layers.embedding({ inputDim: 5, outputDim: 2, inputLength: 3, maskZero: true })] }), /mask_zero: maskZero true is not supported: simdnn does not propagate masks/],
     ['an Embedding without inputLength (variable length)', () => tf.sequential({ layers: [tf.layers.embedding({ inputDim: 5, outputDim: 2 })] }), /batch_input_shape must be \[batch, \.\.\.positive sizes\]/],
-    ['a TimeDistributed LSTM', () => tf.sequential({ layers: [tf.layers.timeDistributed({ inputShape: [2, 3, 4], layer: tf.layers.lstm({ units: 2 }) })] }), /wrapped layer '.*' \(LSTM\): layer class 'LSTM' is not supported/],
+    ['a TimeDistributed PReLU', () => tf.sequential({ layers: [tf.layers.timeDistributed({ inputShape: [2, 3, 4], layer: tf.layers.prelu() })] }), /wrapped layer '.*' \(PReLU\): layer class 'PReLU' is not supported/],
   ];
   refused.forEach(([what, make, message]) => {
     it(`${what} fails with an error naming it and leaves no memory behind`, async () => {

@@ -143,7 +143,7 @@ describe(`TimeDistributed (seed ${seed})`, () => {
       change(topology.config.layers[0].config.layer);
       return nn.loadModel({ ...artifacts, modelTopology: topology as unknown as nn.io.ModelArtifacts['modelTopology'] });
     };
-    await expect(edit((l) => { l.class_name = 'LSTM'; })).rejects.toThrow(/wrapped layer '.*' \(LSTM\): layer class 'LSTM' is not supported/);
+    await expect(edit((l) => { l.class_name = 'PReLU'; })).rejects.toThrow(/wrapped layer '.*' \(PReLU\): layer class 'PReLU' is not supported/);
     await expect(edit((l) => { (l.config as Record<string, unknown>).kernel_constraint = { class_name: 'NonNeg' }; })).rejects.toThrow(/wrapped layer 'dense(_\d+)?' \(Dense\): option 'kernel_constraint'/);
     await expect(edit((l) => { (l.config as Record<string, unknown>).units = 3; })).rejects.toThrow(/weight '.*\/kernel' has shape \[3, 2\] but layer .* expects \[3, 3\]/);
     await expect(edit((l) => { (l.config as Record<string, unknown>).dtype = 'int32'; })).rejects.toThrow(/dtype 'int32' is not supported/);

@@ -53,7 +53,7 @@ describe('metrics as a plain string', () => {
 
   it('metrics of another type is refused', () => {
     const m = nn.sequential({ layers: [nn.layers.dense({ inputShape: [4], units: 3, activation: 'softmax' })] });
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: [1] as never })).toThrow("compile: metrics must be a name or a list of names, e.g. 'accuracy' or ['accuracy'], got [1]");
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: [1] as never })).toThrow("compile: metrics must be a metric or a list of them, e.g. 'accuracy' or ['accuracy', nn.metrics.auc()], got [1]");
   });
 });
 

@@ -51,6 +51,14 @@ export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor
   return outputs.length === 1 ? outputs[0] : outputs;
 }
 
+/** The main symbolic output of each application of a layer, by node index (for `layer.output`). */
+const applications = new WeakMap<Layer, SymbolicTensor[]>();
+
+/** The main symbolic outputs of `layer`'s applications so far, the first application first. */
+export function appliedOutputs(layer: Layer): readonly SymbolicTensor[] {
+  return applications.get(layer) ?? [];
+}
+
 /** Applies `layer` to symbolic inputs: builds it for their shapes and returns every symbolic output, the main one first. */
 export function applyLayerOutputs(layer: Layer, inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor[] {
   const list = Array.isArray(inputs) ? inputs : [inputs];
@@ -63,6 +71,7 @@ export function applyLayerOutputs(layer: Layer, inputs: SymbolicTensor | Symboli
   const nodeIndex = layer.applications++;
   const name = nodeIndex === 0 ? layer.name : `${layer.name}/${nodeIndex}`;
   const main = new SymbolicTensor([...layer.outputShape], layer, list, `${name} ${formatShape(layer.outputShape)}`, nodeIndex);
+  applications.set(layer, [...(applications.get(layer) ?? []), main]);
   return [main, ...layer.outputShapes.slice(1).map((shape, i) =>
     new SymbolicTensor([...shape], layer, [main], `${name}[${i + 1}] ${formatShape(shape)}`, nodeIndex, i + 1))];
 }

@@ -12,7 +12,7 @@ import { Tensor, shapeSize } from '../core/tensor.js';
 import type { Initializer } from '../initializers.js';
 import type { Regularizer } from '../regularizers.js';
 import type { JSONObject } from '../io/types.js';
-import { applyLayer, type SymbolicTensor } from './input.js';
+import { applyLayer, appliedOutputs, type SymbolicTensor } from './input.js';
 
 /** A trainable (or frozen) weight of a layer, with its gradient, both in wasm memory. */
 export interface Param {
@@ -230,6 +230,22 @@ export abstract class Layer {
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor;
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor | SymbolicTensor[] {
     return applyLayer(this, inputs);
+  }
+
+  /**
+   * The symbolic output of the layer's one application (TF.js and Keras `layer.output`): with a
+   * model's `inputs` it cuts a functional model at this layer or continues it with new layers,
+   * `nn.model({ inputs: m.inputs, outputs: head.apply(m.getLayer('features').output) })`.
+   * Throws when the layer was never applied (a Sequential's layers are built, not applied) or
+   * applied several times (shared weights: the output is ambiguous).
+   */
+  get output(): SymbolicTensor {
+    const outputs = appliedOutputs(this);
+    if (outputs.length !== 1) {
+      throw new Error(`${this.describe()}.output: the layer was applied ${outputs.length} times ` +
+        `(${outputs.length === 0 ? 'a Sequential model\'s layers are built, not applied: use the functional API or model.apply' : 'shared weights: the output is ambiguous'})`);
+    }
+    return outputs[0];
   }
 
   /** 'Dense 'dense_1'': how errors name this layer. */

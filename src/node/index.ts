@@ -14,3 +14,5 @@ export { fileSystem, type FileSystemOptions } from './file-io.js';
 export { StreamedDataset, type StreamArgs } from './streamed-dataset.js';
 export { idxDataset, type IdxDatasetArgs } from './idx-dataset.js';
 export { cifar10Dataset, type Cifar10DatasetArgs } from './cifar-dataset.js';
+/** Reads a regular file with bounds (no FIFOs or devices, never past its size); simdnn/onnx's loadOnnx(path) uses it. */
+export { readRegularFile, type ReadLimits } from './read-file.js';

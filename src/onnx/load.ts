@@ -48,8 +48,8 @@ async function bytesOf(source: Uint8Array | ArrayBuffer | URL | string, maxBytes
   const isPath = !isFileUrl && !/^[a-z][a-z0-9+.-]*:/i.test(text) && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   if (isFileUrl || isPath) {
     // A variable specifier keeps bundlers for browsers and workers from following the Node-only module.
-    const module = '../node/read-file.js';
-    const { readRegularFile } = await import(/* @vite-ignore */ module) as typeof import('../node/read-file.js');
+    const module = '../node/index.js';
+    const { readRegularFile } = await import(/* @vite-ignore */ module) as typeof import('../node/index.js');
     const path = isFileUrl ? decodeURIComponent(new URL(text).pathname) : text;
     try {
       return await readRegularFile(path, { maxBytes, tooLarge: (size, max) => `${size} bytes, more than maxBytes (${max})` });
