@@ -14,6 +14,7 @@ const REQUIRED: Record<string, Record<string, unknown>> = {
   separableConv2d: { filters: 2, kernelSize: 3 },
   conv2dTranspose: { filters: 2, kernelSize: 3 }, rescaling: { scale: 0.5 },
   permute: { dims: [2, 1] }, repeatVector: { n: 2 }, upSampling2d: { interpolation: 'bilinear' },
+  simpleRNN: { units: 2 }, lstm: { units: 2 }, gru: { units: 2 }, bidirectional: { layer: nn.layers.lstm({ units: 2 }) },
   embedding: { inputDim: 5, outputDim: 2 }, conv1d: { filters: 2, kernelSize: 3 }, timeDistributed: { layer: nn.layers.dense({ units: 2 }) },
 };
 
@@ -28,7 +29,8 @@ const EXAMPLE: Record<string, unknown> = {
   pointwiseInitializer: 'heNormal', pointwiseRegularizer: 'l2',
   inputDim: 7, outputDim: 3, embeddingsInitializer: 'glorotUniform', embeddingsRegularizer: 'l2', maskZero: false, inputLength: 6,
   outputPadding: 1, betaInitializer: 'ones', gammaInitializer: 'zeros', betaRegularizer: 'l2', gammaRegularizer: 'l1',
-  alpha: 0.7, offset: 0.25, cropping: [[1, 0], [0, 2]], dims: [1, 2], n: 3, size: [3, 2], halfPixelCenters: true,
+  alpha: 0.7, offset: 0.25, recurrentInitializer: 'heNormal', recurrentRegularizer: 'l2', returnSequences: true, returnState: true,
+  goBackwards: true, dropout: 0, recurrentDropout: 0, recurrentActivation: 'tanh', unitForgetBias: true, resetAfter: true, mergeMode: 'sum', cropping: [[1, 0], [0, 2]], dims: [1, 2], n: 3, size: [3, 2], halfPixelCenters: true,
   keepdims: true, layer: nn.layers.flatten(),
 };
 
@@ -37,12 +39,16 @@ const EXAMPLE_FOR: Record<string, Record<string, unknown>> = {
   conv1d: { strides: 2 }, maxPooling1d: { strides: 3 }, averagePooling1d: { strides: 3 },
   zeroPadding2d: { padding: [[1, 2], [0, 3]] }, upSampling2d: { interpolation: 'nearest' },
   rescaling: { scale: 2 }, // 'scale' is a flag elsewhere
+  simpleRNN: { activation: 'relu' }, lstm: { activation: 'relu' }, gru: { activation: 'relu' }, // tanh is their default
+  bidirectional: { layer: nn.layers.gru({ units: 3 }) },
   conv2dTranspose: { outputPadding: 0 }, // below the default stride 1; the key's default is none
 };
 
 /** Options whose only accepted value is the default, so setting them cannot change the config. */
 const DEFAULT_ONLY: Record<string, string[]> = {
   embedding: ['maskZero'], // true is refused: simdnn propagates no masks (tests/embedding.test.ts)
+  // A non-zero rate is refused (tests of the recurrent layers): 0, the default, is the only value.
+  simpleRNN: ['dropout', 'recurrentDropout'], lstm: ['dropout', 'recurrentDropout'], gru: ['dropout', 'recurrentDropout'],
 };
 
 type Factory = (args?: Record<string, unknown>) => nn.Layer;
