@@ -2,7 +2,7 @@
  * A digit read as a sequence: each image is 28 rows of 28 pixels, fed one row per step to an
  * LSTM(128) whose last state a softmax layer classifies (the classic "sequential MNIST by rows").
  * Prints the test accuracy and the time of each epoch.
- *   npx tsx examples/mnist-lstm.ts [--epochs 10] [--batch-size 64] [--units 128] [--lr 0.001] [--seed 1]
+ *   npx tsx examples/mnist-lstm.ts [--epochs 20] [--batch-size 64] [--units 128] [--lr 0.001] [--seed 1]
  */
 import * as nn from 'simdnn';
 import { parseArgs } from 'node:util';
@@ -42,7 +42,7 @@ export function mnistLstm(units = 128): nn.Sequential {
 
 /** Trains the example network on the built-in digits and reports test accuracy and epoch times. */
 export async function mnistLstmStudy(options: MnistLstmOptions = {}): Promise<MnistLstmResult> {
-  const { epochs = 10, batchSize = 64, units = 128, learningRate = 1e-3, seed = 1, log = console.log } = options;
+  const { epochs = 20, batchSize = 64, units = 128, learningRate = 1e-3, seed = 1, log = console.log } = options;
   await nn.ready();
   nn.setSeed(seed);
   const { train, test } = nn.data.mnist({ trainSize: options.trainSize, testSize: options.testSize, seed });
@@ -74,7 +74,7 @@ export async function mnistLstmStudy(options: MnistLstmOptions = {}): Promise<Mn
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
-      epochs: { type: 'string', default: '10' },
+      epochs: { type: 'string', default: '20' },
       'batch-size': { type: 'string', default: '64' },
       units: { type: 'string', default: '128' },
       lr: { type: 'string', default: '0.001' },

@@ -237,6 +237,7 @@ describe(`TensorFlow.js → simdnn (seed ${seed})`, () => {
 
   const unsupported: [string, () => tf.LayersModel, RegExp][] = [
     ['a Conv3D', () => tf.sequential({ layers: [tf.layers.conv3d({ inputShape: [4, 4, 4, 1], filters: 1, kernelSize: 2 })] }), /layer class 'Conv3D' is not supported/],
+    ['an LSTM with recurrent dropout', () => tf.sequential({ layers: [tf.layers.lstm({ inputShape: [4, 3], units: 2, recurrentDropout: 0.25 })] }), /recurrentDropout 0.25 is not supported/],
     ['Conv2D channels_first', () => tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [3, 6, 6], filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' })] }), /'data_format' = 'channels_first' is not supported/],
     // Every activation TF.js 4.22 writes is supported (logSoftmax too); ThresholdedReLU is a layer simdnn lacks.
     ['a ThresholdedReLU', () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 }), tf.layers.thresholdedReLU()] }), /layer class 'ThresholdedReLU' is not supported/],

@@ -30,7 +30,7 @@ const EXAMPLE: Record<string, unknown> = {
   inputDim: 7, outputDim: 3, embeddingsInitializer: 'glorotUniform', embeddingsRegularizer: 'l2', maskZero: false, inputLength: 6,
   outputPadding: 1, betaInitializer: 'ones', gammaInitializer: 'zeros', betaRegularizer: 'l2', gammaRegularizer: 'l1',
   alpha: 0.7, offset: 0.25, recurrentInitializer: 'heNormal', recurrentRegularizer: 'l2', returnSequences: true, returnState: true,
-  goBackwards: true, dropout: 0, recurrentDropout: 0, recurrentActivation: 'tanh', unitForgetBias: true, resetAfter: true, mergeMode: 'sum', cropping: [[1, 0], [0, 2]], dims: [1, 2], n: 3, size: [3, 2], halfPixelCenters: true,
+  goBackwards: true, dropout: 0.25, recurrentDropout: 0, recurrentActivation: 'tanh', unitForgetBias: true, resetAfter: true, mergeMode: 'sum', cropping: [[1, 0], [0, 2]], dims: [1, 2], n: 3, size: [3, 2], halfPixelCenters: true,
   keepdims: true, layer: nn.layers.flatten(),
 };
 
@@ -47,8 +47,8 @@ const EXAMPLE_FOR: Record<string, Record<string, unknown>> = {
 /** Options whose only accepted value is the default, so setting them cannot change the config. */
 const DEFAULT_ONLY: Record<string, string[]> = {
   embedding: ['maskZero'], // true is refused: simdnn propagates no masks (tests/embedding.test.ts)
-  // A non-zero rate is refused (tests of the recurrent layers): 0, the default, is the only value.
-  simpleRNN: ['dropout', 'recurrentDropout'], lstm: ['dropout', 'recurrentDropout'], gru: ['dropout', 'recurrentDropout'],
+  // A non-zero recurrent dropout is refused (tests of the recurrent layers): 0, the default, is the only value.
+  simpleRNN: ['recurrentDropout'], lstm: ['recurrentDropout'], gru: ['recurrentDropout'],
 };
 
 type Factory = (args?: Record<string, unknown>) => nn.Layer;

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { getBackend } from '../src/core/wasm.js';
+import { standaloneCall } from '../src/layers/standalone.js';
 import { checkLayerGradients, checkModelGradients } from './helpers/gradcheck.js';
 import { freshSeed, makeRng, randomArray } from './helpers/kernels.js';
 import { gateCount, runCell, stepTolerance, type CellConfig } from './helpers/recurrent-ref.js';
@@ -162,6 +163,66 @@ describe(`gradients through time (seed ${seed})`, () => {
   });
 });
 
+describe(`input dropout (seed ${seed})`, () => {
+  /** Forward (training) and backward of `layer` on x with output gradient dy: output, input gradient, weight gradients and the call's buffers. */
+  function run(layer: nn.Layer, n: number, T: number, F: number, x: Float32Array, dy: Float32Array) {
+    const { arena } = getBackend();
+    const outSize = n * layer.outputSize;
+    const [px, pdx, py, pdy] = [x.length, x.length, outSize, outSize].map((c) => arena.allocF32(c));
+    arena.f32.set(x, px >>> 2);
+    arena.f32.set(dy, pdy >>> 2);
+    const call = standaloneCall(layer, n, { inputs: [px], output: py, gradOutput: pdy, gradInputs: [pdx] });
+    layer.forward(n, call, true);
+    const y = arena.f32.slice(py >>> 2, (py >>> 2) + outSize);
+    const masked = arena.f32.slice(call.buffers.at(-1)! >>> 2, (call.buffers.at(-1)! >>> 2) + n * T * F);
+    const mask = arena.f32.slice(call.buffers.at(-3)! >>> 2, (call.buffers.at(-3)! >>> 2) + n * F);
+    layer.backward(n, call);
+    const dx = arena.f32.slice(pdx >>> 2, (pdx >>> 2) + x.length);
+    const grads = layer.params.map((p) => arena.f32.slice(p.grad >>> 2, (p.grad >>> 2) + p.size));
+    layer.forward(n, call, true); // the next batch
+    const nextMask = arena.f32.slice(call.buffers.at(-3)! >>> 2, (call.buffers.at(-3)! >>> 2) + n * F);
+    call.release();
+    for (const p of [px, pdx, py, pdy]) arena.release(p);
+    return { y, dx, grads, masked, mask, nextMask };
+  }
+
+  for (const kind of ['SimpleRNN', 'LSTM', 'GRU'] as const) {
+    it(`${kind}: one mask per sequence on the features; training equals the layer without dropout on the masked input, gradients too`, () => {
+      const rng = makeRng(seed + 300);
+      const n = 3, T = 5, F = 7, u = 4, rate = 0.4;
+      const dropped = factory(kind)({ units: u, dropout: rate, returnSequences: true, seed: seed % 1000 } as never);
+      const plain = factory(kind)({ units: u, returnSequences: true } as never);
+      dropped.build([[T, F]]);
+      plain.build([[T, F]]);
+      randomWeights(dropped, rng, 0.3);
+      plain.setWeights(dropped.getWeights());
+      const x = randomArray(n * T * F, rng), dy = randomArray(n * T * u, rng);
+      const a = run(dropped, n, T, F, x, dy);
+      // The mask: 0 or 1/(1 − rate) per sample and feature, and the input at every step multiplied by it.
+      for (const m of a.mask) expect([0, Math.fround(1 / (1 - rate))]).toContain(m);
+      expect(Array.from(a.masked)).toEqual(Array.from(x, (v, i) => Math.fround(v * a.mask[Math.floor(i / (T * F)) * F + (i % F)])));
+      const b = run(plain, n, T, F, a.masked, dy);
+      expect(Array.from(a.y)).toEqual(Array.from(b.y));
+      a.grads.forEach((g, i) => expect(Array.from(g)).toEqual(Array.from(b.grads[i])));
+      expect(Array.from(a.dx)).toEqual(Array.from(b.dx, (v, i) => Math.fround(v * a.mask[Math.floor(i / (T * F)) * F + (i % F)])));
+      // The next batch draws another mask (all 21 draws repeating has probability 0.52^21 ≈ 1e-6); predict uses none.
+      expect(Array.from(a.nextMask)).not.toEqual(Array.from(a.mask));
+      const input = nn.input({ shape: [T, F] });
+      const model = nn.model({ inputs: input, outputs: dropped.apply(input) });
+      const viaPlain = nn.model({ inputs: input, outputs: plain.apply(input) });
+      const xs = nn.tensor(x, [n, T, F]);
+      expect(Array.from((model.predict(xs) as nn.Tensor).data)).toEqual(Array.from((viaPlain.predict(xs) as nn.Tensor).data));
+      model.dispose();
+      viaPlain.dispose();
+    });
+  }
+
+  it('bad rates are refused, naming the argument', () => {
+    expect(() => nn.layers.lstm({ units: 2, dropout: 1 })).toThrow(/dropout must be a number in \[0, 1\), got 1/);
+    expect(() => nn.layers.gru({ units: 2, recurrentDropout: 0.1 })).toThrow(/recurrentDropout 0.1 is not supported \(0 only\)/);
+  });
+});
+
 describe('recurrent layer options', () => {
   it('defaults follow TF.js: tanh cell, hardSigmoid gates, GRU resets before, no unit forget bias', () => {
     const l = nn.layers.lstm({ units: 2 }), g = nn.layers.gru({ units: 2 }), s = nn.layers.simpleRNN({ units: 2 });
@@ -181,7 +242,6 @@ describe('recurrent layer options', () => {
     expect(() => nn.layers.gru({ units: 2, recurrentActivation: 'softmax' })).toThrow(/recurrentActivation 'softmax' is not supported in a recurrent cell/);
     expect(() => nn.layers.simpleRNN({ units: 2, activation: 'swish' })).toThrow(/activation 'swish' is not supported in a recurrent cell/);
     expect(() => nn.layers.lstm({ units: 2, return_sequences: true } as never)).toThrow(/did you mean 'returnSequences'/);
-    expect(() => nn.layers.gru({ units: 2, dropout: 0.2 })).toThrow(/dropout 0.2 is not supported/);
     expect(() => nn.layers.lstm({ units: 2, activation: 'hardSigmoidKeras3', recurrentActivation: 'hardSigmoid' })).toThrow(/two different hard sigmoids/);
     const layer = nn.layers.lstm({ units: 2 });
     expect(() => layer.build([[5]])).toThrow(/LSTM 'lstm(_\d+)?': expects a sequence input \[steps, features\] per sample, got \[5\]/);

@@ -3,7 +3,7 @@
 // 'never' runs no macrotask at all, so a timer cannot fire while fit runs.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
-import { nextMacrotask } from '../src/models/yield.js';
+import { AUTO_YIELD_MS, Yielder, nextMacrotask } from '../src/models/yield.js';
 import { freshSeed, makeRng, randomArray } from './helpers/kernels.js';
 
 const seed = freshSeed();
@@ -60,5 +60,32 @@ describe(`yieldEvery (seed ${seed})`, () => {
     expect(await ticksDuring('never')).toBe(0);
     expect(await ticksDuring('epoch')).toBe(1);
     expect(await ticksDuring('batch')).toBe(1);
+  });
+
+  it(`'auto' and a number yield once that much work has passed since the last yield (a clock the test drives)`, async () => {
+    // Batches of a drawn duration on a fake clock: a yield comes at the first batch end at or past
+    // the budget, and the budget restarts when training resumes, so no stretch between yields holds
+    // more than the budget plus one batch.
+    const rng = makeRng(seed + 1);
+    for (const every of ['auto', 5, 0] as const) {
+      const budget = every === 'auto' ? AUTO_YIELD_MS : every;
+      let clock = 0;
+      const yielder = new Yielder(every, () => clock);
+      let sinceYield = 0;
+      let yields = 0;
+      for (let batch = 0; batch < 200; batch++) {
+        const batchMs = 1 + Math.floor(rng() * 6); // whole ms: the sums below are exact
+        clock += batchMs;
+        sinceYield += batchMs;
+        const pause = yielder.afterBatch();
+        expect(pause !== undefined, `${every}: batch ${batch}, ${sinceYield} ms since the last yield`).toBe(sinceYield >= budget);
+        if (pause) { await pause; yields++; sinceYield = 0; }
+        expect(sinceYield).toBeLessThan(budget + 7);
+      }
+      expect(yields).toBeGreaterThan(0);
+      expect(yielder.afterEpoch()).toBeUndefined();
+    }
+    const never = new Yielder('never', () => { throw new Error("'never' reads no clock after construction"); });
+    expect(never.afterBatch()).toBeUndefined();
   });
 });

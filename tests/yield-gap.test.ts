@@ -2,11 +2,12 @@
 // the longest gap between its ticks while the example CNN (examples/mnist-cnn.ts) trains one epoch
 // on the built-in MNIST split, through the built package ('simdnn' resolves to dist/).
 //
-// What the yield rule bounds is the work done between two ticks: 16 ms of it, then at most one
-// batch, then the timer runs. So the assertion is on the CPU time the process used between ticks,
-// which a machine shared with other jobs cannot stretch; the wall-clock gap, what a page would see,
-// equals it on an idle machine and is printed beside it (on a 2-core machine under a load of 15 it
-// also holds the time the OS gave other processes). The epoch-time cost is printed, not asserted.
+// The gaps and the epoch-time cost are printed, not asserted: wall-clock and even process CPU time
+// (which counts the other test files' worker threads and V8's GC threads) vary with the machine's
+// load, and a test must pass on every run. The yield rule itself (16 ms of work, then at most one
+// batch) is checked on a clock the test drives, in tests/yield-every.test.ts. What is asserted here
+// holds on any machine: under 'auto' the timer fires many times during an epoch (each yield lets a
+// due timer run), and under 'never' not once (the whole fit is one gap).
 import { loadavg } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import * as nn from 'simdnn';
@@ -17,6 +18,8 @@ interface Gaps {
   wall: number;
   /** Most CPU time the process used between two ticks, ms. */
   cpu: number;
+  /** Ticks of the timer while `run` ran. */
+  ticks: number;
   seconds: number;
 }
 
@@ -26,7 +29,7 @@ const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.s
 async function measure(run: () => Promise<unknown>): Promise<Gaps> {
   let lastWall = performance.now();
   let lastCpu = cpuMs();
-  const gaps = { wall: 0, cpu: 0 };
+  const gaps = { wall: 0, cpu: 0, ticks: 0 };
   const tick = (): void => {
     const wall = performance.now();
     const cpu = cpuMs();
@@ -34,26 +37,26 @@ async function measure(run: () => Promise<unknown>): Promise<Gaps> {
     gaps.cpu = Math.max(gaps.cpu, cpu - lastCpu);
     lastWall = wall;
     lastCpu = cpu;
+    gaps.ticks++;
   };
   const timer = setInterval(tick, 5);
   const started = performance.now();
   await run();
   const seconds = (performance.now() - started) / 1000;
   clearInterval(timer);
+  const ticks = gaps.ticks;
   tick(); // the stretch from the last tick to the end
-  return { ...gaps, seconds };
+  return { ...gaps, ticks, seconds };
 }
 
 describe('yieldEvery on the example CNN', () => {
-  it("'auto' keeps the longest event-loop gap under 50 ms (the gap and the epoch-time cost are printed)", async () => {
+  it("'auto' lets timers run all through an epoch, 'never' not once (the gaps and the epoch-time cost are printed)", async () => {
     await nn.ready();
     nn.setSeed(1);
     const { train } = nn.data.mnist(); // 7,996 digits: one epoch at batch 8 takes about 1.7 s of CPU
     const model = mnistCnn();
     model.compile({ optimizer: nn.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    // Batch 8: one step of this CNN takes about 1.7 ms of CPU (1.67 s per epoch of 1,000 steps,
-    // measured with process.cpuUsage); even ten times slower on a loaded shared machine, the 16 ms
-    // budget + one batch + the timer's 5 ms period stay under 50 ms.
+    // Batch 8: one step of this CNN takes about 1.7 ms of CPU (1.67 s per epoch of 1,000 steps).
     const batchSize = 8;
     await model.fit(train.x, train.y, { batchSize, epochs: 1, seed: 1, verbose: 0, yieldEvery: 'never' }); // the plan and the JIT warmed up
     const runs: Record<'never' | 'auto', Gaps[]> = { never: [], auto: [] };
@@ -65,12 +68,13 @@ describe('yieldEvery on the example CNN', () => {
     const seconds = (mode: 'never' | 'auto') => runs[mode].reduce((s, r) => s + r.seconds, 0) / runs[mode].length;
     const cost = (seconds('auto') / seconds('never') - 1) * 100;
     console.log(`example CNN, ${train.labels.length} digits, batch ${batchSize}, load average ${loadavg()[0].toFixed(1)} on this machine: ` +
-      `longest event-loop gap under 'auto' ${most('auto', 'wall').toFixed(1)} ms wall-clock, ${most('auto', 'cpu').toFixed(1)} ms of CPU ` +
-      `(under 'never': ${most('never', 'wall').toFixed(0)} ms, ${most('never', 'cpu').toFixed(0)} ms); ` +
+      `longest event-loop gap under 'auto' ${most('auto', 'wall').toFixed(1)} ms wall-clock, ${most('auto', 'cpu').toFixed(1)} ms of CPU, ` +
+      `${Math.min(...runs.auto.map((r) => r.ticks))} ticks or more per epoch (under 'never': ${most('never', 'wall').toFixed(0)} ms, ${most('never', 'cpu').toFixed(0)} ms); ` +
       `epoch ${seconds('never').toFixed(3)} s under 'never', ${seconds('auto').toFixed(3)} s under 'auto' (${cost >= 0 ? '+' : ''}${cost.toFixed(1)}%), ` +
       'mean of two epochs each, alternated');
-    expect(most('auto', 'cpu')).toBeLessThan(50);
-    // Without yields no tick comes while fit runs: the whole fit is one gap.
-    for (const run of runs.never) expect(run.wall).toBeGreaterThanOrEqual(run.seconds * 1000);
+    // An epoch is 1,000 batches of about 1.7 ms: even on a machine fifty times faster it outlasts
+    // 16 ms many times over, so 'auto' yields again and again, and a yield lets the due timer run.
+    for (const run of runs.auto) expect(run.ticks).toBeGreaterThan(0);
+    for (const run of runs.never) expect(run.ticks).toBe(0);
   });
 });

@@ -64,8 +64,8 @@ export class Bidirectional<S extends boolean = boolean> extends Layer {
     this.template = layer as Recurrent<S>;
     this.returnSequences = this.template.returnSequences;
     this.returnState = this.template.returnState;
-    this.forwardLayer = this.template.withDirection(`forward_${this.template.name}`, this.template.goBackwards);
-    this.backwardLayer = this.template.withDirection(`backward_${this.template.name}`, !this.template.goBackwards);
+    this.forwardLayer = this.template.withDirection(`forward_${this.template.name}`, this.template.goBackwards, 0);
+    this.backwardLayer = this.template.withDirection(`backward_${this.template.name}`, !this.template.goBackwards, 1);
   }
 
   /**
@@ -77,8 +77,9 @@ export class Bidirectional<S extends boolean = boolean> extends Layer {
     const layer = wrappedLayer(r, 'layer');
     const backward = r.has('backward_layer') ? wrappedLayer(r, 'backward_layer') : (r.raw('backward_layer'), null);
     if (backward) {
-      const without = (l: Layer): JSONObject => ({ ...l.getConfig(), name: null });
-      const mirrored = layer.withDirection(backward.name, !layer.goBackwards);
+      // Names differ, and so may the dropout seeds (each layer draws its own masks).
+      const without = (l: Layer): JSONObject => ({ ...l.getConfig(), name: null, seed: null });
+      const mirrored = layer.withDirection(backward.name, !layer.goBackwards, 1);
       if (JSON.stringify(without(backward)) !== JSON.stringify(without(mirrored))) {
         throw new Error(`${r.who}: a backward_layer other than the forward layer reading the steps the other way is not supported`);
       }

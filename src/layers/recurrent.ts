@@ -7,14 +7,15 @@
  * fused gate kernel; backward mirrors it step by step and ends with the input side's two GEMMs.
  */
 import { getActivation, type Activation, type ActivationName } from '../activations.js';
-import { checkBoolean, checkPositiveInteger } from '../core/checks.js';
+import { checkBoolean, checkInRange, checkPositiveInteger } from '../core/checks.js';
+import { getRandom } from '../core/random.js';
 import { gemm, gemmArgs } from '../core/kernels/gemm.js';
-import { readColumns, recurrentStepArgs, type RecurrentStepArgs } from '../core/kernels/recurrent.js';
+import { maskSequence, readColumns, recurrentStepArgs, type RecurrentStepArgs } from '../core/kernels/recurrent.js';
 import { getInitializer, type Initializer } from '../initializers.js';
 import type { JSONObject } from '../io/types.js';
 import { getRegularizer, type Regularizer } from '../regularizers.js';
-import { ConfigReader, activationConfig, initializerConfig, readActivation, readInitializer, readRegularizer, regularizerConfig } from './keras-config.js';
-import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, type BufferRequest, type LayerArgs, type LayerCall, type Param } from './layer.js';
+import { ConfigReader, activationConfig, initializerConfig, readActivation, readInitializer, readRegularizer, readSeed, regularizerConfig } from './keras-config.js';
+import { LAYER_OPTION_KEYS, Layer, copyFloats, formatShape, streamSeed, type BufferRequest, type LayerArgs, type LayerCall, type Param } from './layer.js';
 
 /** Options every recurrent layer takes, as tfjs-layers names them. */
 export interface RecurrentArgs extends LayerArgs {
@@ -42,10 +43,15 @@ export interface RecurrentArgs extends LayerArgs {
   returnState?: boolean;
   /** Read the steps last to first (and output them in that order); default false. */
   goBackwards?: boolean;
-  /** Keras input dropout: only 0 (see the error for a non-zero rate). */
+  /**
+   * Fraction of the input features dropped while training, in [0, 1): one mask per sequence, the
+   * same at every step (Keras, TF.js); default 0.
+   */
   dropout?: number;
-  /** Keras state dropout: only 0 (see the error for a non-zero rate). */
+  /** Keras's dropout of the state inside each step: only 0 (a non-zero rate is refused, see its error). */
   recurrentDropout?: number;
+  /** Seed of the dropout masks' generator; default drawn from the library generator when dropout > 0. */
+  seed?: number;
 }
 
 /**
@@ -58,7 +64,7 @@ export type ReturnStateOf<A extends { returnState?: boolean }> = 'returnState' e
 /** The option keys every recurrent layer accepts. */
 export const RECURRENT_OPTION_KEYS: readonly string[] = [...LAYER_OPTION_KEYS, 'units', 'activation', 'useBias', 'kernelInitializer',
   'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'returnSequences', 'returnState',
-  'goBackwards', 'dropout', 'recurrentDropout'];
+  'goBackwards', 'dropout', 'recurrentDropout', 'seed'];
 
 /** Activations the fused gate kernels apply: element-wise, with a derivative the kernels take from the output. */
 const CELL_ACTIVATIONS: readonly ActivationName[] = ['tanh', 'sigmoid', 'hardSigmoid', 'hardSigmoidKeras3', 'relu', 'relu6', 'leakyRelu', 'elu',
@@ -113,15 +119,13 @@ export function readRecurrentOptions(r: ConfigReader): Omit<RecurrentArgs, keyof
     biasInitializer: readInitializer(r, 'bias_initializer'), kernelRegularizer: readRegularizer(r, 'kernel_regularizer'),
     recurrentRegularizer: readRegularizer(r, 'recurrent_regularizer'), biasRegularizer: readRegularizer(r, 'bias_regularizer'),
     returnSequences: r.bool('return_sequences', false), returnState: r.bool('return_state', false), goBackwards: r.bool('go_backwards', false),
-    dropout: r.number('dropout', 0), recurrentDropout: r.number('recurrent_dropout', 0),
+    dropout: r.number('dropout', 0), recurrentDropout: r.number('recurrent_dropout', 0), seed: readSeed(r),
   };
   for (const key of ['kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'activity_regularizer']) r.requireDefault(key);
   r.requireDefault('stateful', false);
   r.requireDefault('time_major', false);
   // How Keras computes, not what: unrolling, its kernel choice, cuDNN; the mask option matters only with masks (simdnn has none).
   r.ignore('unroll', 'implementation', 'use_cudnn', 'zero_output_for_mask');
-  // The dropout masks' seed: no dropout runs (a non-zero rate is refused).
-  r.ignore('seed');
   return options;
 }
 
@@ -140,6 +144,10 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
   readonly returnSequences: boolean;
   readonly returnState: S;
   readonly goBackwards: boolean;
+  /** Fraction of input features dropped while training. */
+  readonly dropout: number;
+  /** Seed of the dropout masks: given, or drawn when there is dropout; null for none. */
+  private readonly seed: number | null;
   /** The cell's activation (the layer's own, applied after its output, stays linear). */
   protected readonly cellAct: Activation;
   protected readonly kernelInitializer: Initializer;
@@ -176,12 +184,13 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
     this.returnSequences = checkBoolean(args.returnSequences ?? false, who, 'returnSequences');
     this.returnState = checkBoolean(args.returnState ?? false, who, 'returnState') as S;
     this.goBackwards = checkBoolean(args.goBackwards ?? false, who, 'goBackwards');
-    for (const [arg, rate] of [['dropout', args.dropout], ['recurrentDropout', args.recurrentDropout]] as const) {
-      if (rate !== undefined && rate !== 0) {
-        throw new Error(`${who}: ${arg} ${rate} is not supported: simdnn's recurrent layers run without dropout masks (0 only); ` +
-          'put a dropout layer before or after the recurrent layer instead');
-      }
+    this.dropout = args.dropout === undefined ? 0 : checkInRange(args.dropout, who, 'dropout', 0, 1);
+    if (args.recurrentDropout !== undefined && args.recurrentDropout !== 0) {
+      throw new Error(`${who}: recurrentDropout ${args.recurrentDropout} is not supported (0 only): a mask on the state inside every step ` +
+        'would need each step\'s masked state kept for backpropagation through time, which simdnn does not do; ' +
+        'use dropout (on the inputs, one mask per sequence) or a dropout layer between recurrent layers');
     }
+    this.seed = args.seed ?? (this.dropout > 0 ? getRandom().seed() : null);
     this.kernelInitializer = getInitializer(args.kernelInitializer, 'glorotNormal', `${who}: kernelInitializer`);
     this.recurrentInitializer = getInitializer(args.recurrentInitializer, 'orthogonal', `${who}: recurrentInitializer`);
     this.biasInitializer = getInitializer(args.biasInitializer, 'zeros', `${who}: biasInitializer`);
@@ -192,12 +201,14 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
 
   /**
    * A new, unbuilt layer of the same class and options, named `name` and reading the steps in the
-   * given direction: Bidirectional's two layers.
+   * given direction: Bidirectional's two layers. `stream` numbers the copy, so each draws its own
+   * dropout masks from this layer's seed.
    */
-  withDirection(name: string, goBackwards: boolean): Recurrent<S> {
+  withDirection(name: string, goBackwards: boolean, stream: number): Recurrent<S> {
     const { inputShape: _shape, batchInputShape: _batchShape, ...options } = this.args;
     const cls = this.constructor as new (args: RecurrentArgs) => Recurrent<S>;
-    return new cls({ ...options, name, goBackwards, trainable: this.trainable });
+    const seed = this.seed === null ? undefined : streamSeed(this.seed, stream);
+    return new cls({ ...options, name, goBackwards, trainable: this.trainable, seed });
   }
 
   /** Gate blocks of `units` per step: 1 (SimpleRNN), 3 (GRU), 4 (LSTM). */
@@ -224,7 +235,8 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
       ...init(this.biasInitializer, 'bias_initializer'),
       kernel_regularizer: regularizerConfig(this.kernelRegularizer), recurrent_regularizer: regularizerConfig(this.recurrentRegularizer),
       bias_regularizer: regularizerConfig(this.biasRegularizer), activity_regularizer: null,
-      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0, recurrent_dropout: 0,
+      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: this.dropout, recurrent_dropout: 0,
+      seed: this.seed,
       return_sequences: this.returnSequences, return_state: this.returnState, go_backwards: this.goBackwards, stateful: false, unroll: false,
     };
   }
@@ -277,7 +289,27 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
       { label: 'state gradient', bytes: 4 * capacity * this.units },
       ...(this.returnSequences ? [] : [{ label: 'states of every step', bytes: perState }]),
       ...this.cellBufferRequests(capacity),
+      ...(this.dropout > 0 ? [
+        { label: 'dropout mask', bytes: 4 * capacity * this.features }, { label: 'dropout generator state', bytes: 16 },
+        { label: 'dropped-out input', bytes: 4 * capacity * this.steps * this.features },
+      ] : []),
     ];
+  }
+
+  /** Seeds the dropout masks' generator; a second application of the layer in one model draws its own masks. */
+  override initBuffers(buffers: readonly number[], use: number): void {
+    if (this.dropout > 0) this.backend.kernels.dropoutSeedState(buffers[buffers.length - 2], streamSeed(this.seed!, use));
+  }
+
+  /** The input the gates read: x, or while training with dropout x·mask, the mask drawn now (one per sequence). */
+  private gateInput(n: number, call: LayerCall, training: boolean, draw: boolean): number {
+    if (!training || this.dropout === 0) return call.inputs[0];
+    const b = call.buffers, mask = b[b.length - 3], dropped = b[b.length - 1];
+    if (draw) {
+      this.backend.kernels.dropoutMask(mask, n * this.features, this.dropout, b[b.length - 2]);
+      maskSequence({ input: call.inputs[0], mask, output: dropped, rows: n, steps: this.steps, features: this.features });
+    }
+    return dropped;
   }
 
   /** The cell's buffers, after the common ones (their index: {@link cellBuffer}). */
@@ -370,11 +402,11 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
     readColumns({ rows: n, cols: this.units, matrix: this.op.h, stride: this.op.hStride, offset: 0, packed: call.outputs[1], accumulate: false });
   }
 
-  protected forwardLinear(n: number, call: LayerCall): void {
+  protected forwardLinear(n: number, call: LayerCall, training: boolean): void {
     // Every step's x·W + b at once: [n·steps, features]·[features, k·units].
     const g = this.inputGemm;
     g.m = n * this.steps; g.n = this.gateWidth; g.k = this.features;
-    g.a = call.inputs[0]; g.b = this.kernel.ptr; g.c = call.buffers[GATES]; g.bias = this.inputBias();
+    g.a = this.gateInput(n, call, training, true); g.b = this.kernel.ptr; g.c = call.buffers[GATES]; g.bias = this.inputBias();
     gemm(g);
     for (let s = 0; s < this.steps; s++) {
       this.locate(s, n, call);
@@ -407,13 +439,18 @@ export abstract class Recurrent<S extends boolean = boolean> extends Layer {
     if (this.bias) k.sumRows(gates, this.bias.grad, rows, width, 0);
     const gk = this.kernelGradGemm;
     gk.m = this.features; gk.n = width; gk.k = rows;
-    gk.a = call.inputs[0]; gk.b = gates; gk.c = this.kernel.grad;
+    // Backward follows a training forward: with dropout, the gates read the masked input.
+    gk.a = this.gateInput(n, call, true, false); gk.b = gates; gk.c = this.kernel.grad;
     gemm(gk);
     if (call.gradInputs[0] !== 0) {
       const gi = this.inputGradGemm;
       gi.m = rows; gi.n = this.features; gi.k = width;
       gi.a = gates; gi.b = this.kernel.ptr; gi.c = call.gradInputs[0];
       gemm(gi);
+      if (this.dropout > 0) {
+        const mask = call.buffers[call.buffers.length - 3];
+        maskSequence({ input: call.gradInputs[0], mask, output: call.gradInputs[0], rows: n, steps: this.steps, features: this.features });
+      }
     }
   }
 

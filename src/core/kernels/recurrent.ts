@@ -181,3 +181,20 @@ export function bidirectionalMerge(m: MergeArgs): void {
 export function bidirectionalMergeBackward(m: MergeArgs): void {
   getBackend().kernels.bidirectionalMergeBackward(m.gradOut, m.a, m.b, m.gradA, m.gradB, m.rows, m.steps, m.units, MERGE_CODES[m.mode], +m.reverse);
 }
+
+/** A sequence [rows, steps, features] and one mask per sample [rows, features], the same at every step. */
+export interface SequenceMaskArgs {
+  input: number;
+  mask: number;
+  /** May equal input. */
+  output: number;
+  rows: number;
+  steps: number;
+  features: number;
+}
+
+/** output[r, t, :] = input[r, t, :]·mask[r, :] (a recurrent layer's input dropout, and its gradient). */
+export function maskSequence(m: SequenceMaskArgs): void {
+  const k = getBackend().kernels, sample = 4 * m.steps * m.features;
+  for (let r = 0; r < m.rows; r++) k.mulRowVector(m.input + r * sample, m.mask + 4 * r * m.features, m.output + r * sample, m.steps, m.features);
+}
