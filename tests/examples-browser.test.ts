@@ -78,10 +78,12 @@ describe('examples/browser: train in a worker, draw, predict', () => {
     expect(d.batches).toBe(Math.ceil(7996 / 32));
     expect(d.epochs).toHaveLength(1);
     expect(d.testAccuracy).toBeGreaterThan(0.85);
-    expect(d.trainingFrames).toBeGreaterThanOrEqual(Math.min(10, Math.floor(d.trainingMs / 50)));
-    // Were training on the main thread, one gap would last about the whole training.
+    // Were training on the main thread, one gap would last about the whole training and no probe
+    // would be answered before it ends. The bounds are fractions of the training time, not ms, so
+    // a loaded machine that slows everything alike cannot fail them.
+    expect(d.trainingFrames).toBeGreaterThanOrEqual(2);
     expect(d.longestTrainingGapMs).toBeLessThan(Math.max(250, d.trainingMs / 2));
-    expect(Math.max(...probes)).toBeLessThan(1000);
+    expect(Math.max(...probes)).toBeLessThan(Math.max(1000, d.trainingMs / 2));
     expect(await page.textContent('#progress-text')).toBe('100%');
     expect(await page.locator('#epochs-table tbody tr').count()).toBe(1);
     expect(await page.textContent('#status')).toMatch(/^Trained in .* of the 2,004 test digits right/);
