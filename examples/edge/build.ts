@@ -1,21 +1,26 @@
 /**
  * Builds the edge worker: the MNIST MLP (trained here in Node, or the one already saved), saved
- * with `model.save` as model.json + weights.bin, bundled with worker.ts and 'simdnn/core' by
- * esbuild into one ES module, plus the kernels as a wasm module and a workerd config.
+ * with `model.save` as model.json + weights.bin, bundled with worker.ts, 'simdnn/core' and
+ * 'simdnn/onnx' by esbuild into one ES module, plus the kernels as a wasm module, the PyTorch CNN
+ * (examples/models/mnist04-cnn.onnx) as a data module, and a workerd config.
  *
  *   <modelDir>/model.json, weights.bin     the saved model (default examples/edge/model/)
- *   <outDir>/worker.js                     worker + simdnn/core + the model, one module
+ *   <outDir>/worker.js                     both routes + simdnn/core + simdnn/onnx + the MLP, one module
+ *   <outDir>/worker-mlp.js                 /predict alone (built only to measure what the ONNX route adds)
  *   <outDir>/simdnn.wasm                   the kernels, from simdnn/simdnn.wasm (Workers only run wasm shipped as a module)
- *   <outDir>/workerd.capnp                 the workerd config serving both on 127.0.0.1
+ *   <outDir>/mnist04-cnn.onnx              the ONNX model, a `data` module (its bytes, not base64)
+ *   <outDir>/workerd.capnp                 the workerd config serving worker.js on 127.0.0.1
  */
 import * as nn from 'simdnn';
 import 'simdnn/node'; // registers file:// for model.save / nn.loadModel
+import { loadOnnx } from 'simdnn/onnx';
 import * as esbuild from 'esbuild';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleSize, type BundleSize } from './bundle-size.js';
 
 /** This folder. */
 export const EDGE_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -23,6 +28,8 @@ export const EDGE_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const DEFAULT_MODEL_DIR = join(EDGE_DIR, 'model');
 /** Where the bundle goes unless told otherwise (gitignored). */
 export const DEFAULT_OUT_DIR = join(EDGE_DIR, 'dist');
+/** The CNN served by /predict-onnx: PyTorch-trained on digits 0-4, exported with torch.onnx.export. */
+export const ONNX_MODEL_FILE = join(EDGE_DIR, '..', 'models', 'mnist04-cnn.onnx');
 
 /** The workerd binary and the newest compatibility date it supports, from the `workerd` package. */
 export const workerd = createRequire(import.meta.url)('workerd') as { default: string; compatibilityDate: string; version: string };
@@ -59,9 +66,13 @@ export interface BuildResult {
   testAccuracy?: number;
   /** Seconds spent training, when trained now. */
   trainSeconds?: number;
-  /** Size of worker.js (library + model + handler) and of simdnn.wasm, in bytes. */
+  /** Size of worker.js (library + model + handlers) and of simdnn.wasm, in bytes. */
   bundleBytes: number;
   wasmBytes: number;
+  /** What is deployed with both routes (worker.js, simdnn.wasm, mnist04-cnn.onnx), raw and gzipped. */
+  withOnnx: BundleSize;
+  /** What is deployed with /predict alone (worker-mlp.js, simdnn.wasm). */
+  withoutOnnx: BundleSize;
 }
 
 /** The network: 784-128(ReLU)-10(softmax), as examples/mnist-mlp.ts. */
@@ -99,6 +110,12 @@ export async function loadSavedModel(modelDir: string = DEFAULT_MODEL_DIR): Prom
   return nn.loadModel(`file://${join(resolve(modelDir), 'model.json')}`);
 }
 
+/** Imports the ONNX CNN in Node, as the worker does (the reference of /predict-onnx's answers). */
+export async function loadOnnxReference(): Promise<nn.Functional> {
+  await nn.ready();
+  return loadOnnx(new Uint8Array(await readFile(ONNX_MODEL_FILE)));
+}
+
 /**
  * The kernels as wasm bytes, from the package's `simdnn/simdnn.wasm` export. The JS entries embed
  * the same bytes as base64 (so every runtime loads them without a bundler plug-in); Workers,
@@ -114,12 +131,13 @@ async function kernelBytes(): Promise<Uint8Array> {
   return new Uint8Array(await readFile(file));
 }
 
-/** Points the worker's `./model/*` imports at `modelDir` and leaves the wasm import to workerd. */
+/** Points the worker's `./model/*` imports at `modelDir` and leaves the wasm and ONNX imports to workerd. */
 function edgeImports(modelDir: string): esbuild.Plugin {
   return {
     name: 'edge-imports',
     setup(build) {
       build.onResolve({ filter: /\/simdnn\.wasm$/ }, () => ({ path: './simdnn.wasm', external: true }));
+      build.onResolve({ filter: /\.onnx$/ }, (args) => ({ path: `./${basename(args.path)}`, external: true }));
       build.onResolve({ filter: /^\.\/model\/(model\.json|weights\.bin)$/ }, (args) => ({ path: join(resolve(modelDir), basename(args.path)) }));
     },
   };
@@ -138,20 +156,22 @@ const predictWorker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "simdnn.wasm", wasm = embed "simdnn.wasm"),
+    (name = "${basename(ONNX_MODEL_FILE)}", data = embed "${basename(ONNX_MODEL_FILE)}"),
   ],
   compatibilityDate = "${compatibilityDate}",
 );
 `;
 }
 
-/** Bundles worker.ts + simdnn/core + the model in `modelDir` into `outDir`. */
-export async function bundleWorker(modelDir: string, outDir: string): Promise<Pick<BuildResult, 'configPath' | 'bundleBytes' | 'wasmBytes'>> {
+/** Bundles worker.ts (and worker-mlp.ts) + simdnn + the model in `modelDir` into `outDir`. */
+export async function bundleWorker(modelDir: string, outDir: string): Promise<Pick<BuildResult, 'configPath' | 'bundleBytes' | 'wasmBytes' | 'withOnnx' | 'withoutOnnx'>> {
   await mkdir(outDir, { recursive: true });
   const wasm = await kernelBytes();
   await writeFile(join(outDir, 'simdnn.wasm'), wasm);
+  await copyFile(ONNX_MODEL_FILE, join(outDir, basename(ONNX_MODEL_FILE)));
   await esbuild.build({
-    entryPoints: [join(EDGE_DIR, 'worker.ts')],
-    outfile: join(outDir, 'worker.js'),
+    entryPoints: { worker: join(EDGE_DIR, 'worker.ts'), 'worker-mlp': join(EDGE_DIR, 'worker-mlp.ts') },
+    outdir: outDir,
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -165,7 +185,9 @@ export async function bundleWorker(modelDir: string, outDir: string): Promise<Pi
   });
   const configPath = join(outDir, 'workerd.capnp');
   await writeFile(configPath, workerdConfig(workerd.compatibilityDate));
-  return { configPath, bundleBytes: (await stat(join(outDir, 'worker.js'))).size, wasmBytes: wasm.byteLength };
+  const withOnnx = await bundleSize(outDir, ['worker.js', 'simdnn.wasm', basename(ONNX_MODEL_FILE)]);
+  const withoutOnnx = await bundleSize(outDir, ['worker-mlp.js', 'simdnn.wasm']);
+  return { configPath, bundleBytes: withOnnx.files[0].bytes, wasmBytes: wasm.byteLength, withOnnx, withoutOnnx };
 }
 
 /** Trains and saves the model unless one is saved already (or `retrain`), then bundles the worker. */

@@ -14,3 +14,8 @@ declare module '*/model/model.json' {
   const modelJSON: unknown;
   export default modelJSON;
 }
+/** An ONNX model shipped as a workerd `data` module (build.ts): its bytes. */
+declare module '*.onnx' {
+  const bytes: ArrayBuffer;
+  export default bytes;
+}
