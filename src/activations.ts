@@ -180,6 +180,9 @@ const TABLE: Record<ActivationName, Activation> = Object.fromEntries(
   Object.entries(ACTIVATIONS).map(([name, a]) => [name, { ...a, backwardFromInput: a.backwardFromInput ?? false }]),
 ) as Record<ActivationName, Activation>;
 
+/** The activation names `getActivation` and the layers' `activation` option accept. */
+export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze(Object.keys(TABLE) as ActivationName[]);
+
 /** Looks an activation up by name; `who` names the layer for the error. */
 export function getActivation(name: string | undefined, who: string): Activation {
   const key = (name ?? 'linear') as ActivationName;
