@@ -78,3 +78,13 @@ export function logArray(x: usize, y: usize, n: i32): void {
     storeLanes(at(y, i), log4(loadLanes(at(x, i), k)), k);
   }
 }
+
+/** Exchanges a[i] and b[i] (the weights and their moving average, without a third buffer). */
+export function swapArrays(a: usize, b: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    const va = loadLanes(at(a, i), k);
+    storeLanes(at(a, i), loadLanes(at(b, i), k), k);
+    storeLanes(at(b, i), va, k);
+  }
+}

@@ -210,3 +210,12 @@ export function rpropUpdate(w: usize, g: usize, prev: usize, size: usize, n: i32
     storeLanes(at(w, i), f32x4.sub(decayedAt(w, i, k, kp), f32x4.mul(sign4(gv), s)), k);
   }
 }
+
+/** Keras's moving average of the weights (use_ema): avg ← momentum·avg + (1 − momentum)·w. */
+export function emaUpdate(avg: usize, w: usize, n: i32, momentum: f32): void {
+  const mu = splat(momentum), rest = splat(<f32>1 - momentum);
+  for (let i = 0; i < n; i += 4) {
+    const k = n - i;
+    storeLanes(at(avg, i), f32x4.add(f32x4.mul(mu, loadLanes(at(avg, i), k)), f32x4.mul(rest, loadLanes(at(w, i), k))), k);
+  }
+}

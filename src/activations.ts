@@ -8,7 +8,8 @@ import type { Kernels } from './core/wasm.js';
 /**
  * Activation names accepted by layers (Keras / tfjs spelling). 'hardSigmoid' is TF.js's (and
  * Keras 2's) clip(0.2·x + 0.5, 0, 1); 'hardSigmoidKeras3' is Keras 3's relu6(x + 3)/6, saved as
- * Keras 3's 'hard_sigmoid'; 'hardSwish' is Keras 3's x·relu6(x + 3)/6. 'swish' is x·sigmoid(x),
+ * Keras 3's 'hard_sigmoid'; 'leakyRelu' has slope 0.3 (TF.js's and Keras's LeakyReLU layer default),
+ * 'leakyReluKeras3' slope 0.2, what Keras 3's activation string 'leaky_relu' computes (saved so); 'hardSwish' is Keras 3's x·relu6(x + 3)/6. 'swish' is x·sigmoid(x),
  * also named 'silu' (Keras 3's name; a layer reports and saves it as 'swish', which TF.js reads);
  * 'gelu' is the exact x·Φ(x) (Keras's default approximate=false), 'geluApproximate' its tanh
  * approximation (Keras's approximate=true, saved as TF.js's 'gelu_new'); 'softsign' is x/(1 + |x|),
@@ -16,7 +17,7 @@ import type { Kernels } from './core/wasm.js';
  */
 export type ActivationName =
   | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'logSoftmax'
-  | 'leakyRelu' | 'elu' | 'selu' | 'softplus'
+  | 'leakyRelu' | 'leakyReluKeras3' | 'elu' | 'selu' | 'softplus'
   | 'relu6' | 'hardSigmoid' | 'hardSigmoidKeras3' | 'hardSwish'
   | 'softsign' | 'exponential' | 'swish' | 'silu' | 'mish' | 'gelu' | 'geluApproximate';
 
@@ -35,6 +36,7 @@ export interface Activation {
 }
 
 const LEAKY_RELU_ALPHA = 0.3; // Keras default
+const LEAKY_RELU_KERAS3_SLOPE = 0.2; // keras.activations.leaky_relu's negative_slope
 const ELU_ALPHA = 1.0;
 /** TF.js and Keras 2 hardSigmoid: clip(0.2·x + 0.5, 0, 1). */
 const HARD_SIGMOID_SLOPE = 0.2;
@@ -94,6 +96,12 @@ const ACTIVATIONS: ActivationTable = {
     fused: fusedActivation('leakyRelu', LEAKY_RELU_ALPHA),
     forward: (k, x, y, rows, cols) => k.leakyReluForward(x, y, rows * cols, LEAKY_RELU_ALPHA),
     backward: (k, y, dy, dx, rows, cols) => k.leakyReluBackward(y, dy, dx, rows * cols, LEAKY_RELU_ALPHA),
+  },
+  leakyReluKeras3: {
+    name: 'leakyReluKeras3',
+    fused: fusedActivation('leakyRelu', LEAKY_RELU_KERAS3_SLOPE),
+    forward: (k, x, y, rows, cols) => k.leakyReluForward(x, y, rows * cols, LEAKY_RELU_KERAS3_SLOPE),
+    backward: (k, y, dy, dx, rows, cols) => k.leakyReluBackward(y, dy, dx, rows * cols, LEAKY_RELU_KERAS3_SLOPE),
   },
   elu: {
     name: 'elu',
@@ -179,6 +187,9 @@ const ACTIVATIONS: ActivationTable = {
 const TABLE: Record<ActivationName, Activation> = Object.fromEntries(
   Object.entries(ACTIVATIONS).map(([name, a]) => [name, { ...a, backwardFromInput: a.backwardFromInput ?? false }]),
 ) as Record<ActivationName, Activation>;
+
+/** The activation names `getActivation` and the layers' `activation` option accept. */
+export const ACTIVATION_NAMES: readonly ActivationName[] = Object.freeze(Object.keys(TABLE) as ActivationName[]);
 
 /** Looks an activation up by name; `who` names the layer for the error. */
 export function getActivation(name: string | undefined, who: string): Activation {

@@ -7,7 +7,7 @@ import type { ActivationName } from '../src/activations.js';
 const seed = freshSeed();
 
 describe(`dense layer gradients (seed ${seed})`, () => {
-  const activations: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'leakyRelu', 'elu', 'selu', 'softplus',
+  const activations: ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'leakyRelu', 'leakyReluKeras3', 'elu', 'selu', 'softplus',
     'relu6', 'hardSigmoid', 'hardSigmoidKeras3', 'hardSwish'];
   for (const activation of activations) {
     it(`kernel, bias and input with activation ${activation}`, async () => {

@@ -163,7 +163,7 @@ describe('models saved by Keras 3', () => {
       [edit((l) => { dense(l).lora_rank = 4; }), /layer 'dense' \(Dense\): option 'lora_rank' = 4 is not supported/],
       [edit((l) => { l[0].config.optional = true; }), /\(InputLayer\): option 'optional' = true is not supported \(supported: false\)/],
       [edit((l) => { conv(l).groups = 2; }), /Conv2D 'conv2d': input channels \(1\) must be divisible by groups \(2\)/], // groups are supported, but not on 1 channel
-      [edit((l) => { conv(l).activation = 'leaky_relu'; }), /layer 'conv2d' \(Conv2D\): activation 'leaky_relu' is not supported/],
+      [edit((l) => { conv(l).activation = 'celu'; }), /layer 'conv2d' \(Conv2D\): activation 'celu' is not supported/],
       [edit((l) => { conv(l).data_format = 'channels_first'; }), /option 'data_format' = 'channels_first' is not supported/],
       [edit((l) => { dense(l).kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2 } }; }), /layer 'dense' \(Dense\): option 'kernel_constraint' = .* is not supported/],
       [edit((l) => { dense(l).dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'mixed_float16' } }; }), /layer 'dense' \(Dense\): dtype .*mixed_float16.* is not supported/],

@@ -15,7 +15,10 @@
  *   Adamax state).
  * - simdnn only (tfjs has no such optimizer): Nadam 'nadam_m', 'nadam_v' (its momentum-schedule
  *   product follows from 'iter'); Rprop 'rprop_prev_grad', 'rprop_step'.
+ * - With useEma (Keras 3; tfjs has none), after the optimizer's own slots: 'average', the moving
+ *   average of each weight, and in the config useEma, emaMomentum, emaOverwriteFrequency.
  */
+import { nearestKey } from '../core/checks.js';
 import { getBackend } from '../core/wasm.js';
 import type { Layer, Param } from '../layers/layer.js';
 import type { Loss } from '../losses/loss.js';
@@ -47,6 +50,8 @@ function field(opt: Optimizer, key: string): unknown {
 
 /** Options every optimizer shares, written (camelCase, as tfjs configs) only when set. */
 const BASE_OPTIONS = ['clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'];
+/** Keras 3's moving-average options, written only with useEma. */
+const EMA_OPTIONS = ['useEma', 'emaMomentum', 'emaOverwriteFrequency'];
 
 /** simdnn optimizer classes whose state can be saved. */
 const SAVABLE = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'Nadam', 'Rprop'];
@@ -86,14 +91,31 @@ function optimizerConfig(opt: Optimizer): { class_name: string; config: JSONObje
     const v = field(opt, key);
     if (typeof v === 'number' && !(className === 'AdamW' && key === 'weightDecay' && v === 0.004)) config[key] = v;
   }
+  if (opt.useEma) {
+    Object.assign(config, { useEma: true, emaMomentum: opt.emaMomentum });
+    if (opt.emaOverwriteFrequency !== null) config.emaOverwriteFrequency = opt.emaOverwriteFrequency;
+  }
   return { class_name: className, config };
 }
 
-/** One saved slot: its name suffix, and its index in `slotsOf`, or null for a slot tfjs keeps and simdnn does not. */
-interface SavedSlot { suffix: string; slot: number | null }
+/**
+ * One saved slot: its name suffix, and its index in `slotsOf`, null for a slot tfjs keeps and
+ * simdnn does not, or 'average' for the moving average of the weights.
+ */
+interface SavedSlot { suffix: string; slot: number | null | 'average' }
 
-/** The saved slots of an optimizer, in tfjs's order (see the module doc). */
+/** Byte offset of a saved slot's values for `param` (reserved on first use). */
+function slotPtr(opt: Optimizer, param: Param, slot: number | 'average'): number {
+  return slot === 'average' ? opt.ema!.of(param) : opt.slotsOf(param)[slot];
+}
+
+/** The saved slots of an optimizer, in tfjs's order (see the module doc), then the average with useEma. */
 function slotLayout(opt: Optimizer): SavedSlot[] {
+  const own = ownSlotLayout(opt);
+  return opt.useEma ? [...own, { suffix: 'average', slot: 'average' }] : own;
+}
+
+function ownSlotLayout(opt: Optimizer): SavedSlot[] {
   const slots = (...suffixes: string[]): SavedSlot[] => suffixes.map((suffix, slot) => ({ suffix, slot }));
   switch (opt.className) {
     case 'SGD': return (opt as SGD).momentum === 0 ? [] : slots('momentum');
@@ -142,9 +164,9 @@ export function optimizerWeights(model: LayersModel): NamedWeight[] {
       let values: Float32Array;
       if (slot === null) values = new Float32Array(s.param.size);
       else {
-        const ptr = opt.slotsOf(s.param)[slot];
+        const ptr = slotPtr(opt, s.param, slot);
         values = getBackend().arena.f32.slice(ptr >>> 2, (ptr >>> 2) + s.param.size); // read after slotsOf: memory may have grown
-        if (scale !== 1) for (let j = 0; j < values.length; j++) values[j] *= scale;
+        if (scale !== 1 && slot !== 'average') for (let j = 0; j < values.length; j++) values[j] *= scale;
       }
       out.push({ name: `${s.layer.name}/${s.param.name}/${suffix}`, shape: [...s.param.shape], dtype: 'float32', values, group: 'optimizer' });
     }
@@ -233,7 +255,11 @@ export function parseTrainingConfig(tc: unknown): ParsedTraining | null {
       if (c[key] === null || c[key] === spec.ignoreAt[key]) continue;
       throw new Error(`${w}: option '${key}' = ${describeValue(c[key])} is not supported (supported: ${describeValue(spec.ignoreAt[key])})`);
     }
-    if (key !== 'learningRate' && !BASE_OPTIONS.includes(key) && !spec.keys.includes(key)) throw new Error(`${w}: option '${key}' (${describeValue(c[key])}) is not supported`);
+    const valid = ['learningRate', ...BASE_OPTIONS, ...EMA_OPTIONS, ...spec.keys];
+    if (!valid.includes(key)) {
+      const near = nearestKey(key, valid);
+      throw new Error(`${w}: option '${key}' (${describeValue(c[key])}) is not supported${near ? `; did you mean '${near}'?` : ''}`);
+    }
     if (c[key] === null && key !== 'learningRate') continue; // tfjs writes null for "the default"
     args[spec.rename[key] ?? key] = c[key];
   }
@@ -281,11 +307,12 @@ export function restoreTraining(model: LayersModel, training: ParsedTraining, we
   layout.forEach(({ slot }, k) => {
     if (slot === null) return; // a slot only tfjs keeps (RMSProp's momentum at momentum 0): dropped
     params.forEach((s, i) => {
-      const ptr = optimizer.slotsOf(s.param)[slot];
+      const ptr = slotPtr(optimizer, s.param, slot);
       const f32 = getBackend().arena.f32; // read after each slotsOf: memory may have grown
       const v = values[k][i];
       const at = ptr >>> 2;
-      for (let j = 0; j < v.length; j++) f32[at + j] = v[j] * scale;
+      const factor = slot === 'average' ? 1 : scale;
+      for (let j = 0; j < v.length; j++) f32[at + j] = v[j] * factor;
     });
   });
 }

@@ -11,12 +11,14 @@ import { GENERATED_BY, modelTopology, modelWeights } from './serialize.js';
 import type { ModelArtifacts, SaveOptions, SaveResult, SaveTarget } from './types.js';
 import { describeValue, isObject } from './validate.js';
 import { encodeWeights } from './weights.js';
+import { withAverageWeights } from '../models/weight-average.js';
 
 /** The model as in-memory artifacts, ready for `tf.io.fromMemory` or {@link loadModel}. */
 export function modelToArtifacts(model: LayersModel, options: SaveOptions = {}): ModelArtifacts {
   if (!isObject(options)) throw new TypeError(`save: options must be an object like { includeOptimizer: true }, got ${describeValue(options)}`);
   const modelTopologyJSON = modelTopology(model);
-  const weights = modelWeights(model);
+  // With useEma, the moving average is saved as the weights (after fit they are equal).
+  const weights = withAverageWeights(model.isCompiled ? model.optimizer : undefined, model.params(), () => modelWeights(model));
   const artifacts: Partial<ModelArtifacts> = {
     modelTopology: modelTopologyJSON, format: 'layers-model', generatedBy: GENERATED_BY, convertedBy: null,
   };

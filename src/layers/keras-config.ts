@@ -16,7 +16,7 @@ const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'ta
   'softsign', 'exponential', 'swish', 'mish', 'gelu'];
 
 /** Names in files that differ from simdnn's: Keras 3's, and TF.js's gelu_new (the tanh approximation). */
-const KERAS3_ACTIVATIONS: Record<string, ActivationName> = { log_softmax: 'logSoftmax', hard_swish: 'hardSwish', hard_silu: 'hardSwish', silu: 'swish', gelu_new: 'geluApproximate' };
+const KERAS3_ACTIVATIONS: Record<string, ActivationName> = { leaky_relu: 'leakyReluKeras3', log_softmax: 'logSoftmax', hard_swish: 'hardSwish', hard_silu: 'hardSwish', silu: 'swish', gelu_new: 'geluApproximate' };
 
 /** Keras 3 writes a layer's dtype as a DTypePolicy object; Keras 2 and tfjs as a string. */
 export function isKeras3Config(r: ConfigReader): boolean {
@@ -50,6 +50,7 @@ export function readActivation(r: ConfigReader): ActivationName {
 export function activationConfig(name: ActivationName): JSONObject {
   if (name === 'hardSwish') return { activation: 'hard_swish' };
   if (name === 'logSoftmax') return { activation: 'log_softmax' };
+  if (name === 'leakyReluKeras3') return { activation: 'leaky_relu' }; // Keras 3's name; slope 0.2 there
   if (name === 'geluApproximate') return { activation: 'gelu_new' }; // TF.js's name of the tanh approximation
   // The dtype object marks the config as Keras 3's, so 'hard_sigmoid' reads back as its formula.
   if (name === 'hardSigmoidKeras3') return { activation: 'hard_sigmoid', dtype: keras3Dtype() };

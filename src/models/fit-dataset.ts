@@ -18,6 +18,7 @@ import type { ExecutionPlan } from './plan.js';
 import { StagedWeights, classWeightHead, classWeightTable, writeClassWeights, type ClassWeight, type SampleWeightLike } from './sample-weights.js';
 import { call, callBatchHook, checkWeightsFinite, formatLogs, prepareSlots } from './training.js';
 import { DatasetEvaluation, arrayValidation, validateArrays, type ArrayValidation } from './validation.js';
+import { withAverageWeightsAsync } from './weight-average.js';
 import { EVALUATE_DATASET_KEYS, FIT_DATASET_KEYS, FIT_ON_DATASET_KEYS, checkFitOptions } from './verb-options.js';
 import { Yielder, checkYieldEvery, type YieldEvery } from './yield.js';
 
@@ -215,9 +216,10 @@ async function datasetFit(model: LayersModel, dataset: Dataset, o: DatasetFitOpt
       const logs = totals.logs();
       if (validation) {
         place.phase = 'validation';
-        Object.assign(logs, 'data' in validation
-          ? await validateArrays(model, compiled, validation, o.validationBatchSize ?? 32, 'val_', yielder)
-          : await validation.run('val_', yielder, place));
+        // With useEma, validation sees the moving average of the weights (as Keras's SwapEMAWeights).
+        Object.assign(logs, await withAverageWeightsAsync(compiled.optimizer, params, () => ('data' in validation
+          ? validateArrays(model, compiled, validation, o.validationBatchSize ?? 32, 'val_', yielder)
+          : validation.run('val_', yielder, place))));
       }
       history.record(epoch, logs);
       if (o.verbose ?? 1) console.log(`Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(2)}s - ${formatLogs(logs)}`);
@@ -226,6 +228,7 @@ async function datasetFit(model: LayersModel, dataset: Dataset, o: DatasetFitOpt
       if (pause) await pause;
       if (ranOut) break;
     }
+    if (trained > 0) compiled.optimizer.finalizeVariableValues(params); // Keras: before onTrainEnd
     await call(callbacks, 'onTrainEnd');
   } finally {
     model.fitting = false;

@@ -17,6 +17,7 @@ import { StagedWeights, checkSampleWeight, fitWeights } from './sample-weights.j
 import { isBatchList, isDatasetLike } from './dataset.js';
 import { BatchPlace } from './dataset-batch.js';
 import { DatasetEvaluation, validateArrays } from './validation.js';
+import { withAverageWeightsAsync } from './weight-average.js';
 import { Yielder } from './yield.js';
 
 /** A data set copied into wasm memory, with an index array for shuffled gathers. */
@@ -182,6 +183,7 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
   const targets = [...model.inputNodes.map((i) => plan.outputs[i]), ...plan.labels];
   let stagedWeights: StagedWeights | null = null;
   let used = count; // samples of the current shuffled order trained on; a new order is drawn when all were
+  const iterationsBefore = compiled.optimizer.iterations;
   model.stopTraining = false;
   model.fitting = true;
   try {
@@ -245,14 +247,16 @@ export async function fitLoop(model: LayersModel, xIn: unknown, yIn: unknown, ar
       }
       checkWeightsFinite(model, who, epoch);
       const logs = totals.logs();
-      if (validation) Object.assign(logs, await validateArrays(model, compiled, { data: validation, weights: validationWeights }, batchSize, 'val_', yielder));
-      else if (validationSet) Object.assign(logs, await validationSet.run('val_', yielder, validationPlace(epoch)));
+      // With useEma, validation sees the moving average of the weights (as Keras's SwapEMAWeights).
+      if (validation) Object.assign(logs, await withAverageWeightsAsync(compiled.optimizer, params, () => validateArrays(model, compiled, { data: validation!, weights: validationWeights }, batchSize, 'val_', yielder)));
+      else if (validationSet) Object.assign(logs, await withAverageWeightsAsync(compiled.optimizer, params, () => validationSet!.run('val_', yielder, validationPlace(epoch))));
       history.record(epoch, logs);
       if (verbose) console.log(`Epoch ${epoch + 1}/${epochs} - ${((performance.now() - started) / 1000).toFixed(2)}s - ${formatLogs(logs)}`);
       await call(callbacks, 'onEpochEnd', epoch, logs);
       const pause = yielder.afterEpoch();
       if (pause) await pause;
     }
+    if (compiled.optimizer.iterations > iterationsBefore) compiled.optimizer.finalizeVariableValues(params); // Keras: before onTrainEnd
     await call(callbacks, 'onTrainEnd');
   } finally {
     model.fitting = false;

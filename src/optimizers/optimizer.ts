@@ -10,6 +10,7 @@ import { checkInRange, checkOptions, describeValue } from '../core/checks.js';
 import { applyUpdate, updateArgs, type UpdateArgs, type UpdateRule } from '../core/kernels/optim.js';
 import { getBackend } from '../core/wasm.js';
 import type { Param } from '../layers/layer.js';
+import { checkEmaArgs, EMA_KEYS, WeightAverage, type EmaArgs } from './ema.js';
 import { SlotBook } from './slots.js';
 
 /**
@@ -18,8 +19,8 @@ import { SlotBook } from './slots.js';
  */
 export type LearningRateFn = (step: number) => number;
 
-/** Arguments every optimizer accepts, as the Keras 3 base optimizer. */
-export interface OptimizerArgs {
+/** Arguments every optimizer accepts, as the Keras 3 base optimizer (with its `useEma`, `emaMomentum`, `emaOverwriteFrequency`). */
+export interface OptimizerArgs extends EmaArgs {
   /** A positive rate, or a schedule giving the rate for each step. Default: the optimizer's Keras default. */
   learningRate?: number | LearningRateFn;
   /** Rescales each parameter's gradient so its L2 norm is at most this (Keras `clipnorm`). */
@@ -32,7 +33,7 @@ export interface OptimizerArgs {
   weightDecay?: number;
 }
 
-const BASE_KEYS = ['learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'];
+const BASE_KEYS = ['learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay', ...EMA_KEYS];
 
 /**
  * Base of every optimizer. A step: the rate for this step (number or schedule at `iterations`),
@@ -53,6 +54,8 @@ export abstract class Optimizer {
   readonly globalClipNorm: number | null;
   /** Decoupled weight decay factor, or null for none. */
   readonly weightDecay: number | null;
+  /** The moving average of the weights (Keras `use_ema`), or null when not kept. */
+  readonly ema: WeightAverage | null;
   private rate = 0;
   private readonly schedule: LearningRateFn | null;
   /** Slots per parameter, keyed by the Param (see slots.ts); freed by dispose() or, if forgotten, when collected. */
@@ -68,7 +71,7 @@ export abstract class Optimizer {
    * @param defaultRate the Keras default learning rate
    * @param slotCount float32 arrays of the parameter's size kept per parameter
    */
-  protected constructor(protected readonly who: string, args: OptimizerArgs, ownKeys: readonly string[],
+  protected constructor(protected readonly who: string, args: OptimizerArgs, private readonly ownKeys: readonly string[],
     defaultRate: number, protected readonly slotCount: number) {
     checkOptions(args, who, [...BASE_KEYS, ...ownKeys]);
     this.slots = new SlotBook(() => this.className, slotCount, (index) => this.initialSlotValue(index));
@@ -86,6 +89,45 @@ export abstract class Optimizer {
     if (clips.length > 1) throw new Error(`${who}: only one of clipNorm, clipValue and globalClipNorm can be set, got ${clips.join(' and ')}`);
     this.weightDecay = args.weightDecay === undefined || args.weightDecay === null
       ? null : checkInRange(args.weightDecay, who, 'weightDecay', 0, Infinity);
+    const ema = checkEmaArgs(args, who);
+    this.ema = ema ? new WeightAverage(() => this.className, ema.momentum, ema.overwriteFrequency) : null;
+  }
+
+  /** Keras `use_ema`: whether a moving average of the weights is kept. */
+  get useEma(): boolean {
+    return this.ema !== null;
+  }
+
+  /** Keras `ema_momentum` (0.99 unless set with useEma). */
+  get emaMomentum(): number {
+    return this.ema?.momentum ?? 0.99;
+  }
+
+  /** Keras `ema_overwrite_frequency`: steps between overwrites of the weights by their average, or null. */
+  get emaOverwriteFrequency(): number | null {
+    return this.ema?.overwriteFrequency ?? null;
+  }
+
+  /**
+   * The arguments that make this optimizer again (`SGD.fromConfig(sgd.getConfig())`): the learning
+   * rate (or its schedule), the shared options that are set, the EMA options when `useEma`, and
+   * the optimizer's own hyper-parameters.
+   */
+  getConfig(): Record<string, unknown> {
+    const self = this as unknown as Record<string, unknown>;
+    const config: Record<string, unknown> = { learningRate: this.schedule ?? this.rate };
+    for (const key of ['clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay']) if (self[key] !== null) config[key] = self[key];
+    if (this.ema) {
+      Object.assign(config, { useEma: true, emaMomentum: this.ema.momentum });
+      if (this.ema.overwriteFrequency !== null) config.emaOverwriteFrequency = this.ema.overwriteFrequency;
+    }
+    for (const key of this.ownKeys) config[key] = Array.isArray(self[key]) ? [...self[key] as unknown[]] : self[key];
+    return config;
+  }
+
+  /** The optimizer a {@link getConfig} describes (unknown keys are refused naming the nearest valid one). */
+  static fromConfig<T extends Optimizer>(this: new (args: OptimizerArgs) => T, config: Record<string, unknown>): T {
+    return new this(config as OptimizerArgs);
   }
 
   /**
@@ -112,7 +154,10 @@ export abstract class Optimizer {
 
   /** Reserves slots for parameters not seen before, filled with their starting values. */
   prepare(params: readonly Param[]): void {
-    for (const p of params) this.slots.of(p);
+    for (const p of params) {
+      this.slots.of(p);
+      if (this.ema && p.trainable) this.ema.prepare(p);
+    }
   }
 
   /**
@@ -126,7 +171,7 @@ export abstract class Optimizer {
 
   /** Bytes of the slots reserved so far for `params` (reserving nothing): what `summary()` reports. */
   slotBytes(params: readonly Param[]): number {
-    return params.reduce((sum, p) => sum + this.slots.bytesOf(p), 0);
+    return params.reduce((sum, p) => sum + this.slots.bytesOf(p) + (this.ema?.bytesOf(p) ?? 0), 0);
   }
 
   /**
@@ -134,7 +179,9 @@ export abstract class Optimizer {
    * the weights no other live model holds). The optimizer stays usable.
    */
   releaseSlotsOf(params: Iterable<Param>): void {
-    this.slots.forget(params);
+    const list = [...params];
+    this.slots.forget(list);
+    this.ema?.forget(list);
   }
 
   /** Applies one update to every trainable parameter from its gradient. */
@@ -162,11 +209,21 @@ export abstract class Optimizer {
       u.slots = this.slots.of(p);
       applyUpdate(this.rule, u);
     }
+    this.ema?.update(params, this.iterations);
+  }
+
+  /**
+   * Keras `finalize_variable_values`: with useEma, overwrites each trainable weight with its moving
+   * average (fit and fitDataset call it when training ends); otherwise does nothing.
+   */
+  finalizeVariableValues(params: readonly Param[]): void {
+    this.ema?.overwrite(params);
   }
 
   /** Frees the slots; the optimizer stays usable and starts them afresh. */
   dispose(): void {
     this.slots.clear();
+    this.ema?.clear();
   }
 
   /** Starting value of slot `index` (0 unless the optimizer says otherwise, e.g. Adagrad's accumulator). */

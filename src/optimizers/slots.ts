@@ -48,9 +48,10 @@ export class SlotBook {
    * @param owner names the optimizer in errors and out-of-memory messages, e.g. 'Adam' (asked when needed:
    *   subclasses set their class name after the base constructor ran)
    * @param count slots per parameter
-   * @param initial the starting value of slot `index`
+   * @param initial the starting value of slot `index`, or 'weights' for a copy of the parameter's values
+   *   (the moving average of the weights starts from them)
    */
-  constructor(private readonly owner: () => string, private readonly count: number, private readonly initial: (index: number) => number) {
+  constructor(private readonly owner: () => string, private readonly count: number, private readonly initial: ((index: number) => number) | 'weights') {
     collectedBooks?.register(this, this.ledger);
   }
 
@@ -63,6 +64,11 @@ export class SlotBook {
         `but the weight has ${param.size} (shape [${param.shape.join(', ')}]); the weight changed size after the optimizer first used it`);
     }
     return set.ptrs;
+  }
+
+  /** `param`'s slots if reserved, else null (reserving nothing). */
+  peek(param: Param): readonly number[] | null {
+    return this.sets.get(param)?.ptrs ?? null;
   }
 
   /** Bytes of the slots reserved so far for `param` (0 before its first step). */
@@ -98,7 +104,9 @@ export class SlotBook {
       for (let s = 0; s < this.count; s++) {
         const ptr = arena.withOwner(this.ledger, () => arena.allocF32(param.size, 'slots', `${this.owner()} slot ${s} of weight '${param.name}'`));
         ptrs.push(ptr);
-        arena.f32.fill(this.initial(s), ptr >>> 2, (ptr >>> 2) + param.size); // arena.f32 is re-made after growth
+        const at = ptr >>> 2; // arena.f32 is re-made after growth: read it after the allocation
+        if (this.initial === 'weights') arena.f32.copyWithin(at, param.ptr >>> 2, (param.ptr >>> 2) + param.size);
+        else arena.f32.fill(this.initial(s), at, at + param.size);
       }
     } catch (error) {
       for (const ptr of ptrs) arena.release(ptr); // slots reserved before memory ran out

@@ -35,7 +35,7 @@ export interface LayerCheck {
 
 /** The outputs at which each kinked activation's derivative jumps (relu at 0, relu6 at 0 and 6, ...). */
 const KINKS: Record<string, number[]> = {
-  relu: [0], leakyRelu: [0], elu: [0], selu: [0], relu6: [0, 6],
+  relu: [0], leakyRelu: [0], leakyReluKeras3: [0], elu: [0], selu: [0], relu6: [0, 6],
   hardSigmoid: [0, 1], hardSigmoidKeras3: [0, 1], hardSwish: [0, 3],
 };
 
