@@ -1,0 +1,58 @@
+/**
+ * Runs one kernel call as `parts` parts: parts 1.. on the pool's workers, part 0 on the caller,
+ * then joins. `fill` writes a part's arguments (a module-level function, so a call allocates
+ * nothing). Every kernel split this way computes each output element the same way in every
+ * part, so results do not depend on `parts`.
+ */
+import type { Backend } from '../wasm.js';
+import { MAX_ARGS } from './slots.js';
+
+/** Writes the arguments of part `part` of `parts` into `args`. */
+export type FillArgs<T> = (args: Float64Array, part: number, parts: number, context: T, backend: Backend) => void;
+
+type AnyKernel = (...args: number[]) => void;
+
+const callerArgs = new Float64Array(MAX_ARGS);
+
+/** Runs kernel `name` in `parts` parts (1: on the caller only); a trap in a worker throws naming `name`. */
+export function runParts<T>(b: Backend, name: string, parts: number, fill: FillArgs<T>, context: T): void {
+  const pool = b.pool;
+  const kernel = (b.kernels as unknown as Record<string, AnyKernel>)[name];
+  if (pool !== null && parts > 1) {
+    const index = pool.kernelIndex(name);
+    for (let w = 1; w < parts; w++) {
+      fill(pool.args[w], w, parts, context, b);
+      pool.post(w, index, name);
+    }
+  }
+  fill(callerArgs, 0, parts, context, b);
+  const a = callerArgs;
+  try {
+    kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+      a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23]);
+  } finally {
+    if (pool !== null && parts > 1) pool.join(parts);
+  }
+}
+
+/**
+ * Multiply-adds (or copied floats) a part must have before splitting pays. Measured with
+ * scratch timing of square GEMMs on this 2-core machine (Node 20, other jobs running): 2 threads
+ * lost at 128³ (2.1M MACs: 410 µs vs 110-145 µs, the worker's wake-up dominating) and won at
+ * 256³ (1.5-1.8 ms vs 2.8-3.6 ms), so a part needs at least 1M MACs (about 100 µs of work).
+ */
+export const MIN_WORK_PER_PART = 1 << 20;
+
+let minWork = MIN_WORK_PER_PART;
+
+/** For tests: split even tiny problems (`work` per part), so awkward sizes are exercised; no argument restores the default. */
+export function setMinWorkPerPart(work = MIN_WORK_PER_PART): void {
+  minWork = work;
+}
+
+/** Parts for `work` over at most `units` independent blocks on backend `b`. */
+export function partsFor(b: Backend, work: number, units: number): number {
+  const pool = b.pool;
+  if (pool === null || work < 2 * minWork) return 1;
+  return Math.max(1, Math.min(pool.size, units, Math.floor(work / minWork)));
+}
