@@ -4,7 +4,7 @@
  * each fallback (see {@link setThreadEnvironment}).
  */
 
-/** How workers are started: Node's worker_threads, the Web Worker API (browsers, Deno, Bun), or not at all. */
+/** How workers are started: node:worker_threads (Node, Deno), the Web Worker API (browsers, Bun), or not at all. */
 export type WorkerKind = 'node' | 'web' | null;
 
 /** The host's thread facilities, as {@link threadEnvironment} reports them. */
@@ -34,14 +34,14 @@ interface HostGlobals {
   document?: unknown;
   navigator?: { hardwareConcurrency?: number };
   process?: { versions?: { node?: string; bun?: string } };
-  Deno?: unknown;
 }
 
 /** The injected environment, or the host's. */
 export async function threadEnvironment(): Promise<ThreadEnvironment> {
   if (injected) return injected;
   const g = globalThis as HostGlobals;
-  const node = typeof g.process?.versions?.node === 'string' && g.Deno === undefined && g.process?.versions?.bun === undefined;
+  // Node, and Deno through its node:worker_threads (whose workers can be unref'd; its Web Workers cannot).
+  const node = typeof g.process?.versions?.node === 'string' && g.process?.versions?.bun === undefined;
   const browser = g.document !== undefined;
   const isolated = browser ? g.crossOriginIsolated === true : undefined;
   return {

@@ -133,8 +133,9 @@ async function nodeWorkerClass(): Promise<NodeWorkerClass> {
 function webWorker(urls: string[]): AnyWorker {
   const url = URL.createObjectURL(new Blob([webWorkerSource], { type: 'text/javascript' }));
   urls.push(url);
-  const WebWorker = (globalThis as unknown as { Worker: new (url: string) => AnyWorker }).Worker;
-  return new WebWorker(url);
+  const WebWorker = (globalThis as unknown as { Worker: new (url: string, options: { type: 'module' }) => AnyWorker }).Worker;
+  // A module worker: Deno has no classic ones; browsers and Bun run both.
+  return new WebWorker(url, { type: 'module' });
 }
 
 /** Resolves on the worker's 'ready'; rejects if it fails to start. */
