@@ -36,12 +36,13 @@ export function runParts<T>(b: Backend, name: string, parts: number, fill: FillA
 }
 
 /**
- * Multiply-adds (or copied floats) a part must have before splitting pays. Measured with
- * scratch timing of square GEMMs on this 2-core machine (Node 20, other jobs running): 2 threads
- * lost at 128³ (2.1M MACs: 410 µs vs 110-145 µs, the worker's wake-up dominating) and won at
- * 256³ (1.5-1.8 ms vs 2.8-3.6 ms), so a part needs at least 1M MACs (about 100 µs of work).
+ * Multiply-adds (or copied floats) a part must have before splitting pays, measured with square
+ * GEMMs on this 2-core VM (Node 20, scratch/cut timing, best of 5): on a quiet machine 2 threads
+ * took 64³ from 13-17 µs to 9.4-9.9 and 80³ (512k MACs) from 33 µs to 18; with another process
+ * holding a core they lost even at 128³. A part gets at least 256k MACs (about 6 µs of work),
+ * so splitting starts at 80³; batch-1 (one-row) GEMMs never split.
  */
-export const MIN_WORK_PER_PART = 1 << 20;
+export const MIN_WORK_PER_PART = 1 << 18;
 
 let minWork = MIN_WORK_PER_PART;
 

@@ -9,7 +9,7 @@ import type { WorkerKind } from './env.js';
 import { nodeWorkerSource, webWorkerSource } from './worker-source.js';
 
 /** Atomics.load polls before the caller sleeps while joining: most parts finish within microseconds of each other. */
-const JOIN_SPIN = 20000;
+const JOIN_SPIN = 2000;
 
 interface AnyWorker {
   postMessage(message: unknown): void;

@@ -8,7 +8,7 @@
 import { ARGS_AT, DONE, EXIT, KERNEL, MAX_ARGS, MESSAGE_AT, MESSAGE_BYTES, MESSAGE_LENGTH, SEQ, SLOT_BYTES, STATUS, TRAPPED, OK } from './slots.js';
 
 /** Atomics.load polls before a worker sleeps in Atomics.wait: a training step issues GEMMs back to back. */
-export const WORKER_SPIN = 20000;
+export const WORKER_SPIN = 2000;
 
 const args = Array.from({ length: MAX_ARGS }, (_, i) => `a[${i}]`).join(', ');
 
