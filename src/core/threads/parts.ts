@@ -37,12 +37,13 @@ export function runParts<T>(b: Backend, name: string, parts: number, fill: FillA
 
 /**
  * Multiply-adds (or copied floats) a part must have before splitting pays, measured with square
- * GEMMs on this 2-core VM (Node 20, scratch/cut timing, best of 5): on a quiet machine 2 threads
- * took 64³ from 13-17 µs to 9.4-9.9 and 80³ (512k MACs) from 33 µs to 18; with another process
- * holding a core they lost even at 128³. A part gets at least 256k MACs (about 6 µs of work),
- * so splitting starts at 80³; batch-1 (one-row) GEMMs never split.
+ * GEMMs on this 2-core VM (Node 20, best of 5). Quiet, 2 threads took 80³ (512k MACs) from 33 µs
+ * to 18; with another process holding a core they lost even at 128³ (2.1M MACs: 410 µs vs 110),
+ * and the example CNN's epoch lost whatever the cutoff. A part gets at least 1M MACs (about
+ * 25 µs of work), so splitting starts near 128³ and small layers never wait for a busy core;
+ * one-row GEMMs (batch-1 inference) never split.
  */
-export const MIN_WORK_PER_PART = 1 << 18;
+export const MIN_WORK_PER_PART = 1 << 20;
 
 let minWork = MIN_WORK_PER_PART;
 
