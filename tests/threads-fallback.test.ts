@@ -1,7 +1,8 @@
 // Where threads cannot run, one thread runs and nn.backend() says why in one line (never a throw):
 // simulated hosts without SharedArrayBuffer, without Worker, or on a browser's main thread; an
 // unknown ready() option names the nearest valid one; a process that trains with threads exits
-// by itself (its workers are unref'd); relaxed SIMD falls back with a reason where unsupported.
+// by itself (its workers are unref'd) and trains to the single-thread build's very weights; relaxed SIMD
+// falls back with a reason where unsupported.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -71,6 +72,32 @@ describe('processes', () => {
       console.log(JSON.stringify(nn.backend()));
     `);
     expect(JSON.parse(out)).toEqual({ threads: 2, simd: 'plain' });
+  });
+
+  it('a model trained on 2 threads (threaded build) ends with the weights of one trained by the single-thread build', () => {
+    // Layers large enough to split at the default cutoff: dense 512->256 and a 16-filter conv at batch 32.
+    const train = (options: string): string => `
+      import { createHash } from 'node:crypto';
+      import * as nn from './dist/core.js';
+      await nn.ready(${options});
+      nn.setSeed(5);
+      const model = nn.sequential({ layers: [
+        nn.layers.conv2d({ inputShape: [16, 16, 8], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        nn.layers.flatten(), nn.layers.dense({ units: 256, activation: 'relu' }), nn.layers.dense({ units: 3, activation: 'softmax' }),
+      ] });
+      model.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
+      const x = nn.tensor(Float32Array.from({ length: 64 * 16 * 16 * 8 }, (_, i) => Math.sin(i * 0.37)), [64, 16, 16, 8]);
+      const y = nn.data.toCategorical(Uint8Array.from({ length: 64 }, (_, i) => i % 3), 3);
+      await model.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0, seed: 6 });
+      const hash = createHash('sha256');
+      for (const w of model.getWeights()) hash.update(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
+      const bytes = hash.digest('hex');
+      console.log(JSON.stringify({ threads: nn.backend().threads, bytes }));
+    `;
+    const threaded = JSON.parse(runChild(train('{ threads: 2 }'))) as { threads: number; bytes: string };
+    const plain = JSON.parse(runChild(train(''))) as { threads: number; bytes: string };
+    expect([threaded.threads, plain.threads]).toEqual([2, 1]);
+    expect(threaded.bytes === plain.bytes, 'bit-identical weights').toBe(true);
   });
 
   it("simd: 'relaxed' runs where the engine validates it, and falls back with a reason where not", () => {
