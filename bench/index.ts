@@ -8,6 +8,7 @@ import { benchDepthwise, formatDepthwise } from './depthwise.js';
 import { benchGemm, formatGemm } from './gemm.js';
 import { benchInference, formatInference } from './inference.js';
 import { benchOnnx, formatOnnx } from './onnx.js';
+import { benchThreads } from './threads.js';
 import { benchTraining, formatTraining } from './training.js';
 import type { BenchOptions } from './table.js';
 
@@ -24,6 +25,7 @@ const sections: Section[] = [
   { name: 'training', run: async (options, log) => formatTraining(await benchTraining(options, log)) },
   { name: 'inference', run: async (options, log) => formatInference(await benchInference(options, log)) },
   { name: 'onnx', run: async (options, log) => formatOnnx(await benchOnnx(options, log)) },
+  { name: 'threads', run: (options, log) => benchThreads(options, log) },
 ];
 
 const args = process.argv.slice(2);

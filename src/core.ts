@@ -3,7 +3,7 @@
  * `mnist` package), for edge functions and fast cold starts. `simdnn` adds `data.mnist`.
  * Public API: re-exports only.
  */
-export { ready, type ReadyOptions } from './core/wasm.js';
+export { ready, backend, shutdown, type ReadyOptions, type BackendInfo, type SimdVariant } from './core/wasm.js';
 export { Tensor, tensor, type TensorLike, type NestedArray } from './core/tensor.js';
 export { setSeed } from './core/random.js';
 export { memory, type MemoryInfo } from './models/memory.js';

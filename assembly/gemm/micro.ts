@@ -6,7 +6,8 @@
 // step ahead of the arithmetic and spill accumulators; the caller adds into C from a scratch tile.
 
 @inline function madd(acc: v128, a: v128, b: v128): v128 {
-  // No FMA in baseline wasm SIMD: multiply, then add.
+  // The relaxed build may fuse (one rounding, engine's choice); baseline SIMD has no FMA: multiply, then add.
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 

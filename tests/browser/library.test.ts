@@ -31,6 +31,15 @@ describe('runtime', () => {
   it('ready() is idempotent', async () => {
     await expect(Promise.all([nn.ready(), nn.ready()])).resolves.toEqual([undefined, undefined]);
   });
+
+  it('threads on a page run one thread and say why (not crossOriginIsolated, or the main thread cannot wait)', async () => {
+    // The vitest browser page is served without COOP/COEP, so this tests the fallback, not the pool.
+    await expect(nn.ready({ threads: 2 })).resolves.toBeUndefined();
+    const info = nn.backend();
+    expect(info.threads).toBe(1);
+    expect(info.reason).toMatch(crossOriginIsolated ? /main thread cannot Atomics\.wait/ : /not crossOriginIsolated/);
+    expect(nn.ops.matMul(nn.tensor([[1, 2]]), nn.tensor([[3], [4]])).data[0]).toBe(11);
+  });
 });
 
 describe('ops', () => {

@@ -365,8 +365,8 @@ function compareInference(got, want) {
 }
 
 function table(rows) {
-  const head = ['runtime', 'version', 'trained weights vs Node', 'MNIST inference vs Node', 'main entry', 'time'];
-  const cells = [head, ...rows.map((r) => [r.runtime, r.version, r.weights, r.inference, r.mainEntry, r.time])];
+  const head = ['runtime', 'version', 'trained weights vs Node', 'MNIST inference vs Node', 'main entry', 'threads (GEMM vs Node)', 'time'];
+  const cells = [head, ...rows.map((r) => [r.runtime, r.version, r.weights, r.inference, r.mainEntry, r.threads, r.time])];
   const widths = head.map((_, c) => Math.max(...cells.map((row) => String(row[c]).length)));
   const line = (row) => `| ${row.map((v, c) => String(v).padEnd(widths[c])).join(' | ')} |`;
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
@@ -388,7 +388,7 @@ try {
   for (const name of ALL.filter((n) => only.includes(n) || n === 'node')) {
     const began = Date.now();
     process.stdout.write(`${name}: running... `);
-    const row = { runtime: name, version: '?', weights: '-', inference: '-', mainEntry: '-', time: '-' };
+    const row = { runtime: name, version: '?', weights: '-', inference: '-', mainEntry: '-', threads: '-', time: '-' };
     try {
       const { version, result } = await withDeadline((ctx) => runtimes[name](dir, ctx), name);
       const seconds = ((Date.now() - began) / 1000).toFixed(1);
@@ -407,6 +407,10 @@ try {
       } else {
         row.weights = 'no Node reference';
       }
+      // Threads asked: 2. The same GEMM must give Node's bits whatever thread count ran it.
+      const gemmSame = !nodeResult || result.threadsGemm.hex === nodeResult.threadsGemm.hex;
+      row.threads = `${result.backend.threads}${result.backend.reason ? ` (${result.backend.reason.slice(0, 60)})` : ''}, ${gemmSame ? 'bit-identical' : 'MISMATCH'}`;
+      row.ok = (row.ok ?? true) && gemmSame;
       const inference = compareInference(result.inference, expected);
       row.inference = inference.ok ? inference.text : `MISMATCH ${inference.text}`;
       row.ok = (row.ok ?? true) && inference.ok && (name !== 'node' || !!nodeResult);

@@ -120,6 +120,15 @@ async function infer(nn, { modelJSON, weights, inputs, source }) {
   return { ...out, fingerprint: fingerprint(out.hex) };
 }
 
+/** A GEMM large enough to split, on the current threads then on one: 'bit-identical' or 'DIFFERENT'. */
+function threadsGemm(nn) {
+  const rand = lcg(99);
+  const a = nn.tensor(Float32Array.from({ length: 301 * 257 }, () => rand() - 0.5), [301, 257]);
+  const b = nn.tensor(Float32Array.from({ length: 257 * 263 }, () => rand() - 0.5), [257, 263]);
+  const threaded = hexOf(nn.ops.matMul(a, b).data);
+  return { threads: nn.backend().threads, hex: threaded };
+}
+
 /**
  * Runs the whole workload. `fixtures`: { modelJSON (text), weights (bytes), inputs (float32
  * bytes, N x 784), source? }; `train: false` runs the inference only.
@@ -127,9 +136,10 @@ async function infer(nn, { modelJSON, weights, inputs, source }) {
 export async function runWorkload(nn, fixtures, { train = true } = {}) {
   const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
   const t0 = now();
-  await nn.ready(fixtures.readyOptions);
+  // Two threads where the runtime has them (the runner prints backend(): threads, or why not).
+  await nn.ready({ threads: 2, ...fixtures.readyOptions });
   const t1 = now();
-  const result = { timings: { readyMs: t1 - t0 } };
+  const result = { timings: { readyMs: t1 - t0 }, backend: nn.backend(), threadsGemm: threadsGemm(nn) };
   if (train) {
     result.dense = await trainDense(nn);
     result.cnn = await trainCnn(nn);

@@ -2,7 +2,8 @@
  * The GEMM wrapper: C[m,n] = activation((C +) op(A)·op(B) + bias) with named operands. The one
  * place a GEMM is issued, so the one place where work will be split across threads.
  */
-import { getBackend } from '../wasm.js';
+import { partsFor, runParts } from '../threads/parts.js';
+import { getBackend, type Backend } from '../wasm.js';
 import { FUSED_LINEAR, type FusedActivation } from './fused-activation.js';
 
 /**
@@ -43,11 +44,25 @@ export function gemmArgs(fixed: Partial<GemmArgs> = {}): GemmArgs {
   };
 }
 
-/** Runs one GEMM on the backend's packing scratch. */
+/**
+ * Runs one GEMM on the backend's packing scratch; large ones are split across the pool's threads
+ * by blocks of C (see gemmPart in assembly/gemm.ts), with bit-identical results for any count.
+ */
 export function gemm(g: GemmArgs): void {
-  const { kernels, gemmScratch } = getBackend();
+  const b = getBackend();
+  const parts = b.pool === null ? 1 : partsFor(b, g.m * g.n * g.k, b.kernels.gemmTiles(+g.transposeB, g.m, g.n, g.k));
+  if (parts > 1) return runParts(b, 'gemmPart', parts, fillGemm, g);
   const lda = g.lda || (g.transposeA ? g.m : g.k);
   const ldb = g.ldb || (g.transposeB ? g.k : g.n);
-  kernels.gemm(+g.transposeA, +g.transposeB, g.m, g.n, g.k, g.a, lda, g.b, ldb, g.c, g.ldc || g.n,
-    +g.accumulate, g.bias, g.activation.code, g.activation.alpha, gemmScratch);
+  b.kernels.gemm(+g.transposeA, +g.transposeB, g.m, g.n, g.k, g.a, lda, g.b, ldb, g.c, g.ldc || g.n,
+    +g.accumulate, g.bias, g.activation.code, g.activation.alpha, b.gemmScratch);
+}
+
+function fillGemm(a: Float64Array, part: number, parts: number, g: GemmArgs, b: Backend): void {
+  a[0] = +g.transposeA; a[1] = +g.transposeB; a[2] = g.m; a[3] = g.n; a[4] = g.k;
+  a[5] = g.a; a[6] = g.lda || (g.transposeA ? g.m : g.k);
+  a[7] = g.b; a[8] = g.ldb || (g.transposeB ? g.k : g.n);
+  a[9] = g.c; a[10] = g.ldc || g.n;
+  a[11] = +g.accumulate; a[12] = g.bias; a[13] = g.activation.code; a[14] = g.activation.alpha;
+  a[15] = b.threadScratch[part]; a[16] = part; a[17] = parts;
 }

@@ -1,0 +1,37 @@
+/**
+ * Starting and stopping a backend's pool: the workers and each one's GEMM packing scratch.
+ * Failing to start is not an error: one thread runs and the reason is recorded.
+ */
+import type { Backend } from '../wasm.js';
+import type { WorkerKind } from './env.js';
+import { Pool } from './pool.js';
+
+/** Starts a pool of `threads` (caller included) on the backend's threaded module; on failure records why. */
+export async function resizePool(b: Backend, threads: number, kind: Exclude<WorkerKind, null>, reasons: string[]): Promise<void> {
+  await stopPool(b);
+  const names = Object.keys(WebAssembly.Module.exports(b.module).reduce<Record<string, true>>((all, e) => {
+    if (e.kind === 'function') all[e.name] = true;
+    return all;
+  }, {}));
+  try {
+    b.pool = await Pool.start(threads, kind, b.module, b.kernels.memory, names);
+  } catch (error) {
+    reasons.push(error instanceof Error ? error.message : String(error));
+    b.info = { threads: 1, simd: b.info.simd, reason: reasons.join('; ') };
+    return;
+  }
+  for (let w = 1; w < threads; w++) {
+    b.threadScratch.push(b.arena.alloc(b.kernels.gemmScratchBytes(), 'scratch', `GEMM packing scratch of thread ${w}`));
+  }
+  b.info = { threads, simd: b.info.simd, reason: reasons.join('; ') || undefined };
+}
+
+/** Stops the backend's pool, if any, and frees the workers' scratch. */
+export async function stopPool(b: Backend): Promise<void> {
+  const pool = b.pool;
+  if (pool === null) return;
+  b.pool = null;
+  for (const ptr of b.threadScratch.splice(1)) b.arena.release(ptr);
+  b.info = { threads: 1, simd: b.info.simd };
+  await pool.stop();
+}
