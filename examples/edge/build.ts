@@ -137,6 +137,13 @@ function edgeImports(modelDir: string): esbuild.Plugin {
     name: 'edge-imports',
     setup(build) {
       build.onResolve({ filter: /\/simdnn\.wasm$/ }, () => ({ path: './simdnn.wasm', external: true }));
+      // The threaded and relaxed builds' base64 chunks (dist/chunks/wasm-threads-base64-<hash>.js, ...)
+      // stay out: a Worker has no threads, and gets its kernels as the wasm module above.
+      build.onResolve({ filter: /\/wasm-[a-z-]+-base64-[A-Z0-9]+\.js$/ }, (args) => ({ path: basename(args.path), namespace: 'no-kernel-bytes' }));
+      build.onLoad({ filter: /.*/, namespace: 'no-kernel-bytes' }, (args) => {
+        const name = basename(args.path, '.js').replace(/-[A-Z0-9]+$/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+        return { contents: `export const ${name} = '';`, loader: 'js' };
+      });
       build.onResolve({ filter: /\.onnx$/ }, (args) => ({ path: `./${basename(args.path)}`, external: true }));
       build.onResolve({ filter: /^\.\/model\/(model\.json|weights\.bin)$/ }, (args) => ({ path: join(resolve(modelDir), basename(args.path)) }));
     },
