@@ -30,8 +30,8 @@ describe('thread fallbacks', () => {
     await expect(nn.ready({ threads: 2 })).resolves.toBeUndefined();
     const info = nn.backend();
     expect(info.threads).toBe(1);
-    expect(info.reason).toMatch(reason);
-    expect(info.reason).not.toContain('\n');
+    expect(info.why).toMatch(reason);
+    expect(info.why).not.toContain('\n');
     // Still computes.
     expect(nn.ops.matMul(nn.tensor([1, 2], [1, 2]), nn.tensor([3, 4], [2, 1])).data[0]).toBe(11);
     setThreadEnvironment(null);
@@ -107,8 +107,8 @@ describe('processes', () => {
       const y = nn.ops.matMul(nn.tensor([1, 2, 3], [1, 3]), nn.tensor([4, 5, 6], [3, 1]));
       console.log(JSON.stringify({ ...nn.backend(), y: y.data[0] }));
     `;
-    const plain = JSON.parse(runChild(script)) as { simd: string; reason?: string; y: number };
-    if (plain.simd === 'plain') expect(plain.reason).toMatch(/relaxed SIMD is not supported by this engine.*--experimental-wasm-relaxed-simd/);
+    const plain = JSON.parse(runChild(script)) as { simd: string; why?: string; y: number };
+    if (plain.simd === 'plain') expect(plain.why).toMatch(/relaxed SIMD is not supported by this engine.*--experimental-wasm-relaxed-simd/);
     expect(plain.y).toBe(32);
     const flagged = JSON.parse(runChild(script, ['--experimental-wasm-relaxed-simd'])) as { simd: string; threads: number; y: number };
     expect(flagged).toMatchObject({ simd: 'relaxed', threads: 2, y: 32 });

@@ -38,7 +38,7 @@ export interface BackendInfo {
   threads: number;
   simd: SimdVariant;
   /** Why fewer threads or a plainer SIMD than asked run, in one line; absent when all was granted. */
-  reason?: string;
+  why?: string;
 }
 
 /** What the library runs on once {@link ready} has resolved. */
@@ -81,8 +81,8 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
 
 /** Threads and SIMD variant in use, and why not more (e.g. no SharedArrayBuffer, no Worker, relaxed SIMD unsupported). */
 export function backend(): BackendInfo {
-  const { threads, simd, reason } = getBackend().info;
-  return reason === undefined ? { threads, simd } : { threads, simd, reason };
+  const { threads, simd, why } = getBackend().info;
+  return why === undefined ? { threads, simd } : { threads, simd, why };
 }
 
 /** Stops the worker pool (kernels then run on the calling thread); `ready({ threads })` starts it again. */
@@ -90,7 +90,7 @@ export async function shutdown(): Promise<void> {
   if (loading === null) return;
   const b = await loading;
   await stopPool(b);
-  b.info = { threads: 1, simd: b.info.simd, reason: b.shared ? 'the pool was stopped by shutdown()' : b.info.reason };
+  b.info = { threads: 1, simd: b.info.simd, why: b.shared ? 'the pool was stopped by shutdown()' : b.info.why };
 }
 
 /** The instantiated core; throws a clear error when {@link ready} has not resolved yet. */
@@ -138,10 +138,10 @@ async function instantiate(options: ReadyOptions): Promise<Backend> {
   const gemmScratch = arena.alloc(kernels.gemmScratchBytes(), 'scratch', 'GEMM packing scratch');
   const b: Backend = {
     kernels, arena, gemmScratch, module, shared, pool: null, threadScratch: [gemmScratch],
-    info: { threads: 1, simd, reason: reasons.join('; ') || undefined },
+    info: { threads: 1, simd, why: reasons.join('; ') || undefined },
   };
   if (wanted > 1 && !noThreads) {
-    if (!shared) b.info.reason = 'the module passed as `wasm` is a single-thread build (it does not import shared memory)';
+    if (!shared) b.info.why = 'the module passed as `wasm` is a single-thread build (it does not import shared memory)';
     else await resizePool(b, wanted, env.worker!, reasons);
   }
   return b;
@@ -163,7 +163,7 @@ async function reconfigure(b: Backend, options: ReadyOptions): Promise<Backend> 
     else if (wanted > 1 && !b.shared) reasons.push('threads need the threaded build: pass threads to the first ready() call');
     else if (wanted > 1) await resizePool(b, wanted, env.worker!, reasons);
   }
-  if (reasons.length) b.info.reason = reasons.join('; ');
+  if (reasons.length) b.info.why = reasons.join('; ');
   return b;
 }
 

@@ -37,7 +37,7 @@ describe('runtime', () => {
     await expect(nn.ready({ threads: 2 })).resolves.toBeUndefined();
     const info = nn.backend();
     expect(info.threads).toBe(1);
-    expect(info.reason).toMatch(crossOriginIsolated ? /main thread cannot Atomics\.wait/ : /not crossOriginIsolated/);
+    expect(info.why).toMatch(crossOriginIsolated ? /main thread cannot Atomics\.wait/ : /not crossOriginIsolated/);
     expect(nn.ops.matMul(nn.tensor([[1, 2]]), nn.tensor([[3], [4]])).data[0]).toBe(11);
   });
 });

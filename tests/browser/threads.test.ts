@@ -34,7 +34,7 @@ describe('threads in Chromium', () => {
     expect(crossOriginIsolated).toBe(true);
     await nn.ready({ threads: 2 });
     expect(nn.backend()).toMatchObject({ threads: 1 });
-    expect(nn.backend().reason).toMatch(/main thread cannot Atomics\.wait/);
+    expect(nn.backend().why).toMatch(/main thread cannot Atomics\.wait/);
   });
 
   it('a Web Worker runs the pool, and GEMMs are bit-identical on 1-4 threads', async () => {

@@ -409,7 +409,7 @@ try {
       }
       // Threads asked: 2. The same GEMM must give Node's bits whatever thread count ran it.
       const gemmSame = !nodeResult || result.threadsGemm.hex === nodeResult.threadsGemm.hex;
-      row.threads = `${result.backend.threads}${result.backend.reason ? ` (${result.backend.reason.slice(0, 60)})` : ''}, ${gemmSame ? 'bit-identical' : 'MISMATCH'}`;
+      row.threads = `${result.backend.threads}${result.backend.why ? ` (${result.backend.why.slice(0, 60)})` : ''}, ${gemmSame ? 'bit-identical' : 'MISMATCH'}`;
       row.ok = (row.ok ?? true) && gemmSame;
       const inference = compareInference(result.inference, expected);
       row.inference = inference.ok ? inference.text : `MISMATCH ${inference.text}`;

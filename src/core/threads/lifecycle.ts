@@ -17,13 +17,13 @@ export async function resizePool(b: Backend, threads: number, kind: Exclude<Work
     b.pool = await Pool.start(threads, kind, b.module, b.kernels.memory, names);
   } catch (error) {
     reasons.push(error instanceof Error ? error.message : String(error));
-    b.info = { threads: 1, simd: b.info.simd, reason: reasons.join('; ') };
+    b.info = { threads: 1, simd: b.info.simd, why: reasons.join('; ') };
     return;
   }
   for (let w = 1; w < threads; w++) {
     b.threadScratch.push(b.arena.alloc(b.kernels.gemmScratchBytes(), 'scratch', `GEMM packing scratch of thread ${w}`));
   }
-  b.info = { threads, simd: b.info.simd, reason: reasons.join('; ') || undefined };
+  b.info = { threads, simd: b.info.simd, why: reasons.join('; ') || undefined };
 }
 
 /** Stops the backend's pool, if any, and frees the workers' scratch. */
