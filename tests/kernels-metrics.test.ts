@@ -67,9 +67,11 @@ describe(`metric counters (seed ${seed})`, () => {
         });
         expect(got, `${t} thresholds`).toEqual(want);
         // The cumulative counts are the predictions above each threshold (−ε, 1/(T − 1), ..., 1 + ε), by label.
+        // As in Keras, "above i/(T − 1)" is decided on the float32 product p·(T − 1) > i: a float64
+        // comparison of p with i/(T − 1) disagrees when the product rounds onto i (seed 817151925).
         for (let i = 0; i < t; i++) {
-          const threshold = i === 0 ? -1e-7 : i === t - 1 ? 1 + 1e-7 : i / (t - 1);
-          const above = (positive: boolean) => Array.from(pred).filter((p, j) => (labels[j] !== 0) === positive && p > threshold).length;
+          const isAbove = (p: number) => (i === 0 ? p > -1e-7 : i === t - 1 ? p > 1 + 1e-7 : Math.fround(p * (t - 1)) > i);
+          const above = (positive: boolean) => Array.from(pred).filter((p, j) => (labels[j] !== 0) === positive && isAbove(p)).length;
           const cumulative = (from: number) => got.slice(from + i, from + t).reduce((s, v) => s + v, 0);
           expect(cumulative(0), `tp at threshold ${i}/${t}`).toBe(above(true));
           expect(cumulative(t), `fp at threshold ${i}/${t}`).toBe(above(false));
