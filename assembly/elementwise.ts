@@ -88,3 +88,12 @@ export function swapArrays(a: usize, b: usize, n: i32): void {
     storeLanes(at(b, i), va, k);
   }
 }
+
+/**
+ * Part `part` of `parts` of countNonFinite over a fixed split of [0, n): writes its count as an
+ * i32 at counts + 4·part, so the caller sums the parts (an exact integer sum in any order).
+ */
+export function countNonFinitePart(x: usize, n: i32, counts: usize, part: i32, parts: i32): void {
+  const lo = <i32>(<i64>n * part / parts), hi = <i32>(<i64>n * (part + 1) / parts);
+  store<i32>(counts + (<usize>part << 2), countNonFinite(at(x, lo), hi - lo));
+}

@@ -9,6 +9,7 @@ import { gemm, gemmArgs } from '../src/core/kernels/gemm.js';
 import { col2im, convArgs, conv2dDirect, im2col } from '../src/core/kernels/conv.js';
 import { FUSED_LINEAR, fusedActivation } from '../src/core/kernels/fused-activation.js';
 import { setMinWorkPerPart } from '../src/core/threads/parts.js';
+import { countNonFinite, setMinFloatsToSplit } from '../src/core/kernels/finite.js';
 import { allocWasm, freshSeed, fromWasm, makeRng, randomArray, toWasm } from './helpers/kernels.js';
 import { identical } from './helpers/fuzz.js';
 
@@ -133,6 +134,32 @@ describe(`threads (seed ${seed})`, () => {
       outs.push(await trainedWeights());
     }
     expectAllIdentical(outs);
+  });
+
+  it('the count of NaN and ±Infinity in a batch is the same on 1-4 threads, and right', async (ctx) => {
+    needsThreadedBuild(ctx);
+    const rng = makeRng(seed + 5);
+    const b = getBackend();
+    const specials = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4e38, -0];
+    const cases = [1, 3, 7, 4099, 200_003].map((n) => {
+      const values = randomArray(n, rng);
+      // Non-finite values at random places, and at the end where the last part's bound falls.
+      for (let i = 0; i < 1 + (n >> 6); i++) values[Math.floor(rng() * n)] = specials[Math.floor(rng() * specials.length)];
+      values[n - 1] = Number.NaN;
+      return { n, ptr: toWasm(b, values), want: values.reduce((count, v) => count + (Number.isFinite(v) ? 0 : 1), 0) };
+    });
+    setMinFloatsToSplit(1);
+    try {
+      for (const threads of COUNTS) {
+        await nn.ready({ threads });
+        const before = getBackend().pool?.jobs ?? 0;
+        for (const { n, ptr, want } of cases) expect(countNonFinite(ptr, n), `n=${n} on ${threads} threads`).toBe(want);
+        if (threads > 1) expect(getBackend().pool!.jobs).toBeGreaterThan(before);
+      }
+    } finally {
+      setMinFloatsToSplit();
+      for (const { ptr } of cases) b.arena.release(ptr);
+    }
   });
 
   it("a trap in a worker is an Error naming the kernel, and the pool works afterwards", async (ctx) => {

@@ -54,6 +54,8 @@ export interface Backend {
   pool: Pool | null;
   /** Packing scratch of each pool thread, index 0 being {@link gemmScratch}. */
   threadScratch: number[];
+  /** One i32 per pool thread where a split kernel's parts leave their results (0 without a pool). */
+  partResults: number;
   info: BackendInfo;
 }
 
@@ -137,7 +139,7 @@ async function instantiate(options: ReadyOptions): Promise<Backend> {
   const arena = new Arena(kernels.memory, kernels.heapBase());
   const gemmScratch = arena.alloc(kernels.gemmScratchBytes(), 'scratch', 'GEMM packing scratch');
   const b: Backend = {
-    kernels, arena, gemmScratch, module, shared, pool: null, threadScratch: [gemmScratch],
+    kernels, arena, gemmScratch, module, shared, pool: null, threadScratch: [gemmScratch], partResults: 0,
     info: { threads: 1, simd, why: reasons.join('; ') || undefined },
   };
   if (wanted > 1 && !noThreads) {

@@ -7,6 +7,7 @@
 import { describeValue, isObject } from '../core/checks.js';
 import { Tensor } from '../core/tensor.js';
 import { getBackend } from '../core/wasm.js';
+import { countNonFinite } from '../core/kernels/finite.js';
 import { checkFinite, checkSampleShape, toBatch } from '../data/inputs.js';
 import { checkSampleCounts, splitByName } from './data.js';
 import { copyRows } from './evaluation.js';
@@ -148,7 +149,7 @@ export class BatchReader {
    * when `labels`), then counts non-finite inputs in wasm; the JS scan runs only to name one.
    */
   copy(plan: ExecutionPlan, start: number, n: number, labels: boolean, place: BatchPlace): void {
-    const { kernels: k, arena } = getBackend();
+    const { arena } = getBackend();
     const inputs = this.model.inputNodes;
     const whole = start === 0 && n === this.xs[0].shape[0];
     for (let i = 0; i < this.xs.length; i++) {
@@ -156,7 +157,7 @@ export class BatchReader {
       const ptr = plan.outputs[inputs[i]];
       if (whole) arena.f32.set(t.data, ptr >>> 2);
       else copyRows(t, start, n, ptr);
-      if (k.countNonFinite(ptr, (n * t.size) / t.shape[0]) !== 0) {
+      if (countNonFinite(ptr, (n * t.size) / t.shape[0]) !== 0) {
         try {
           checkFinite(t, this.who, this.argName('xs', this.inputNames, i));
         } catch (error) {

@@ -8,6 +8,7 @@ import { metricArgs, type MetricArgs } from '../core/kernels/metrics.js';
 import type { Logs } from '../callbacks/callback.js';
 import { checkPositiveInteger } from '../core/checks.js';
 import { checkFinite } from '../data/inputs.js';
+import { countNonFinite } from '../core/kernels/finite.js';
 import { checkSampleCounts, inputTensors, labelTensors } from './data.js';
 import type { Head } from './heads.js';
 import type { Compiled, LayersModel } from './model.js';
@@ -201,7 +202,7 @@ export function predictLoop(model: LayersModel, x: unknown, batchSize: number, w
     xs.forEach((t, i) => {
       const ptr = plan.outputs[inputs[i]];
       copyRows(t, start, n, ptr);
-      if (k.countNonFinite(ptr, (n * t.size) / count) !== 0) checkFinite(t, who, xs.length === 1 ? 'x' : `x.${model.inputNames[i]}`);
+      if (countNonFinite(ptr, (n * t.size) / count) !== 0) checkFinite(t, who, xs.length === 1 ? 'x' : `x.${model.inputNames[i]}`);
     });
     plan.forward(n, false);
     outputs.forEach((j, h) => {

@@ -23,6 +23,7 @@ export async function resizePool(b: Backend, threads: number, kind: Exclude<Work
   for (let w = 1; w < threads; w++) {
     b.threadScratch.push(b.arena.alloc(b.kernels.gemmScratchBytes(), 'scratch', `GEMM packing scratch of thread ${w}`));
   }
+  b.partResults = b.arena.alloc(4 * threads, 'scratch', 'results of split kernels, one i32 per thread');
   b.info = { threads, simd: b.info.simd, why: reasons.join('; ') || undefined };
 }
 
@@ -32,6 +33,8 @@ export async function stopPool(b: Backend): Promise<void> {
   if (pool === null) return;
   b.pool = null;
   for (const ptr of b.threadScratch.splice(1)) b.arena.release(ptr);
+  if (b.partResults !== 0) b.arena.release(b.partResults);
+  b.partResults = 0;
   b.info = { threads: 1, simd: b.info.simd };
   await pool.stop();
 }
