@@ -74,24 +74,30 @@ export async function checkAgreement(s: PeerModels, x: nn.Tensor, what: string, 
 }
 
 /**
- * µs per call of `run` (sync or async), one timer reading per call: warm up (JIT tier-up, weight
- * packing, first-call allocations), then sample for `budgetMs`. Median and p95 of the samples.
+ * µs per call of `run` (sync or async): warm up (JIT tier-up, weight packing, first-call
+ * allocations), then sample for `budgetMs`, each sample timing back-to-back calls for at least
+ * `minSampleUs` (one call when 0; a coarse timer, such as a browser's 5 µs, needs more). Median
+ * and p95 of the samples.
  */
-export async function latency(run: () => unknown, budgetMs: number): Promise<{ median: number; p95: number }> {
-  const warmUntil = performance.now() + Math.min(100, budgetMs / 3);
+export async function latency(run: () => unknown, budgetMs: number, minSampleUs = 0): Promise<{ median: number; p95: number }> {
+  const warmStart = performance.now();
+  const warmUntil = warmStart + Math.min(100, budgetMs / 3);
   let warm = 0;
   while (warm < 20 || performance.now() < warmUntil) {
     const r = run();
     if (r instanceof Promise) await r;
     warm++;
   }
+  const calls = Math.max(1, Math.ceil(minSampleUs / (((performance.now() - warmStart) * 1000) / warm)));
   const samples: number[] = [];
   const until = performance.now() + budgetMs;
   while (samples.length < 10 || (performance.now() < until && samples.length < 50_000)) {
     const start = performance.now();
-    const r = run();
-    if (r instanceof Promise) await r;
-    samples.push((performance.now() - start) * 1000);
+    for (let c = 0; c < calls; c++) {
+      const r = run();
+      if (r instanceof Promise) await r;
+    }
+    samples.push(((performance.now() - start) * 1000) / calls);
   }
   samples.sort((a, b) => a - b);
   return { median: quantile(samples, 0.5), p95: quantile(samples, 0.95) };

@@ -33,9 +33,13 @@ export interface PeerRun {
   agreement: Record<InferenceLib, number>;
   versions: { tfjs: string; ort: string };
   samples: Record<Build, number>;
+  /** What the host did to get here, for the table's notes. */
+  notes: string[];
 }
 
 const BATCH = 256;
+/** Batch-1 samples time back-to-back calls for at least this long: a browser's timer ticks in 5 µs steps. */
+const MIN_SAMPLE_US = 500;
 
 /** Every figure with every library at `o.threads` threads; progress lines go to `log`. */
 export async function measurePeers(o: PeerOptions, log: (line: string) => void): Promise<PeerRun> {
@@ -74,7 +78,7 @@ export async function measurePeers(o: PeerOptions, log: (line: string) => void):
     for (const lib of INFERENCE_LIBS.filter(runs)) {
       // Keep the best round: a burst of load from other processes costs a round, not the row.
       if (wantLatency) {
-        const one = await latency(runner(lib, models, xOne).run, o.quick ? 150 : 400);
+        const one = await latency(runner(lib, models, xOne).run, o.quick ? 150 : 400, MIN_SAMPLE_US);
         best.latency[lib] = Math.min(best.latency[lib] ?? Infinity, one.median);
       }
       if (wantThroughput) {
@@ -91,7 +95,7 @@ export async function measurePeers(o: PeerOptions, log: (line: string) => void):
   if (wantThroughput) figures[throughputName] = cellsOf(best.throughput);
   await disposePeerModels(models);
 
-  return { threads: o.threads, granted, figures, agreement, versions: { tfjs: tf.version.tfjs, ort: ort.env.versions.web ?? '?' }, samples };
+  return { threads: o.threads, granted, figures, agreement, versions: { tfjs: tf.version.tfjs, ort: ort.env.versions.web ?? '?' }, samples, notes: [] };
 }
 
 /**
