@@ -28,6 +28,8 @@ export interface PeerRun {
   threads: number;
   /** Threads each library runs, as it reports them (ORT: env.wasm.numThreads once its wasm started). */
   granted: Record<InferenceLib, number>;
+  /** TF.js's own verdict: whether it loaded its threaded wasm build. */
+  tfjsMultithread: boolean;
   figures: Partial<Record<PeerFigure, Record<InferenceLib, Cell>>>;
   /** Largest output difference from simdnn's on the inference batch (checked <= 1e-5 before timing). */
   agreement: Record<InferenceLib, number>;
@@ -43,7 +45,7 @@ const MIN_SAMPLE_US = 500;
 
 /** Every figure with every library at `o.threads` threads; progress lines go to `log`. */
 export async function measurePeers(o: PeerOptions, log: (line: string) => void): Promise<PeerRun> {
-  const missing = await startLibraries(o);
+  const { missing, tfjsMultithread } = await startLibraries(o);
   // The first ORT session starts ORT's wasm: only then does env.wasm.numThreads say what it granted.
   nn.setSeed(101);
   const models = await peerModels(mnistMlp());
@@ -95,14 +97,14 @@ export async function measurePeers(o: PeerOptions, log: (line: string) => void):
   if (wantThroughput) figures[throughputName] = cellsOf(best.throughput);
   await disposePeerModels(models);
 
-  return { threads: o.threads, granted, figures, agreement, versions: { tfjs: tf.version.tfjs, ort: ort.env.versions.web ?? '?' }, samples, notes: [] };
+  return { threads: o.threads, granted, tfjsMultithread, figures, agreement, versions: { tfjs: tf.version.tfjs, ort: ort.env.versions.web ?? '?' }, samples, notes: [] };
 }
 
 /**
  * Starts each library at `o.threads` (simdnn first: this must be the process's first ready call
  * for the threaded build) and says, per library, why it cannot run that many threads.
  */
-async function startLibraries(o: PeerOptions): Promise<Partial<Record<InferenceLib, string>>> {
+async function startLibraries(o: PeerOptions): Promise<{ missing: Partial<Record<InferenceLib, string>>; tfjsMultithread: boolean }> {
   const missing: Partial<Record<InferenceLib, string>> = {};
   await nn.ready({ threads: o.threads });
   const simdnn = nn.backend();
@@ -129,7 +131,7 @@ async function startLibraries(o: PeerOptions): Promise<Partial<Record<InferenceL
       `${inNode ? ': its Node build has no threads; see the Chromium table' : ''})`;
   }
   ort.env.wasm.numThreads = o.threads; // before the first session, which fixes the count
-  return missing;
+  return { missing, tfjsMultithread: multithread === true };
 }
 
 /** Deterministic MNIST-shaped inputs in [0, 1] and one-hot labels cycling through the 10 classes. */
