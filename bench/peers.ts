@@ -80,15 +80,14 @@ export async function checkAgreement(s: PeerModels, x: nn.Tensor, what: string, 
  * and p95 of the samples.
  */
 export async function latency(run: () => unknown, budgetMs: number, minSampleUs = 0): Promise<{ median: number; p95: number }> {
-  const warmStart = performance.now();
-  const warmUntil = warmStart + Math.min(100, budgetMs / 3);
+  const warmUntil = performance.now() + Math.min(100, budgetMs / 3);
   let warm = 0;
   while (warm < 20 || performance.now() < warmUntil) {
     const r = run();
     if (r instanceof Promise) await r;
     warm++;
   }
-  const calls = Math.max(1, Math.ceil(minSampleUs / (((performance.now() - warmStart) * 1000) / warm)));
+  const calls = minSampleUs > 0 ? Math.max(1, Math.ceil(minSampleUs / (await meanMicros(run, 20)))) : 1;
   const samples: number[] = [];
   const until = performance.now() + budgetMs;
   while (samples.length < 10 || (performance.now() < until && samples.length < 50_000)) {
@@ -101,6 +100,16 @@ export async function latency(run: () => unknown, budgetMs: number, minSampleUs 
   }
   samples.sort((a, b) => a - b);
   return { median: quantile(samples, 0.5), p95: quantile(samples, 0.95) };
+}
+
+/** Mean µs per call over `calls` back-to-back calls, warm. */
+async function meanMicros(run: () => unknown, calls: number): Promise<number> {
+  const start = performance.now();
+  for (let c = 0; c < calls; c++) {
+    const r = run();
+    if (r instanceof Promise) await r;
+  }
+  return Math.max(0.01, ((performance.now() - start) * 1000) / calls);
 }
 
 export function quantile(sorted: number[], q: number): number {

@@ -60,7 +60,7 @@ export async function measurePeers(o: PeerOptions, log: (line: string) => void):
     const name = `${kind} epoch` as const;
     if (!selected(name, o.filter)) continue;
     const { x, y } = syntheticDigits(samples[kind]);
-    const epochs = o.quick ? 1 : 2;
+    const epochs = o.quick ? 1 : 3;
     const cells = {
       simdnn: runs('simdnn') ? await simdnnEpoch(kind, x, y, epochs) : missing.simdnn!,
       'tfjs-wasm': runs('tfjs-wasm') ? await tfjsEpoch(kind, 'wasm', x, y, epochs, samples[kind]) : missing['tfjs-wasm']!,

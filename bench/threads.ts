@@ -88,7 +88,7 @@ function peerHeading(where: string, versions: PeerRun['versions'], quick: boolea
   return [
     `simdnn beside tfjs ${versions.tfjs} (wasm backend, setThreadsCount) and onnxruntime-web ${versions.ort} (wasm EP, numThreads) at the same thread count, ${where}; ` +
       `${cpus()[0]?.model ?? 'unknown CPU'}, ${ALL} cores shared with other processes.`,
-    'Epochs: best epoch after a warm-up on deterministic MNIST-shaped data. Latency: median over samples of back-to-back batch-1 predicts (>= 0.5 ms each); ' +
+    `Epochs: best of ${quick ? 1 : 3} after a warm-up epoch, on deterministic MNIST-shaped data. Latency: median over samples of back-to-back batch-1 predicts (>= 0.5 ms each); ` +
       `throughput: median predict at batch 256 (batchSize 256); best of ${quick ? 1 : 3} round(s). "vs": how many times faster simdnn is (>1x: simdnn faster).`,
   ];
 }
