@@ -3,6 +3,7 @@
 //   npm run bench -- --quick           fewer samples and rounds, slowest cases skipped
 //   npm run bench -- gemm              only the named section(s)
 //   npm run bench -- --filter=1024,fwd only rows whose name contains one of these
+//   npm run bench -- --no-browser      no headless Chromium (the threads section's browser table)
 import { benchConv, formatConv } from './conv.js';
 import { benchDepthwise, formatDepthwise } from './depthwise.js';
 import { benchGemm, formatGemm } from './gemm.js';
@@ -32,6 +33,7 @@ const args = process.argv.slice(2);
 const options: BenchOptions = {
   quick: args.includes('--quick'),
   filter: args.filter((a) => a.startsWith('--filter=')).flatMap((a) => a.slice('--filter='.length).split(',')).filter(Boolean),
+  browser: !args.includes('--no-browser'),
 };
 const wanted = args.filter((a) => !a.startsWith('--'));
 const unknown = wanted.filter((name) => !sections.some((s) => s.name === name));

@@ -25,10 +25,10 @@ import { window2D } from '../src/core/geometry.js';
 import type { Layer } from '../src/layers/layer.js';
 import { mnistCnn, mnistMlp } from './models.js';
 import { layersToOnnx } from '../src/onnx/from-layers.js';
+import { checkAgreement, disposePeerModels, INFERENCE_LIBS, type InferenceLib, latency, maxRelDiff, type PeerModels, peerModels, quantile, runner } from './peers.js';
 import { type BenchOptions, fixed, formatTable, ratio, selected } from './table.js';
 
-export const INFERENCE_LIBS = ['simdnn', 'tfjs-wasm', 'ort-web'] as const;
-export type InferenceLib = (typeof INFERENCE_LIBS)[number];
+export { INFERENCE_LIBS, type InferenceLib };
 type ModelName = 'mlp' | 'cnn';
 
 /** The issue's targets for simdnn (set for the MLP) and its measurements of the peers. */
@@ -70,13 +70,9 @@ export interface InferenceReport {
   notes: string[];
 }
 
-interface Setup {
+interface Setup extends PeerModels {
   name: ModelName;
   title: string;
-  simdnn: nn.LayersModel;
-  artifacts: nn.io.ModelArtifacts;
-  tfjs: tf.LayersModel;
-  ort: ort.InferenceSession;
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -103,13 +99,7 @@ export async function benchInference(options: BenchOptions, log: (line: string) 
   const xBatch = new nn.Tensor(test.x.data.slice(0, BATCH * 784), [BATCH, 784]);
   const xOne = new nn.Tensor(test.x.data.slice(0, 784), [1, 784]);
   const setups: Setup[] = [];
-  for (const name of names) {
-    const simdnn = buildModel(name);
-    const artifacts = nn.io.modelToArtifacts(simdnn);
-    const tfjs = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
-    const session = await ort.InferenceSession.create(layersToOnnx(artifacts), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    setups.push({ name, title: TITLES[name], simdnn, artifacts, tfjs, ort: session });
-  }
+  for (const name of names) setups.push({ name, title: TITLES[name], ...(await peerModels(buildModel(name))) });
   const models: ModelReport[] = setups.map((s) => ({
     name: s.name, title: s.title, profile: [], coldBundled: null,
     figures: Object.fromEntries(INFERENCE_LIBS.map((lib) => [lib, emptyFigures()])) as Record<InferenceLib, Figures>,
@@ -117,13 +107,8 @@ export async function benchInference(options: BenchOptions, log: (line: string) 
 
   // Same outputs, or the timings compare different computations.
   for (let i = 0; i < setups.length; i++) {
-    const reference = (setups[i].simdnn.predict(xBatch, { batchSize: BATCH }) as nn.Tensor).data;
-    for (const lib of INFERENCE_LIBS) {
-      const out = await runner(lib, setups[i], xBatch).result();
-      const diff = maxRelDiff(out, reference);
-      models[i].figures[lib].agreement = diff;
-      if (!(diff <= 1e-5)) throw new Error(`inference bench: ${lib} and simdnn disagree on the ${setups[i].name} (max diff ${diff})`);
-    }
+    const diffs = await checkAgreement(setups[i], xBatch, `inference bench's ${setups[i].name}`);
+    for (const lib of INFERENCE_LIBS) models[i].figures[lib].agreement = diffs[lib];
   }
 
   const rounds = options.quick ? 1 : 3;
@@ -157,68 +142,12 @@ export async function benchInference(options: BenchOptions, log: (line: string) 
     m.coldBundled = cold.bundled[i];
   });
 
-  for (const s of setups) {
-    s.simdnn.dispose();
-    s.tfjs.dispose();
-    await s.ort.release();
-  }
+  for (const s of setups) await disposePeerModels(s);
   return { models, nodeFloor: cold.floor, coldRuns: options.quick ? 3 : 10, rounds, notes };
 }
 
 function emptyFigures(): Figures {
   return { latencyMedian: null, latencyP95: null, throughput: null, coldStart: null, coldMarks: null, coldInScript: null, agreement: null };
-}
-
-/** One predict through a library's public API: input from a Float32Array in, output read back. */
-function runner(lib: InferenceLib, s: Setup, x: nn.Tensor): { run: () => unknown; result: () => Promise<Float32Array> } {
-  const n = x.shape[0];
-  if (lib === 'simdnn') {
-    const run = () => (s.simdnn.predict(x, { batchSize: n }) as nn.Tensor).data;
-    return { run, result: async () => run() };
-  }
-  if (lib === 'tfjs-wasm') {
-    const run = () => {
-      const input = tf.tensor2d(x.data, [n, 784]);
-      const output = s.tfjs.predict(input, { batchSize: n }) as tf.Tensor;
-      const values = output.dataSync() as Float32Array;
-      input.dispose();
-      output.dispose();
-      return values;
-    };
-    return { run, result: async () => run() };
-  }
-  const run = async () => (await s.ort.run({ input: new ort.Tensor('float32', x.data, [n, 784]) })).output.data as Float32Array;
-  return { run, result: run };
-}
-
-/**
- * µs per call of `run` (sync or async), one timer reading per call: warm up (JIT tier-up, weight
- * packing, first-call allocations), then sample for `budgetMs`. Median and p95 of the samples.
- */
-async function latency(run: () => unknown, budgetMs: number): Promise<{ median: number; p95: number }> {
-  const warmUntil = performance.now() + Math.min(100, budgetMs / 3);
-  let warm = 0;
-  while (warm < 20 || performance.now() < warmUntil) {
-    const r = run();
-    if (r instanceof Promise) await r;
-    warm++;
-  }
-  const samples: number[] = [];
-  const until = performance.now() + budgetMs;
-  while (samples.length < 10 || (performance.now() < until && samples.length < 50_000)) {
-    const start = performance.now();
-    const r = run();
-    if (r instanceof Promise) await r;
-    samples.push((performance.now() - start) * 1000);
-  }
-  samples.sort((a, b) => a - b);
-  return { median: quantile(samples, 0.5), p95: quantile(samples, 0.95) };
-}
-
-function quantile(sorted: number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (at - lo);
 }
 
 /**
@@ -450,13 +379,6 @@ function median(values: number[]): number {
 function medianMarks(list: Record<string, number>[]): Record<string, number> {
   const keys = Object.keys(list[0] ?? {});
   return Object.fromEntries(keys.map((k) => [k, median(list.map((m) => m[k]))]));
-}
-
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return worst;
 }
 
 async function initLibraries(): Promise<string[]> {

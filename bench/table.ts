@@ -6,6 +6,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Substrings; when non-empty a row runs only if its name contains one of them. */
   filter: string[];
+  /** Whether sections that can drive headless Chromium do (false with --no-browser). */
+  browser: boolean;
 }
 
 /** Whether a row named `name` passes the `--filter` substrings. */

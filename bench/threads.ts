@@ -1,18 +1,26 @@
 // Threads and relaxed SIMD, each figure beside its one-thread peer measured in the same run:
 // square GEMMs at 1 thread, every thread and relaxed (a child Node with
-// --experimental-wasm-relaxed-simd, which Node 20 needs); an MLP and the example CNN trained
-// for an epoch; MLP inference at batch 1 (latency) and 256 (throughput); the hand-off cost.
-// Each figure is the best of several samples, so load from other processes costs a sample, not the row.
+// --experimental-wasm-relaxed-simd, which Node 20 needs); the hand-off cost; then simdnn beside
+// TF.js wasm and ORT web at the same thread count (MLP and CNN epochs, MLP batch-1 latency and
+// batch-256 throughput), in Node (a child process per count) and in headless Chromium (a Web
+// Worker per count; --no-browser skips it). Each figure is the best of several samples, so load
+// from other processes costs a sample, not the row.
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import * as nn from '../src/index.js';
 import { getBackend } from '../src/core/wasm.js';
 import { gemm, gemmArgs } from '../src/core/kernels/gemm.js';
 import { runParts } from '../src/core/threads/parts.js';
-import { mnistCnn, mnistMlp } from './models.js';
 import { type BenchOptions, fixed, formatTable, ratio, selected } from './table.js';
+import { chromiumPeerRuns } from './threads-browser/runner.js';
+import { formatPeerTable } from './threads-peers-table.js';
+import { PEER_FIGURES, type PeerRun } from './threads-peers.js';
 
 const ALL = availableParallelism();
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** 1 and every thread: the counts each peer table compares. */
+const COUNTS = [...new Set([1, ALL])];
 
 /** Best time per call of `fn` in ms over `samples` samples of `reps` calls. */
 function best(fn: () => void, reps: number, samples: number): number {
@@ -56,27 +64,57 @@ function relaxedGflops(sizes: number[], samples: number): (number | null)[] {
   }
 }
 
-/** Seconds for one epoch of `samples` random MNIST-shaped samples. */
-async function epochSeconds(build: () => nn.Sequential, batchSize: number, samples: number): Promise<number> {
-  const model = build();
-  model.compile({ optimizer: nn.optimizers.adam(), loss: 'categoricalCrossentropy' });
-  const x = nn.tensor(new Float32Array(samples * 784).map((_, i) => (i * 7919 % 255) / 255), [samples, 784]);
-  const y = nn.data.toCategorical(new Uint8Array(samples).map((_, i) => i % 10), 10);
-  await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
-  let min = Infinity;
-  for (let s = 0; s < 2; s++) {
-    const t0 = performance.now();
-    await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
-    min = Math.min(min, (performance.now() - t0) / 1000);
+/** simdnn, TF.js wasm and ORT web at `threads`, in a child Node: TF.js and ORT fix their thread count once per process. */
+function nodePeerRun(threads: number, options: BenchOptions): PeerRun {
+  const request = JSON.stringify({ threads, quick: options.quick, filter: options.filter });
+  const deadline = options.quick ? 180_000 : 420_000;
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/threads-peers-child.ts', request], {
+      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20, timeout: deadline, killSignal: 'SIGKILL',
+    });
+  } catch (error) {
+    const { signal, status } = error as { signal?: string | null; status?: number | null };
+    throw new Error(signal === 'SIGKILL'
+      ? `the child Node at ${threads} thread(s) passed its ${deadline / 1000} s deadline and was killed`
+      : `the child Node at ${threads} thread(s) exited with ${status ?? signal}: its stderr is above`);
   }
-  model.dispose();
-  return min;
+  // The last line: TF.js prints its advice about tfjs-node to stdout first.
+  return JSON.parse(out.trim().split('\n').at(-1)!) as PeerRun;
 }
 
-/** ms per predict of the MLP at `batch`. */
-function predictMs(model: nn.Sequential, batch: number, samples: number): number {
-  const x = nn.tensor(new Float32Array(batch * 784).fill(0.3), [batch, 784]);
-  return best(() => { model.predict(x); }, batch === 1 ? 200 : 10, samples);
+/** What every peer table says about its figures. */
+function peerHeading(where: string, versions: PeerRun['versions'], quick: boolean): string[] {
+  return [
+    `simdnn beside tfjs ${versions.tfjs} (wasm backend, setThreadsCount) and onnxruntime-web ${versions.ort} (wasm EP, numThreads) at the same thread count, ${where}; ` +
+      `${cpus()[0]?.model ?? 'unknown CPU'}, ${ALL} cores shared with other processes.`,
+    `Epochs: best of ${quick ? 1 : 3} after a warm-up epoch, on deterministic MNIST-shaped data. Latency: median over samples of back-to-back batch-1 predicts (>= 0.5 ms each); ` +
+      `throughput: median predict at batch 256 (batchSize 256); best of ${quick ? 1 : 3} round(s). "vs": how many times faster simdnn is (>1x: simdnn faster).`,
+  ];
+}
+
+/** The Node table, from one child per thread count; a failed child is reported, not thrown. */
+function nodePeerTable(options: BenchOptions, log: (line: string) => void): string {
+  try {
+    const runs = COUNTS.map((threads) => {
+      log(`peers in Node at ${threads} thread(s) (child process)`);
+      return nodePeerRun(threads, options);
+    });
+    return formatPeerTable(peerHeading(`Node ${process.version}, one process per count`, runs[0].versions, options.quick), runs);
+  } catch (error) {
+    return `Node peer table not measured: ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+/** The Chromium table, or why there is none: Chromium missing or a step failed (never thrown). */
+async function chromiumPeerTable(options: BenchOptions, log: (line: string) => void): Promise<string> {
+  if (!options.browser) return 'Chromium peer table skipped (--no-browser).';
+  try {
+    const { chromium, cores, runs } = await chromiumPeerRuns(options, log);
+    return formatPeerTable(peerHeading(`headless Chromium ${chromium} (hardwareConcurrency ${cores}), a module Web Worker per count in a crossOriginIsolated page`, runs[0].versions, options.quick), runs);
+  } catch (error) {
+    return `Chromium peer table not measured: ${(error as Error).message.split('\n')[0]}`;
+  }
 }
 
 /** µs per hand-off: a kernel call split in `ALL` parts that do nothing, less the same call on one thread. */
@@ -107,31 +145,11 @@ export async function benchThreads(options: BenchOptions, log: (line: string) =>
   }
   lines.push('', formatTable(['GFLOP/s', '1 thread', `${ALL} threads`, 'speed-up', '1t relaxed', 'relaxed/plain'], gemmRows));
 
-  const trainRows: string[][] = [];
-  for (const [name, build, batch] of [['mlp epoch', mnistMlp, 128], ['cnn epoch', mnistCnn, 64]] as const) {
-    if (!selected(name, options.filter)) continue;
-    log(name);
-    const n = options.quick ? 2048 : name === 'cnn epoch' ? 6000 : 12000;
-    await nn.ready({ threads: 1 });
-    const one = await epochSeconds(build, batch, n);
-    await nn.ready({ threads: ALL });
-    const all = await epochSeconds(build, batch, n);
-    trainRows.push([`${name} (${n} samples, batch ${batch}), s`, fixed(one, 2), fixed(all, 2), ratio(one, all)]);
-  }
-  const mlp = mnistMlp();
-  for (const batch of [1, 256]) {
-    const name = `mlp predict batch ${batch}, ms`;
-    if (!selected(name, options.filter)) continue;
-    log(name);
-    await nn.ready({ threads: 1 });
-    const one = predictMs(mlp, batch, samples);
-    await nn.ready({ threads: ALL });
-    const all = predictMs(mlp, batch, samples);
-    trainRows.push([name, fixed(one, 3), fixed(all, 3), ratio(one, all)]);
-  }
-  lines.push('', formatTable(['model', '1 thread', `${ALL} threads`, 'speed-up'], trainRows));
-
   if (ALL > 1) lines.push('', `hand-off: ${fixed(handOffMicros(samples), 1)} µs per job (post + wake + join of an empty part)`);
   await nn.ready({ threads: 1 });
+
+  if (PEER_FIGURES.some((figure) => selected(figure, options.filter))) {
+    lines.push('', nodePeerTable(options, log), '', await chromiumPeerTable(options, log));
+  }
   return lines.join('\n');
 }
