@@ -139,7 +139,7 @@ function notesText(notes) {
     'Each config runs in a fresh process (Chromium: a fresh module Web Worker in a fresh browser; workerd: a fresh workerd), since the first ready() fixes the build.',
   ];
   if (facts.chromium) lines.push(`Chromium: headless, page served from 127.0.0.1 with COOP same-origin + COEP require-corp: crossOriginIsolated ${facts.chromium.page} on the page, ${facts.chromium.worker} in the worker.`);
-  if (facts.workerd) {
+  if (facts.workerd?.clock) { // absent when every workerd run failed before its plan ended
     const { clock, gaps, roundTrips } = facts.workerd;
     const abs = gaps.map(Math.abs);
     const own = clock.advances

@@ -44,6 +44,14 @@ export function killTree(child) {
   }
 }
 
+/** Kills `child`'s group and waits (at most 5 s) until it is reaped, so no zombie is left to init. */
+export async function killAndReap(child) {
+  killTree(child);
+  let timer;
+  await Promise.race([child.done, new Promise((ok) => { timer = setTimeout(ok, 5_000); })]);
+  clearTimeout(timer);
+}
+
 /** Kills every child still running (also on exit and on SIGINT/SIGTERM/SIGHUP). */
 export function cleanup() {
   for (const child of children) killTree(child);
@@ -74,7 +82,7 @@ export function start(cmd, argv, options = {}) {
 /** Runs a command to completion within the deadline; throws with its output on failure. */
 export async function run(cmd, argv, options = {}, ctx = undefined) {
   const child = start(cmd, argv, options);
-  ctx?.defer(() => killTree(child));
+  ctx?.defer(() => killAndReap(child));
   let timer;
   const deadline = new Promise((_, reject) => {
     timer = setTimeout(() => {
@@ -287,8 +295,8 @@ export const workerdVersion = () => execFileSync(bin('workerd'), ['--version'], 
  */
 export async function startWorkerd(ctx, dir, config, port) {
   const child = start(bin('workerd'), ['serve', join(dir, config)], { cwd: dir });
-  ctx.defer(() => killTree(child));
-  const stop = async () => { killTree(child); await child.done; };
+  ctx.defer(() => killAndReap(child));
+  const stop = () => killAndReap(child);
   const base = `http://127.0.0.1:${port}`;
   const startBy = Date.now() + 60_000;
   for (;;) {
