@@ -4,12 +4,16 @@
  * hand-off is Atomics.notify / Atomics.wait on the slots, never a message per job. Workers are
  * unref'd, so they never keep a process alive.
  */
-import { ARGS_AT, DONE, EXIT, KERNEL, MAX_ARGS, MESSAGE_AT, MESSAGE_LENGTH, SEQ, SLOT_BYTES, STATUS, TRAPPED } from './slots.js';
+import { ARGS_AT, DONE, EXIT, KERNEL, MAX_ARGS, MESSAGE_AT, MESSAGE_LENGTH, SEQ, SLOT_BYTES, SPIN_US, STATUS, TRAPPED } from './slots.js';
 import type { WorkerKind } from './env.js';
-import { nodeWorkerSource, webWorkerSource } from './worker-source.js';
+import { WORKER_SPIN_US, nodeWorkerSource, webWorkerSource } from './worker-source.js';
 
-/** Atomics.load polls before the caller sleeps while joining: most parts finish within microseconds of each other. */
-const JOIN_SPIN = 2000;
+/**
+ * Milliseconds the caller polls a worker's DONE before it sleeps while joining: parts finish
+ * within microseconds of each other unless a worker started late, and a sleeping caller takes
+ * as long to wake as a worker does (10-110 µs here).
+ */
+export const JOIN_SPIN_US = 1000;
 
 interface AnyWorker {
   postMessage(message: unknown): void;
@@ -29,6 +33,7 @@ export class Pool {
   private readonly msg: Uint8Array;
   private readonly posted: number[];
   private readonly pendingName: string[];
+  private joinSpinUs = JOIN_SPIN_US;
 
   private constructor(readonly size: number, private readonly workers: AnyWorker[], control: SharedArrayBuffer,
     private readonly names: readonly string[]) {
@@ -37,6 +42,13 @@ export class Pool {
     for (let w = 0; w < size; w++) this.args.push(new Float64Array(control, w * SLOT_BYTES + ARGS_AT, MAX_ARGS));
     this.posted = new Array<number>(size).fill(0);
     this.pendingName = new Array<string>(size).fill('');
+    this.setSpin();
+  }
+
+  /** For measurements: how long workers poll for a job and the caller polls a join before sleeping. */
+  setSpin(workerUs = WORKER_SPIN_US, joinUs = JOIN_SPIN_US): void {
+    for (let w = 1; w < this.size; w++) Atomics.store(this.ctl, w * (SLOT_BYTES >> 2) + SPIN_US, workerUs);
+    this.joinSpinUs = joinUs;
   }
 
   /** Starts `size - 1` workers on `module` over `memory`; resolves once each has instantiated. */
@@ -92,7 +104,10 @@ export class Pool {
       const base = w * (SLOT_BYTES >> 2);
       const want = this.posted[w];
       let done = Atomics.load(this.ctl, base + DONE);
-      for (let i = 0; done !== want && i < JOIN_SPIN; i++) done = Atomics.load(this.ctl, base + DONE);
+      for (let i = 1, until = performance.now() + this.joinSpinUs / 1000; done !== want; i++) {
+        done = Atomics.load(this.ctl, base + DONE);
+        if ((i & 63) === 0 && performance.now() > until) break;
+      }
       while (done !== want) {
         Atomics.wait(this.ctl, base + DONE, done);
         done = Atomics.load(this.ctl, base + DONE);

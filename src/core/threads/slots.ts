@@ -10,6 +10,8 @@ export const DONE = 1;
 export const KERNEL = 2;
 export const STATUS = 3;
 export const MESSAGE_LENGTH = 4;
+/** Microseconds the worker polls for its next job before it sleeps (written by the caller). */
+export const SPIN_US = 5;
 /** Byte offset and count of the float64 arguments (every kernel argument is exact in a float64). */
 export const ARGS_AT = 64;
 export const MAX_ARGS = 24;

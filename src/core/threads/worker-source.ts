@@ -5,10 +5,15 @@
  * report. It never allocates per job (the kernel is called with all argument slots; wasm ignores
  * the extra ones) and never posts a message per job.
  */
-import { ARGS_AT, DONE, EXIT, KERNEL, MAX_ARGS, MESSAGE_AT, MESSAGE_BYTES, MESSAGE_LENGTH, SEQ, SLOT_BYTES, STATUS, TRAPPED, OK } from './slots.js';
+import { ARGS_AT, DONE, EXIT, KERNEL, MAX_ARGS, MESSAGE_AT, MESSAGE_BYTES, MESSAGE_LENGTH, SEQ, SLOT_BYTES, SPIN_US, STATUS, TRAPPED, OK } from './slots.js';
 
-/** Atomics.load polls before a worker sleeps in Atomics.wait: a training step issues GEMMs back to back. */
-export const WORKER_SPIN = 2000;
+/**
+ * Milliseconds a worker polls for its next job before it sleeps in Atomics.wait: waking a
+ * sleeping worker took 10-110 µs on this 2-core VM (after gaps of 50 µs to 1 ms), more than a
+ * split GEMM part of a batch-256 Dense layer saves, and a forward pass issues its GEMMs tens of
+ * µs apart. The poll reads the clock every 64 loads.
+ */
+export const WORKER_SPIN_US = 200;
 
 const args = Array.from({ length: MAX_ARGS }, (_, i) => `a[${i}]`).join(', ');
 
@@ -26,7 +31,10 @@ function start(init, post) {
   let seen = 0;
   for (;;) {
     let seq = Atomics.load(ctl, ${SEQ});
-    for (let i = 0; seq === seen && i < ${WORKER_SPIN}; i++) seq = Atomics.load(ctl, ${SEQ});
+    for (let i = 1, until = performance.now() + ctl[${SPIN_US}] / 1000; seq === seen; i++) {
+      seq = Atomics.load(ctl, ${SEQ});
+      if ((i & 63) === 0 && performance.now() > until) break;
+    }
     while (seq === seen) { Atomics.wait(ctl, ${SEQ}, seen); seq = Atomics.load(ctl, ${SEQ}); }
     seen = seq;
     const kernel = ctl[${KERNEL}];
