@@ -12,6 +12,7 @@ import * as nn from '../src/index.js';
 import { getBackend } from '../src/core/wasm.js';
 import { gemm, gemmArgs } from '../src/core/kernels/gemm.js';
 import { runParts } from '../src/core/threads/parts.js';
+import { maddCeiling } from './ceiling.js';
 import { type BenchOptions, fixed, formatTable, ratio, selected } from './table.js';
 import { chromiumPeerRuns } from './threads-browser/runner.js';
 import { formatPeerTable } from './threads-peers-table.js';
@@ -117,14 +118,34 @@ async function chromiumPeerTable(options: BenchOptions, log: (line: string) => v
   }
 }
 
+/** A GEMM with nothing to do: its parts time the hand-off alone. */
+const EMPTY = gemmArgs({ m: 0, n: 0, k: 0 });
+function fillEmpty(a: Float64Array, part: number, parts: number): void {
+  a.fill(0);
+  a[16] = part;
+  a[17] = parts;
+}
+
 /** µs per hand-off: a kernel call split in `ALL` parts that do nothing, less the same call on one thread. */
 function handOffMicros(samples: number): number {
   const b = getBackend();
-  const empty = gemmArgs({ m: 0, n: 0, k: 0 });
-  const fill = (a: Float64Array, part: number, parts: number): void => { a.fill(0); a[16] = part; a[17] = parts; };
-  const split = best(() => runParts(b, 'gemmPart', ALL, fill, empty), 2000, samples);
-  const alone = best(() => runParts(b, 'gemmPart', 1, fill, empty), 2000, samples);
+  const split = best(() => runParts(b, 'gemmPart', ALL, fillEmpty, EMPTY), 2000, samples);
+  const alone = best(() => runParts(b, 'gemmPart', 1, fillEmpty, EMPTY), 2000, samples);
   return ((split - alone) * 1000) / Math.max(1, ALL - 1);
+}
+
+/** Median µs of one split empty call after the pool has been idle for 2 ms (workers asleep: the wake is in it). */
+function coldHandOffMicros(): number {
+  const b = getBackend();
+  const idle = new Int32Array(new SharedArrayBuffer(4));
+  const times: number[] = [];
+  for (let i = 0; i < 51; i++) {
+    Atomics.wait(idle, 0, 0, 2);
+    const t0 = performance.now();
+    runParts(b, 'gemmPart', ALL, fillEmpty, EMPTY);
+    times.push((performance.now() - t0) * 1000);
+  }
+  return times.sort((x, y) => x - y)[25];
 }
 
 export async function benchThreads(options: BenchOptions, log: (line: string) => void): Promise<string> {
@@ -144,8 +165,15 @@ export async function benchThreads(options: BenchOptions, log: (line: string) =>
     gemmRows.push([`gemm ${size}`, fixed(one), fixed(all), ratio(all, one), fixed(relaxed[i]), ratio(relaxed[i], one)]);
   }
   lines.push('', formatTable(['GFLOP/s', '1 thread', `${ALL} threads`, 'speed-up', '1t relaxed', 'relaxed/plain'], gemmRows));
+  const ceiling = maddCeiling();
+  const largest = gemmRows.at(-1);
+  lines.push(`ceiling, one thread: ${fixed(ceiling.plain)} GFLOP/s plain, ${fixed(ceiling.relaxed)} relaxed (ten independent f32x4 multiply-adds a step, operands in registers:` +
+    ` the most this core issues${largest ? `; ${largest[0]} on 1 thread reaches ${ratio(Number(largest[1]), ceiling.plain)} of it` : ''})`);
 
-  if (ALL > 1) lines.push('', `hand-off: ${fixed(handOffMicros(samples), 1)} µs per job (post + wake + join of an empty part)`);
+  if (ALL > 1) {
+    lines.push('', `hand-off: ${fixed(handOffMicros(samples), 1)} µs per job back to back (post + wake + join of an empty part);` +
+      ` ${fixed(coldHandOffMicros(), 1)} µs for the first job after 2 ms idle (median of 51; the workers sleep after 200 µs without work)`);
+  }
   await nn.ready({ threads: 1 });
 
   if (PEER_FIGURES.some((figure) => selected(figure, options.filter))) {
