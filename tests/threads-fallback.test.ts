@@ -46,6 +46,16 @@ describe('thread fallbacks', () => {
     expect(nn.backend()).toEqual({ threads: 1, simd: 'plain' });
   });
 
+  it("'auto' on a host without threads says why even when it reports one core (workerd)", async () => {
+    setThreadEnvironment({ ...host, cores: 1, worker: null });
+    await nn.ready({ threads: 'auto' });
+    expect(nn.backend().threads).toBe(1);
+    expect(nn.backend().why).toMatch(/no Worker in this runtime/);
+    setThreadEnvironment(null);
+    await nn.ready({ threads: 1 });
+    expect(nn.backend().why).toBeUndefined();
+  });
+
   it('refuses unknown options naming the nearest, and bad values', async () => {
     await expect(nn.ready({ thread: 2 } as never)).rejects.toThrow("ready: unknown option 'thread'; did you mean 'threads'?");
     await expect(nn.ready({ sims: 'relaxed' } as never)).rejects.toThrow("did you mean 'simd'?");

@@ -115,7 +115,7 @@ function checkReadyOptions(options: ReadyOptions): void {
 async function instantiate(options: ReadyOptions): Promise<Backend> {
   const env = await threadEnvironment();
   const wanted = options.threads === 'auto' ? env.cores : options.threads ?? 1;
-  const noThreads = wanted > 1 ? whyNoThreads(env) : undefined;
+  const noThreads = askedForThreads(options, wanted) ? whyNoThreads(env) : undefined;
   const reasons: string[] = [];
   if (noThreads) reasons.push(noThreads);
   let simd: SimdVariant = options.simd ?? 'plain';
@@ -149,6 +149,11 @@ async function instantiate(options: ReadyOptions): Promise<Backend> {
   return b;
 }
 
+/** More than one thread, or 'auto' (every core: a host without threads says why even if it reports one core). */
+function askedForThreads(options: ReadyOptions, wanted: number): boolean {
+  return wanted > 1 || options.threads === 'auto';
+}
+
 /** A later ready({ threads, simd }): resizes the pool of the threaded build; says why when it cannot. */
 async function reconfigure(b: Backend, options: ReadyOptions): Promise<Backend> {
   const reasons: string[] = [];
@@ -158,7 +163,7 @@ async function reconfigure(b: Backend, options: ReadyOptions): Promise<Backend> 
   if (options.threads !== undefined) {
     const env = await threadEnvironment();
     const wanted = options.threads === 'auto' ? env.cores : options.threads;
-    const noThreads = wanted > 1 ? whyNoThreads(env) : undefined;
+    const noThreads = askedForThreads(options, wanted) ? whyNoThreads(env) : undefined;
     await stopPool(b);
     b.info = { threads: 1, simd: b.info.simd };
     if (noThreads) reasons.push(noThreads);
