@@ -6,7 +6,7 @@
  * on 1 thread), one fresh process / Worker / workerd per configuration running workload.mjs.
  * Prints the machine, each runtime's version and one Markdown table (report.mjs).
  *
- *   node bench/runtimes/run.mjs [--only=node,bun,deno,chromium,workerd] [--keep]
+ *   node bench/runtimes/run.mjs [--only=node,bun,deno,chromium,workerd] [--rounds=3] [--keep]
  *
  * Node always runs (its weights are the reference). Needs a built dist/ (`npm run build`; the
  * npm script builds first). Exits 1 when a run on the plain build trained weights that differ
@@ -28,6 +28,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const only = onlyRuntimes(args);
 const keep = args.includes('--keep');
+const roundsArg = args.find((a) => a.startsWith('--rounds='));
+const rounds = roundsArg ? Number(roundsArg.slice('--rounds='.length)) : 3;
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a positive integer, got '${roundsArg.slice('--rounds='.length)}'`);
 const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -124,6 +127,18 @@ async function hostPlan(base, config, logTail) {
   return { config, backend: setup.backend, env: setup.env, samples, clock, ...(await get('/weights')).body };
 }
 
+/** Adds one round's samples to the row; every round must train the very same weights. */
+function addRound(row, result) {
+  if (!row.result) {
+    row.result = result;
+    return;
+  }
+  for (const [step, times] of Object.entries(result.samples)) row.result.samples[step].push(...times);
+  for (const model of ['mlp', 'cnn']) {
+    if (result[model].hex !== row.result[model].hex) throw new Error(`${model.toUpperCase()} weights differ between rounds (${row.result[model].hash} then ${result[model].hash})`);
+  }
+}
+
 function machine() {
   const cpu = cpus();
   return `${cpu[0]?.model.trim()}, ${cpu.length} logical cores (availableParallelism ${availableParallelism()}), ` +
@@ -132,9 +147,10 @@ function machine() {
 
 function notesText(notes) {
   const lines = [
-    `GEMM: 2n³ / the time of one \`nn.ops.matMul(a, b)\` on [n, n] tensors, which includes copying a and b into wasm memory and the result out; best of ${PLAN[0].samples} samples.`,
-    `Epochs: one epoch of the bench/models.ts MLP (${MLP_SAMPLES} samples, batch 128) and CNN (${CNN_SAMPLES} samples, batch 64), Adam, categoricalCrossentropy, on synthetic MNIST-shaped data from an integer LCG, seeds fixed; best of 2 epochs after a warm-up epoch.`,
-    `Predict: the trained MLP; batch 1 is the median over ${PLAN[4].samples} samples of the mean of ${PLAN[4].reps} calls; batch 256 is 256 rows / the best time of \`predict(x, { batchSize: 256 })\`.`,
+    `GEMM: 2n³ / the time of one \`nn.ops.matMul(a, b)\` on [n, n] tensors, which includes copying a and b into wasm memory and the result out; best of ${PLAN[0].samples} samples a round.`,
+    `Rounds: ${rounds}; each round runs every runtime and config once in turn, and a cell's figure is taken over the samples of all its rounds (every round must train the same weights).`,
+    `Epochs: one epoch of the bench/models.ts MLP (${MLP_SAMPLES} samples, batch 128) and CNN (${CNN_SAMPLES} samples, batch 64), Adam, categoricalCrossentropy, on synthetic MNIST-shaped data from an integer LCG, seeds fixed; best of 2 epochs a round after a warm-up epoch.`,
+    `Predict: the trained MLP; batch 1 is the median over ${PLAN[4].samples} samples a round of the mean of ${PLAN[4].reps} calls; batch 256 is 256 rows / the best time of \`predict(x, { batchSize: 256 })\`.`,
     'Weights vs Node: the float32 bytes of both trained models after the same 3 epochs (FNV-1a hashes in the Node 1-thread row), against Node 1 thread; relaxed runs against Node relaxed and Node plain, where fused multiply-add may legitimately change bits.',
     'Each config runs in a fresh process (Chromium: a fresh module Web Worker in a fresh browser; workerd: a fresh workerd), since the first ready() fixes the build.',
   ];
@@ -158,26 +174,29 @@ console.log(`machine: ${machine()}`);
 const files = ['workload.mjs', 'node.mjs', 'bun.mjs', 'deno.mjs', 'browser.html', 'browser.mjs', 'browser-worker.mjs', 'worker.mjs'];
 const { dir, packed } = stagePackage({ prefix: 'simdnn-bench-runtimes-', name: 'simdnn-bench-runtimes', files: files.map((f) => join(here, f)) });
 console.log(`staged ${packed.filename} (${(packed.size / 1024).toFixed(1)} KB packed) in ${dir}`);
-const rows = [];
+const rows = RUNTIMES.filter((n) => only.includes(n) || n === 'node').flatMap((runtime) => Object.keys(CONFIGS).map((config) => ({ runtime, config })));
 const versions = new Map();
 try {
-  for (const name of RUNTIMES.filter((n) => only.includes(n) || n === 'node')) {
-    for (const config of Object.keys(CONFIGS)) {
+  // Round after round over every row: a spell of noise on a shared host then costs each cell one round, not all its samples.
+  for (let round = 1; round <= rounds; round++) {
+    for (const row of rows) {
+      if (row.error) continue;
+      const { runtime: name, config } = row;
       const began = Date.now();
-      process.stdout.write(`${name} ${CONFIGS[config].label}: running... `);
-      const row = { runtime: name, config };
+      process.stdout.write(`round ${round}/${rounds}, ${name} ${CONFIGS[config].label}: running... `);
       try {
         const { version, result } = await withDeadline((ctx) => runtimes[name](dir, config, ctx), `${name} ${config}`);
-        Object.assign(row, { version, result });
         versions.set(name, version);
+        row.version = version;
+        addRound(row, result);
         const { threads, simd, why } = result.backend;
         console.log(`${((Date.now() - began) / 1000).toFixed(1)} s (threads ${threads}, ${simd}${why ? `; ${why}` : ''})`);
       } catch (error) {
         row.error = String(error?.message ?? error);
-        row.version = versions.get(name);
+        row.version ??= versions.get(name);
+        delete row.result;
         console.log(`ERROR\n${String(error?.stack ?? error).replace(/^/gm, '    ')}`);
       }
-      rows.push(row);
     }
   }
 } finally {
