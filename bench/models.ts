@@ -1,25 +1,11 @@
-// The two networks every bench section (and the ONNX writer test) measures: the main job's MLP
-// and the example CNN of examples/mnist-cnn.ts, built from the source tree.
+// The two networks every bench section (and the ONNX writer test) measures, built from the
+// source tree: the builders live in bench/runtimes/models.mjs, which the cross-runtime workload
+// also runs, unbuilt, in every runtime.
 import * as nn from '../src/core.js';
+import { cnnModel, mlpModel } from './runtimes/models.mjs';
 
 /** 784-128(ReLU)-10(softmax). */
-export function mnistMlp(): nn.Sequential {
-  return nn.sequential({ layers: [
-    nn.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }),
-    nn.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
-}
+export const mnistMlp = (): nn.Sequential => mlpModel(nn);
 
 /** Conv(8) → MaxPool → Conv(16) → MaxPool → Dense(128) → Dense(10), on flat 784-pixel input. */
-export function mnistCnn(): nn.Sequential {
-  return nn.sequential({ layers: [
-    nn.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
-    nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-    nn.layers.maxPooling2d({ poolSize: 2 }),
-    nn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-    nn.layers.maxPooling2d({ poolSize: 2 }),
-    nn.layers.flatten(),
-    nn.layers.dense({ units: 128, activation: 'relu' }),
-    nn.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
-}
+export const mnistCnn = (): nn.Sequential => cnnModel(nn);

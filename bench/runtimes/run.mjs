@@ -149,7 +149,7 @@ function notesText(notes) {
   const lines = [
     `GEMM: 2n³ / the time of one \`nn.ops.matMul(a, b)\` on [n, n] tensors, which includes copying a and b into wasm memory and the result out; best of ${PLAN[0].samples} samples a round.`,
     `Rounds: ${rounds}; each round runs every runtime and config once in turn, and a cell's figure is taken over the samples of all its rounds (every round must train the same weights).`,
-    `Epochs: one epoch of the bench/models.ts MLP (${MLP_SAMPLES} samples, batch 128) and CNN (${CNN_SAMPLES} samples, batch 64), Adam, categoricalCrossentropy, on synthetic MNIST-shaped data from an integer LCG, seeds fixed; best of 2 epochs a round after a warm-up epoch.`,
+    `Epochs: one epoch of the bench/runtimes/models.mjs MLP (${MLP_SAMPLES} samples, batch 128) and CNN (${CNN_SAMPLES} samples, batch 64), Adam, categoricalCrossentropy, on synthetic MNIST-shaped data from an integer LCG, seeds fixed; best of 2 epochs a round after a warm-up epoch.`,
     `Predict: the trained MLP; batch 1 is the median over ${PLAN[4].samples} samples a round of the mean of ${PLAN[4].reps} calls; batch 256 is 256 rows / the best time of \`predict(x, { batchSize: 256 })\`.`,
     'Weights vs Node: the float32 bytes of both trained models after the same 3 epochs (FNV-1a hashes in the Node 1-thread row), against Node 1 thread; relaxed runs against Node relaxed and Node plain, where fused multiply-add may legitimately change bits.',
     'Each config runs in a fresh process (Chromium: a fresh module Web Worker in a fresh browser; workerd: a fresh workerd), since the first ready() fixes the build.',
@@ -171,7 +171,7 @@ function notesText(notes) {
 
 const t0 = Date.now();
 console.log(`machine: ${machine()}`);
-const files = ['workload.mjs', 'node.mjs', 'bun.mjs', 'deno.mjs', 'browser.html', 'browser.mjs', 'browser-worker.mjs', 'worker.mjs'];
+const files = ['workload.mjs', 'models.mjs', 'node.mjs', 'bun.mjs', 'deno.mjs', 'browser.html', 'browser.mjs', 'browser-worker.mjs', 'worker.mjs'];
 const { dir, packed } = stagePackage({ prefix: 'simdnn-bench-runtimes-', name: 'simdnn-bench-runtimes', files: files.map((f) => join(here, f)) });
 console.log(`staged ${packed.filename} (${(packed.size / 1024).toFixed(1)} KB packed) in ${dir}`);
 const rows = RUNTIMES.filter((n) => only.includes(n) || n === 'node').flatMap((runtime) => Object.keys(CONFIGS).map((config) => ({ runtime, config })));

@@ -1,16 +1,18 @@
 /**
  * The cross-runtime benchmark's one workload (`npm run bench:runtimes`), shared by every
- * runtime's entry file: plain ESM, no imports, nothing beyond ECMAScript and WebAssembly. The
+ * runtime's entry file: plain ESM that imports only models.mjs, nothing beyond ECMAScript and WebAssembly. The
  * entry hands in the library (`nn`, from the packed 'simdnn/core') and, where it has one, a
  * clock; bench/runtimes/run.mjs turns the sample times into the table.
  *
  * One process (or Web Worker, or workerd instance) runs one configuration of CONFIGS, because
  * the first `ready()` fixes the build. The steps of PLAN run in that order everywhere:
- * square GEMMs through `nn.ops.matMul`, epochs of the MLP and CNN of bench/models.ts on
+ * square GEMMs through `nn.ops.matMul`, epochs of the MLP and CNN of models.mjs on
  * synthetic MNIST-shaped data, then the trained MLP's predict at batch 1 and 256. Training is
  * the same sequence of fits on every runtime (seeds fixed), so the trained weights, returned as
  * float32 hex with an FNV-1a hash, can be compared bit for bit.
  */
+
+import { cnnModel, mlpModel } from './models.mjs';
 
 /** The configurations, by the name the runner passes. */
 export const CONFIGS = {
@@ -71,28 +73,6 @@ export function syntheticDigits(n, seed) {
     }
   }
   return { x, labels };
-}
-
-/** The 784-128-10 MLP of bench/models.ts. */
-export function mlpModel(nn) {
-  return nn.sequential({ layers: [
-    nn.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }),
-    nn.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
-}
-
-/** The example CNN of bench/models.ts: conv8-pool-conv16-pool-dense128-dense10 on flat 784-pixel input. */
-export function cnnModel(nn) {
-  return nn.sequential({ layers: [
-    nn.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
-    nn.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-    nn.layers.maxPooling2d({ poolSize: 2 }),
-    nn.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
-    nn.layers.maxPooling2d({ poolSize: 2 }),
-    nn.layers.flatten(),
-    nn.layers.dense({ units: 128, activation: 'relu' }),
-    nn.layers.dense({ units: 10, activation: 'softmax' }),
-  ] });
 }
 
 /** FNV-1a (32-bit) over bytes. */
