@@ -3,8 +3,9 @@
 // --experimental-wasm-relaxed-simd, which Node 20 needs); the hand-off cost; then simdnn beside
 // TF.js wasm and ORT web at the same thread count (MLP and CNN epochs, MLP batch-1 latency and
 // batch-256 throughput), in Node (a child process per count) and in headless Chromium (a Web
-// Worker per count; --no-browser skips it). Each figure is the best of several samples, so load
-// from other processes costs a sample, not the row.
+// Worker per count; --no-browser skips it). GEMM figures are the best of several samples and the
+// peers' latency and throughput the best round's median, so load from other processes costs a
+// sample, not the row.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -167,11 +168,13 @@ export async function benchThreads(options: BenchOptions, log: (line: string) =>
   lines.push('', formatTable(['GFLOP/s', '1 thread', `${ALL} threads`, 'speed-up', '1t relaxed', 'relaxed/plain'], gemmRows));
   const ceiling = maddCeiling();
   const largest = gemmRows.at(-1);
-  lines.push(`ceiling, one thread: ${fixed(ceiling.plain)} GFLOP/s plain, ${fixed(ceiling.relaxed)} relaxed (ten independent f32x4 multiply-adds a step, operands in registers:` +
-    ` the most this core issues${largest ? `; ${largest[0]} on 1 thread reaches ${ratio(Number(largest[1]), ceiling.plain)} of it` : ''})`);
+  lines.push(ceiling.gflops === null
+    ? `fused multiply-add ceiling, one thread: not measured (${ceiling.why})`
+    : `fused multiply-add ceiling, one thread: ${fixed(ceiling.gflops)} GFLOP/s (ten independent f32x4.relaxed_madd chains, operands in registers: the most` +
+      ` this core issues${largest ? `; ${largest[0]} on 1 thread relaxed reaches ${ratio(Number(largest[4]), ceiling.gflops)} of it` : ''})`);
 
   if (ALL > 1) {
-    lines.push('', `hand-off: ${fixed(handOffMicros(samples), 1)} µs per job back to back (post + wake + join of an empty part);` +
+    lines.push('', `hand-off: ${fixed(handOffMicros(samples), 1)} µs per job back to back (post + join of an empty part, the workers polling);` +
       ` ${fixed(coldHandOffMicros(), 1)} µs for the first job after 2 ms idle (median of 51; the workers sleep after 200 µs without work)`);
   }
   await nn.ready({ threads: 1 });

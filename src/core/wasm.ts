@@ -144,7 +144,7 @@ async function instantiate(options: ReadyOptions): Promise<Backend> {
   };
   if (wanted > 1 && !noThreads) {
     if (!shared) b.info.why = 'the module passed as `wasm` is a single-thread build (it does not import shared memory)';
-    else await resizePool(b, wanted, env.worker!, reasons);
+    else await resizePool(b, wanted, env.cores, env.worker!, reasons);
   }
   return b;
 }
@@ -168,7 +168,7 @@ async function reconfigure(b: Backend, options: ReadyOptions): Promise<Backend> 
     b.info = { threads: 1, simd: b.info.simd };
     if (noThreads) reasons.push(noThreads);
     else if (wanted > 1 && !b.shared) reasons.push('threads need the threaded build: pass threads to the first ready() call');
-    else if (wanted > 1) await resizePool(b, wanted, env.worker!, reasons);
+    else if (wanted > 1) await resizePool(b, wanted, env.cores, env.worker!, reasons);
   }
   if (reasons.length) b.info.why = reasons.join('; ');
   return b;

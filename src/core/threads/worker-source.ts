@@ -8,12 +8,19 @@
 import { ARGS_AT, DONE, EXIT, KERNEL, MAX_ARGS, MESSAGE_AT, MESSAGE_BYTES, MESSAGE_LENGTH, SEQ, SLOT_BYTES, SPIN_US, STATUS, TRAPPED, OK } from './slots.js';
 
 /**
- * Milliseconds a worker polls for its next job before it sleeps in Atomics.wait: waking a
+ * Microseconds a worker polls for its next job before it sleeps in Atomics.wait: waking a
  * sleeping worker took 10-110 µs on this 2-core VM (after gaps of 50 µs to 1 ms), more than a
  * split GEMM part of a batch-256 Dense layer saves, and a forward pass issues its GEMMs tens of
  * µs apart. The poll reads the clock every 64 loads.
  */
 export const WORKER_SPIN_US = 200;
+
+/**
+ * Loads per µs of polling budget at most (a poll loop in Node here runs 40-64 a µs, its clock
+ * reads included): bounds a poll where the clock is coarse (1 ms or more in some browsers), so it
+ * never spins for a whole tick.
+ */
+export const MAX_POLLS_PER_US = 100;
 
 const args = Array.from({ length: MAX_ARGS }, (_, i) => `a[${i}]`).join(', ');
 
@@ -31,9 +38,10 @@ function start(init, post) {
   let seen = 0;
   for (;;) {
     let seq = Atomics.load(ctl, ${SEQ});
-    for (let i = 1, until = performance.now() + ctl[${SPIN_US}] / 1000; seq === seen; i++) {
+    const spinUs = ctl[${SPIN_US}];
+    for (let polls = spinUs * ${MAX_POLLS_PER_US}, until = performance.now() + spinUs / 1000; seq === seen && polls > 0; polls--) {
       seq = Atomics.load(ctl, ${SEQ});
-      if ((i & 63) === 0 && performance.now() > until) break;
+      if ((polls & 63) === 0 && performance.now() > until) polls = 0;
     }
     while (seq === seen) { Atomics.wait(ctl, ${SEQ}, seen); seq = Atomics.load(ctl, ${SEQ}); }
     seen = seq;
