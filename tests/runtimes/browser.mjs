@@ -1,20 +1,23 @@
-/** Chromium entry of the runtime matrix (see browser.html): sets `window.__result` or `window.__error`. */
+/**
+ * Chromium entry of the runtime matrix (see browser.html): runs the workload on the page (its
+ * main thread may not Atomics.wait, so one thread runs and backend().why says so), then in a
+ * module Web Worker of the same crossOriginIsolated page, where the pool runs 2 threads. Sets
+ * `window.__result` and `window.__workerResult`, or `window.__error`.
+ */
 import * as nn from 'simdnn/core';
-import { runWorkload } from './workload.mjs';
+import { fetchFixtures, runWorkload } from './workload.mjs';
 
-const get = async (path) => {
-  const response = await fetch(path);
-  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
-  return response;
-};
+const version = navigator.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent;
 try {
-  const result = await runWorkload(nn, {
-    modelJSON: await (await get('./fixtures/mnist-mlp/model.json')).text(),
-    weights: new Uint8Array(await (await get('./fixtures/mnist-mlp/weights.bin')).arrayBuffer()),
-    inputs: await (await get('./fixtures/inputs.bin')).arrayBuffer(),
-  });
-  result.version = navigator.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0] ?? navigator.userAgent;
+  const result = await runWorkload(nn, await fetchFixtures('.'));
+  result.version = version;
   window.__result = result;
+  const worker = new Worker('./browser-worker.mjs', { type: 'module' });
+  window.__workerResult = await new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => (data.error ? reject(new Error(`worker: ${data.error}`)) : resolve({ ...data.result, version }));
+    worker.onerror = (event) => reject(new Error(`worker: ${event.message}`));
+  });
+  worker.terminate();
 } catch (e) {
   window.__error = String(e?.stack ?? e);
 }

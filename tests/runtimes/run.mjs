@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The runtime matrix (`npm run test:runtimes`, also run by CI): the package as `npm pack` makes
- * it, loaded unchanged in Node, Bun, Deno, headless Chromium and workerd. Each runtime trains a
+ * it, loaded unchanged in Node, Bun, Deno, headless Chromium (on a crossOriginIsolated page, and
+ * in a module Web Worker of it, where the pool runs 2 threads) and workerd. Each runtime trains a
  * small dense net and a tiny CNN with fixed seeds and must end with weights bit-identical to
  * Node's, and runs a saved MNIST model (trained and saved by Node) whose predictions must equal
  * Node's: the table says 'bit-identical', or 'within 1e-6' with the largest difference (still a
@@ -23,6 +24,7 @@ import {
 } from '../../scripts/runtimes/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const ALL = RUNTIMES;
 const args = process.argv.slice(2);
 const only = onlyRuntimes(args);
@@ -30,7 +32,7 @@ const keep = args.includes('--keep') || process.env.KEEP_RUNTIME_STAGE === '1';
 
 /** The package as published, installed beside the entry files. */
 function stage() {
-  const files = ['workload.mjs', 'reference.mjs', 'node.mjs', 'bun.mjs', 'deno.mjs', 'browser.html', 'browser.mjs', 'worker.mjs'];
+  const files = ['workload.mjs', 'reference.mjs', 'node.mjs', 'bun.mjs', 'deno.mjs', 'browser.html', 'browser.mjs', 'browser-worker.mjs', 'worker.mjs'];
   const staged = stagePackage({ prefix: 'simdnn-runtimes-', name: 'simdnn-runtime-matrix', files: files.map((f) => join(here, f)), mnist: true });
   mkdirSync(join(staged.dir, 'fixtures'));
   return staged;
@@ -57,13 +59,14 @@ const runtimes = {
   },
 
   async chromium(dir, ctx) {
-    const opened = await openChromiumPage(ctx, dir, 'browser.html');
+    // Cross-origin isolated, so the page's Web Worker may share memory and run the threaded build.
+    const opened = await openChromiumPage(ctx, dir, 'browser.html', ISOLATION);
     if (!opened) return undefined;
     const { page, log, version } = opened;
-    await page.waitForFunction(() => window.__result || window.__error, null, { timeout: TIMEOUT_MS, polling: 100 });
-    const { result, error } = await page.evaluate(() => ({ result: window.__result, error: window.__error }));
-    if (error || !result) throw new Error(`page: ${error}\n${log.join('\n')}`);
-    return { version, result };
+    await page.waitForFunction(() => window.__workerResult || window.__error, null, { timeout: TIMEOUT_MS, polling: 100 });
+    const { result, workerResult, error } = await page.evaluate(() => ({ result: window.__result, workerResult: window.__workerResult, error: window.__error }));
+    if (error || !result || !workerResult) throw new Error(`page: ${error}\n${log.join('\n')}`);
+    return { version, result, also: [{ runtime: 'chromium (Web Worker)', result: workerResult }] };
   },
 
   async workerd(dir, ctx) {
@@ -151,44 +154,44 @@ try {
   const expected = JSON.parse(readFileSync(join(dir, 'fixtures', 'expected.json'), 'utf8'));
 
   let nodeResult;
+  /** A row of the table for one result, compared with Node's. */
+  const check = (name, version, result, time) => {
+    const row = { runtime: name, version, time, mainEntry: result.mainEntry ?? 'n/a (core only)' };
+    if (name === 'node') {
+      nodeResult = result;
+      row.weights = `reference: dense ${result.dense.fingerprint}, cnn ${result.cnn.fingerprint}`;
+    } else {
+      const dense = compareWeights('dense', result.dense, nodeResult.dense);
+      const cnn = compareWeights('cnn', result.cnn, nodeResult.cnn);
+      row.weights = dense.ok && cnn.ok ? 'bit-identical' : `MISMATCH ${[dense, cnn].filter((c) => !c.ok).map((c) => c.text).join('; ')}`;
+      row.ok = dense.ok && cnn.ok;
+    }
+    // Threads asked: 2. The same GEMM must give Node's bits whatever thread count ran it.
+    const gemmSame = result.threadsGemm.hex === nodeResult.threadsGemm.hex;
+    row.threads = `${result.backend.threads}${result.backend.why ? ` (${result.backend.why.slice(0, 60)})` : ''}, ${gemmSame ? 'bit-identical' : 'MISMATCH'}`;
+    const inference = compareInference(result.inference, expected);
+    row.inference = inference.ok ? inference.text : `MISMATCH ${inference.text}`;
+    row.ok = (row.ok ?? true) && gemmSame && inference.ok;
+    return row;
+  };
   for (const name of ALL.filter((n) => only.includes(n) || n === 'node')) {
     const began = Date.now();
     process.stdout.write(`${name}: running... `);
-    const row = { runtime: name, version: '?', weights: '-', inference: '-', mainEntry: '-', threads: '-', time: '-' };
+    let ran = [];
     try {
-      const { version, result } = await withDeadline((ctx) => runtimes[name](dir, ctx), name);
+      const { version, result, also = [] } = await withDeadline((ctx) => runtimes[name](dir, ctx), name);
       const seconds = ((Date.now() - began) / 1000).toFixed(1);
-      const inner = result.timings;
-      row.version = version;
-      row.time = `${seconds} s (train ${Math.round(inner.trainMs)} ms, infer ${Math.round(inner.inferMs)} ms)`;
-      row.mainEntry = result.mainEntry ?? 'n/a (core only)';
-      if (name === 'node') {
-        nodeResult = result;
-        row.weights = `reference: dense ${result.dense.fingerprint}, cnn ${result.cnn.fingerprint}`;
-      } else if (nodeResult) {
-        const dense = compareWeights('dense', result.dense, nodeResult.dense);
-        const cnn = compareWeights('cnn', result.cnn, nodeResult.cnn);
-        row.weights = dense.ok && cnn.ok ? 'bit-identical' : `MISMATCH ${[dense, cnn].filter((c) => !c.ok).map((c) => c.text).join('; ')}`;
-        row.ok = dense.ok && cnn.ok;
-      } else {
-        row.weights = 'no Node reference';
-      }
-      // Threads asked: 2. The same GEMM must give Node's bits whatever thread count ran it.
-      const gemmSame = !nodeResult || result.threadsGemm.hex === nodeResult.threadsGemm.hex;
-      row.threads = `${result.backend.threads}${result.backend.why ? ` (${result.backend.why.slice(0, 60)})` : ''}, ${gemmSame ? 'bit-identical' : 'MISMATCH'}`;
-      row.ok = (row.ok ?? true) && gemmSame;
-      const inference = compareInference(result.inference, expected);
-      row.inference = inference.ok ? inference.text : `MISMATCH ${inference.text}`;
-      row.ok = (row.ok ?? true) && inference.ok && (name !== 'node' || !!nodeResult);
-      console.log(`${row.ok ? 'ok' : 'MISMATCH'} (${seconds} s)`);
+      ran = [[name, result], ...also.map((a) => [a.runtime, a.result])]
+        .map(([runtime, r]) => check(runtime, version, r, `${seconds} s (train ${Math.round(r.timings.trainMs)} ms, infer ${Math.round(r.timings.inferMs)} ms)`));
+      console.log(`${ran.every((r) => r.ok) ? 'ok' : 'MISMATCH'} (${seconds} s)`);
     } catch (error) {
-      row.time = `${((Date.now() - began) / 1000).toFixed(1)} s`;
-      row.weights = row.inference = `ERROR (see above)`;
-      row.ok = false;
+      ran = [{ runtime: name, version: '?', mainEntry: '-', threads: '-', weights: 'ERROR (see above)', inference: 'ERROR (see above)', ok: false,
+        time: `${((Date.now() - began) / 1000).toFixed(1)} s` }];
       console.log(`ERROR\n${String(error?.stack ?? error).replace(/^/gm, '    ')}`);
+      if (name === 'node') throw new Error('Node, the reference, failed: nothing to compare with');
     }
-    failed ||= !row.ok;
-    rows.push(row);
+    for (const row of ran) failed ||= !row.ok;
+    rows.push(...ran);
   }
 } catch (error) {
   failed = true;

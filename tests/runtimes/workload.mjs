@@ -1,6 +1,6 @@
 /**
  * The runtime matrix's workload, shared by every runtime's entry file: plain ESM, no imports,
- * no runtime globals beyond ECMAScript and WebAssembly. The entry hands in the library (`nn`,
+ * no runtime globals beyond ECMAScript and WebAssembly (but `fetch` in the browsers' fetchFixtures). The entry hands in the library (`nn`,
  * imported from 'simdnn/core' as a user would) and the saved MNIST model's files; the result is
  * JSON the runner compares with Node's.
  *
@@ -156,4 +156,18 @@ export function checkMainEntry(full) {
   const { train } = full.data.mnist({ trainSize: 16, testSize: 16 });
   if (train.x.shape.join() !== '16,784') throw new Error(`main entry: mnist train.x has shape ${train.x.shape}`);
   return `ok (data.mnist ${train.x.shape.join('x')})`;
+}
+
+/** The saved model and digits over HTTP, from the staging folder served at `base` (browsers). */
+export async function fetchFixtures(base) {
+  const get = async (path) => {
+    const response = await fetch(`${base}/${path}`);
+    if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+    return response;
+  };
+  return {
+    modelJSON: await (await get('fixtures/mnist-mlp/model.json')).text(),
+    weights: new Uint8Array(await (await get('fixtures/mnist-mlp/weights.bin')).arrayBuffer()),
+    inputs: await (await get('fixtures/inputs.bin')).arrayBuffer(),
+  };
 }
