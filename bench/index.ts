@@ -5,6 +5,7 @@
 //   npm run bench -- --filter=1024,fwd only rows whose name contains one of these
 //   npm run bench -- --no-browser      no headless Chromium (the threads section's browser table)
 import { benchConv, formatConv } from './conv.js';
+import { benchCutoff } from './cutoff.js';
 import { benchDepthwise, formatDepthwise } from './depthwise.js';
 import { benchGemm, formatGemm } from './gemm.js';
 import { benchInference, formatInference } from './inference.js';
@@ -27,6 +28,7 @@ const sections: Section[] = [
   { name: 'inference', run: async (options, log) => formatInference(await benchInference(options, log)) },
   { name: 'onnx', run: async (options, log) => formatOnnx(await benchOnnx(options, log)) },
   { name: 'threads', run: (options, log) => benchThreads(options, log) },
+  { name: 'cutoff', run: (options, log) => benchCutoff(options, log) },
 ];
 
 const args = process.argv.slice(2);
