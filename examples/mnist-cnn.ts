@@ -6,14 +6,6 @@
 import * as nn from 'simdnn';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({
-  options: {
-    epochs: { type: 'string', default: '5' },
-    'batch-size': { type: 'string', default: '64' },
-    seed: { type: 'string', default: '1' },
-  },
-});
-
 /** The example network; exported so tests and benchmarks train exactly this model. */
 export function mnistCnn(): nn.Sequential {
   return nn.sequential({
@@ -31,6 +23,14 @@ export function mnistCnn(): nn.Sequential {
 }
 
 async function main(): Promise<void> {
+  // Parsed here, not at import: a script that imports mnistCnn has arguments of its own.
+  const { values } = parseArgs({
+    options: {
+      epochs: { type: 'string', default: '5' },
+      'batch-size': { type: 'string', default: '64' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
   await nn.ready();
   nn.setSeed(Number(values.seed));
   const { train, test } = nn.data.mnist();
