@@ -18,7 +18,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  RUNTIMES, TIMEOUT_MS, bunCommand, bundleWorker, cleanup, denoCommand, freePort, onlyRuntimes, openChromiumPage,
+  ISOLATION, RUNTIMES, TIMEOUT_MS, bunCommand, bundleWorker, cleanup, denoCommand, freePort, onlyRuntimes, openChromiumPage,
   parseResult, run, stagePackage, startWorkerd, tail, withDeadline, workerdConfig, workerdVersion,
 } from '../../scripts/runtimes/harness.mjs';
 import { CNN_SAMPLES, CONFIGS, MLP_SAMPLES, PLAN } from './workload.mjs';
@@ -31,7 +31,6 @@ const keep = args.includes('--keep');
 const roundsArg = args.find((a) => a.startsWith('--rounds='));
 const rounds = roundsArg ? Number(roundsArg.slice('--rounds='.length)) : 3;
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a positive integer, got '${roundsArg.slice('--rounds='.length)}'`);
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** What each runtime reports beside the table (crossOriginIsolated, workerd's clock). */

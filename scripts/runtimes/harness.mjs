@@ -115,7 +115,7 @@ export function parseResult(output) {
  * task registered with `ctx.defer(fn)` run at once (closing its browser, server or process),
  * so nothing of a timed-out runtime outlives it.
  */
-export async function withDeadline(task, what) {
+export async function withDeadline(task, what, ms = TIMEOUT_MS) {
   const ctx = { aborted: false, defers: [], defer(fn) { this.defers.push(fn); } };
   let timer;
   try {
@@ -124,8 +124,8 @@ export async function withDeadline(task, what) {
       new Promise((_, reject) => {
         timer = setTimeout(() => {
           ctx.aborted = true;
-          reject(new Error(`${what} timed out after ${TIMEOUT_MS} ms`));
-        }, TIMEOUT_MS);
+          reject(new Error(`${what} timed out after ${ms} ms`));
+        }, ms);
       }),
     ]);
   } finally {
@@ -205,6 +205,9 @@ export function denoCommand(dir, script, args = [], read = []) {
 }
 
 const MIME = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
+
+/** Headers that make a page cross-origin isolated, so its workers get SharedArrayBuffer (threads). */
+export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 /** Serves `dir` read-only on 127.0.0.1 (an ephemeral port), with `headers` on every answer. */
 export async function serveStatic(dir, headers = {}) {

@@ -19,12 +19,11 @@ import { copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileS
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  RUNTIMES, TIMEOUT_MS, bunCommand, bundleWorker, cleanup, denoCommand, freePort, onlyRuntimes, openChromiumPage,
+  ISOLATION, RUNTIMES, TIMEOUT_MS, bunCommand, bundleWorker, cleanup, denoCommand, freePort, onlyRuntimes, openChromiumPage,
   parseResult, run, stagePackage, startWorkerd, tail, withDeadline, workerdConfig, workerdVersion,
 } from '../../scripts/runtimes/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const ALL = RUNTIMES;
 const args = process.argv.slice(2);
 const only = onlyRuntimes(args);
