@@ -5,7 +5,7 @@
  */
 import { CONFIGS, PREDICT_ROWS } from './workload.mjs';
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const min = (xs) => Math.min(...xs);
 
 /** The table's figures from `samples` (ms per call of each step). */

@@ -22,7 +22,7 @@ import {
   parseResult, run, stagePackage, startWorkerd, tail, withDeadline, workerdConfig, workerdVersion,
 } from '../../scripts/runtimes/harness.mjs';
 import { CNN_SAMPLES, CONFIGS, MLP_SAMPLES, PLAN } from './workload.mjs';
-import { markdownTable } from './report.mjs';
+import { markdownTable, median } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -31,7 +31,6 @@ const keep = args.includes('--keep');
 const roundsArg = args.find((a) => a.startsWith('--rounds='));
 const rounds = roundsArg ? Number(roundsArg.slice('--rounds='.length)) : 3;
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a positive integer, got '${roundsArg.slice('--rounds='.length)}'`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** What each runtime reports beside the table (crossOriginIsolated, workerd's clock). */
 const facts = {};
